@@ -1,0 +1,74 @@
+// The bundled model zoo against published figures and PyTorch's own counts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+
+namespace roofcast::graph {
+namespace {
+
+const std::filesystem::path kModels = std::filesystem::path(ROOFCAST_SOURCE_DIR) / "models";
+
+struct Published {
+  const char* name;
+  double gmacs;
+  double mparams;
+};
+
+// torchvision's documented figures (its "GFLOPS" column counts multiply-adds).
+// Inception V3: 27.2 M includes the auxiliary classifier, absent from an inference graph.
+constexpr Published kPublished[] = {
+    {"inception_v3", 5.71, 23.83}, {"mobilenet_v2", 0.30, 3.50}, {"resnet50", 4.09, 25.56},
+    {"googlenet", 1.50, 6.62},     {"mnasnet1_0", 0.31, 4.38},
+};
+
+double relative_error(double value, double reference) {
+  return std::fabs(value - reference) / reference;
+}
+
+class PublishedFigures : public ::testing::TestWithParam<Published> {};
+
+TEST_P(PublishedFigures, TotalsWithinTwoPercent) {
+  const Published& published = GetParam();
+  const Graph graph = load_graph(kModels / (std::string(published.name) + ".onnx"));
+  const GraphCost cost = graph_cost(graph);
+  EXPECT_TRUE(cost.unsupported_ops.empty()) << cost.unsupported_ops.front();
+  const double gmacs = static_cast<double>(cost.totals.macs) / 1e9;
+  const double mparams = static_cast<double>(cost.totals.params) / 1e6;
+  EXPECT_LE(relative_error(gmacs, published.gmacs), 0.02) << gmacs << " GMACs";
+  EXPECT_LE(relative_error(mparams, published.mparams), 0.02) << mparams << " M params";
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, PublishedFigures, ::testing::ValuesIn(kPublished),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Every zoo model: our contraction MACs equal the MACs PyTorch's forward hooks
+// counted on nn.Conv2d/nn.Linear (models/reference_counts.json), and every op is covered.
+TEST(ReferenceCounts, MacsMatchPyTorchHooks) {
+  std::ifstream in(kModels / "reference_counts.json");
+  ASSERT_TRUE(in) << "models/reference_counts.json is missing";
+  const auto reference = nlohmann::json::parse(in);
+  ASSERT_GE(reference.size(), 5u);
+  for (const auto& [name, entry] : reference.items()) {
+    SCOPED_TRACE(name);
+    const auto path = kModels / (name + ".onnx");
+    ASSERT_TRUE(std::filesystem::exists(path));
+    const GraphCost cost = graph_cost(load_graph(path));
+    EXPECT_TRUE(cost.unsupported_ops.empty());
+    const double torch_macs = entry.at("macs_conv_linear").get<double>();
+    const double ours = static_cast<double>(cost.totals.macs);
+    if (entry.contains("macs_note")) {
+      EXPECT_GE(ours, torch_macs * 0.999) << entry.at("macs_note").get<std::string>();
+    } else {
+      EXPECT_LE(relative_error(ours, torch_macs), 1e-6) << ours << " vs " << torch_macs;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace roofcast::graph
