@@ -1,5 +1,6 @@
 #include "roofcast/graph/cost.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <variant>
@@ -45,17 +46,30 @@ std::int64_t spatial_product(const CostContext& context, const Tensor& tensor, s
   return product;
 }
 
+/// True for a stored floating-point tensor: a weight, when it sits in a parameter position.
+bool is_parameter(const Tensor& tensor) {
+  const bool stored =
+      tensor.kind == TensorKind::kInitializer || tensor.kind == TensorKind::kConstant;
+  return stored && is_floating(tensor.dtype);
+}
+
+/// The inputs of `layer` that can hold parameters under `entry`.
+std::size_t parameter_inputs(const Layer& layer, const OpEntry& entry) {
+  return entry.params_from_input0_only ? std::min<std::size_t>(1, layer.inputs.size())
+                                       : layer.inputs.size();
+}
+
 /// Fills params, weight_bytes and the default byte counts from the entry's ByteRule.
 void count_params_and_bytes(const CostContext& context, ByteRule rule, LayerCost& cost) {
   const Layer& layer = context.layer();
   std::set<TensorId> seen;
-  for (const TensorId id : layer.inputs) {
+  for (std::size_t i = 0; i < parameter_inputs(layer, context.entry()); ++i) {
+    const TensorId id = layer.inputs[i];
     if (id == kNoTensor || !seen.insert(id).second) {
       continue;
     }
     const Tensor& tensor = context.graph().tensor(id);
-    const bool stored = tensor.kind == TensorKind::kInitializer || tensor.kind == TensorKind::kConstant;
-    if (stored && is_floating(tensor.dtype)) {
+    if (is_parameter(tensor)) {
       cost.params = context.add(cost.params, tensor.elements);
       if (rule != ByteRule::kNone) {
         cost.weight_bytes = context.add(cost.weight_bytes, tensor.size_bytes());
@@ -342,14 +356,16 @@ GraphCost graph_cost(const Graph& graph) {
       totals.unsupported_layers += 1;
       unsupported.insert(layer.domain.empty() ? layer.op_type : layer.domain + ":" + layer.op_type);
     }
-    for (const TensorId id : layer.inputs) {
+    const OpEntry* entry = find_op_entry(layer.domain, layer.op_type);
+    const std::size_t candidates =
+        entry != nullptr ? parameter_inputs(layer, *entry) : layer.inputs.size();
+    for (std::size_t i = 0; i < candidates; ++i) {
+      const TensorId id = layer.inputs[i];
       if (id == kNoTensor) {
         continue;
       }
       const Tensor& tensor = graph.tensor(id);
-      const bool stored =
-          tensor.kind == TensorKind::kInitializer || tensor.kind == TensorKind::kConstant;
-      if (stored && is_floating(tensor.dtype) && counted_params.insert(id).second) {
+      if (is_parameter(tensor) && counted_params.insert(id).second) {
         totals.params = checked_add(totals.params, tensor.elements, what);
         totals.weight_bytes = checked_add(totals.weight_bytes, tensor.size_bytes(), what);
       }

@@ -14,6 +14,7 @@
 
 #include "attribute_reader.hpp"
 #include "op_registry.hpp"
+#include "shape_folding.hpp"
 #include "roofcast/common/checked.hpp"
 #include "roofcast/common/error.hpp"
 #include "roofcast/common/hash.hpp"
@@ -352,14 +353,55 @@ class Loader {
     }
   }
 
+  /// The onnx library's shape inference with data propagation; where that
+  /// leaves a node output without a static shape, integer shape computations
+  /// are folded into constants and inference runs again.
   void infer_shapes() {
     const onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1,
                                               /*data_prop_val=*/true);
-    try {
-      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);
-    } catch (const std::exception& error) {
-      fail("shape inference failed: " + one_line(error.what()));
+    constexpr int kMaxPasses = 8;
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
+      try {
+        onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);
+      } catch (const std::exception& error) {
+        fail("shape inference failed: " + one_line(error.what()));
+      }
+      if (all_outputs_static()) {
+        return;
+      }
+      const int folded = fold_shape_computations(model_);
+      if (folded == 0) {
+        return;  // build_graph names the tensor that stayed unknown
+      }
+      folded_layers_ += folded;
     }
+  }
+
+  bool all_outputs_static() const {
+    std::unordered_set<std::string> known;
+    for (const auto* infos : {&model_.graph().value_info(), &model_.graph().output()}) {
+      for (const auto& info : *infos) {
+        const auto& type = info.type();
+        if (!type.has_tensor_type() || !type.tensor_type().has_shape()) {
+          continue;
+        }
+        bool all = true;
+        for (const auto& dim : type.tensor_type().shape().dim()) {
+          all = all && dim.has_dim_value();
+        }
+        if (all) {
+          known.insert(info.name());
+        }
+      }
+    }
+    for (const auto& node : model_.graph().node()) {
+      for (const auto& output : node.output()) {
+        if (!output.empty() && known.count(output) == 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   TensorId add_tensor(Graph& graph, const std::string& name, TensorKind kind) {
@@ -409,6 +451,7 @@ class Loader {
                      (model_.producer_version().empty() ? "" : " " + model_.producer_version());
     graph.ir_version = model_.ir_version();
     graph.opsets = opsets_;
+    graph.folded_layers = folded_layers_;
     for (const auto& entry : model_.metadata_props()) {
       graph.metadata[entry.key()] = entry.value();
     }
@@ -497,6 +540,7 @@ class Loader {
   std::map<std::string, std::int64_t> opsets_;
   std::unordered_set<std::string> initializer_names_;
   std::unordered_map<std::string, TensorId> ids_;
+  int folded_layers_ = 0;
 };
 
 }  // namespace

@@ -169,7 +169,7 @@ OpEntry linear(std::string_view op_type, OpFamily family, AttributeParser parse,
 
 OpEntry movement(std::string_view op_type, AttributeParser parse = parse_none,
                  ByteRule bytes = ByteRule::kAllInputs) {
-  return {op_type, kMove, parse, cost_none, bytes, 0.0, 0.0};
+  return {op_type, kMove, parse, cost_none, bytes, 0.0, 0.0, /*params_from_input0_only=*/true};
 }
 
 OpEntry view(std::string_view op_type, OpFamily family = kView) {
@@ -203,7 +203,8 @@ std::vector<OpEntry> build_entries() {
       eltwise("Neg", 1), eltwise("Abs", 1), eltwise("Ceil", 1), eltwise("Floor", 1),
       eltwise("Round", 1), eltwise("Sign", 1), eltwise("Erf", 1), eltwise("Sin", 1),
       eltwise("Cos", 1), eltwise("Tan", 1), eltwise("Atan", 1), eltwise("Not", 1),
-      eltwise("IsNaN", 1), eltwise("IsInf", 1), eltwise("Clip", 2, parse_clip),
+      eltwise("IsNaN", 1), eltwise("IsInf", 1),
+      {"Clip", kEltwise, parse_clip, cost_linear, ByteRule::kAllInputs, 0.0, 2.0, true},
       // Binary elementwise (numpy broadcasting: one operation per output element).
       eltwise("Add", 1), eltwise("Sub", 1), eltwise("Mul", 1), eltwise("Div", 1),
       eltwise("Pow", 1), eltwise("Mod", 1), eltwise("PRelu", 2), eltwise("And", 1),
@@ -248,8 +249,8 @@ std::vector<OpEntry> build_entries() {
       movement("GatherElements", parse_axis, ByteRule::kOutputSized),
       movement("GatherND", parse_none, ByteRule::kOutputSized),
       movement("Pad", parse_pad), movement("Tile"), movement("Expand"),
-      {"Resize", kMove, parse_resize, cost_resize},
-      {"Upsample", kMove, parse_resize, cost_resize},
+      {"Resize", kMove, parse_resize, cost_resize, ByteRule::kAllInputs, 0.0, 0.0, true},
+      {"Upsample", kMove, parse_resize, cost_resize, ByteRule::kAllInputs, 0.0, 0.0, true},
       movement("DepthToSpace", parse_block), movement("SpaceToDepth", parse_block),
       movement("Cast", parse_cast), movement("CastLike"), movement("ScatterND"),
       movement("ScatterElements", parse_axis), movement("OneHot", parse_axis),

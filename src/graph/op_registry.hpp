@@ -68,6 +68,9 @@ struct OpEntry {
   ByteRule bytes = ByteRule::kAllInputs;
   double flops_per_input_element = 0.0;   ///< × elements of input 0
   double flops_per_output_element = 0.0;  ///< × elements of output 0
+  /// Only input 0 can hold parameters; the other inputs are operands such as
+  /// Clip bounds, Resize scales or Pad values, not weights.
+  bool params_from_input0_only = false;
 };
 
 /// The entry for (domain, op_type), or nullptr. Only the default ONNX domain

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <numeric>
 
 #include "roofcast/common/units.hpp"
 #include "roofcast/report/csv.hpp"
@@ -62,12 +61,23 @@ nlohmann::json tensor_json(const graph::Tensor& tensor) {
 void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost& cost,
                           const AnalysisTableOptions& options) {
   out << "model:   " << graph.source << " (" << graph.producer << ", opset "
-      << graph.default_opset() << ", " << graph.layers.size() << " layers)\n"
+      << graph.default_opset() << ", " << graph.layers.size() << " layers"
+      << (graph.folded_layers > 0
+              ? ", " + std::to_string(graph.folded_layers) + " shape computations folded"
+              : std::string())
+      << ")\n"
       << "inputs:  " << tensor_list(graph, graph.inputs) << '\n'
       << "outputs: " << tensor_list(graph, graph.outputs) << "\n\n";
 
-  std::vector<std::size_t> order(graph.layers.size());
-  std::iota(order.begin(), order.end(), 0);
+  // Constant/Shape layers are folded before the hot loop; the table leaves
+  // them out (JSON and CSV keep every layer).
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < graph.layers.size(); ++i) {
+    if (cost.layers[i].family != graph::OpFamily::kMetadata) {
+      order.push_back(i);
+    }
+  }
+  const std::size_t hidden = graph.layers.size() - order.size();
   if (options.top > 0) {
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       return cost.layers[a].flops > cost.layers[b].flops;
@@ -96,6 +106,9 @@ void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost
                     fixed(c.arithmetic_intensity(), 2)});
   }
   layers.write(out);
+  if (hidden > 0) {
+    out << "(" << hidden << " constant/shape layers not shown)\n";
+  }
 
   struct OpSummary {
     std::int64_t count = 0, macs = 0, flops = 0, bytes = 0;
@@ -123,8 +136,8 @@ void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost
   op_table.write(out);
 
   const auto& t = cost.totals;
-  out << "\ntotal: " << si_format(static_cast<double>(t.macs)) << "MACs, "
-      << si_format(static_cast<double>(t.flops)) << "FLOPs, "
+  out << "\ntotal: " << si_format(static_cast<double>(t.macs)) << " MACs, "
+      << si_format(static_cast<double>(t.flops)) << " FLOPs, "
       << si_format(static_cast<double>(t.params)) << " params (" << bytes_format(t.weight_bytes)
       << "), read " << bytes_format(t.bytes_read) << ", written " << bytes_format(t.bytes_written)
       << ", intensity " << fixed(t.arithmetic_intensity(), 2) << " FLOP/B, " << t.layers
@@ -189,6 +202,7 @@ std::string analysis_json(const Graph& graph, const GraphCost& cost, const RunCo
         {"fnv1a64", graph.model_hash},
         {"producer", graph.producer},
         {"ir_version", graph.ir_version},
+        {"folded_shape_layers", graph.folded_layers},
         {"opsets", opsets},
         {"inputs", inputs},
         {"outputs", outputs}}},

@@ -214,7 +214,7 @@ TEST(ElementwiseCost, ClipWithScalarBounds) {
   b.node("Clip", {"x", "lo", "hi"}, {"y"}).output("y");
   const LayerCost c = cost_of(b);
   EXPECT_EQ(c.flops, 2 * 32 * 49);
-  EXPECT_EQ(c.params, 2);  // the bounds are float initializers
+  EXPECT_EQ(c.params, 0);  // bounds are operands, not weights
 }
 
 TEST(NormalizationCost, LayerNormalizationSevenPerElement) {

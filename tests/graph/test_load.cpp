@@ -79,6 +79,21 @@ TEST(Load, DataPropagationResolvesComputedReshapes) {
   EXPECT_EQ(graph.tensor(graph.outputs[0]).shape, (Ints{2, 12}));
 }
 
+TEST(Load, FoldsShapeComputationsTheOnnxLibraryCannotPropagate) {
+  // end = Shape(x)[1] / 2 (Div has no data propagation in onnx 1.12), then Slice.
+  ModelBuilder b;
+  b.input("x", {1, 8, 4}).int64s("one", {1}).int64s("two", {2}).int64s("zero", {0});
+  b.int64s("axis", {1});
+  b.node("Shape", {"x"}, {"s"}).node("Gather", {"s", "one"}, {"c"});
+  b.node("Div", {"c", "two"}, {"half"});
+  b.node("Slice", {"x", "zero", "half", "axis"}, {"y"}, {}, "slice").output("y");
+  const Graph graph = load_graph_from_bytes(b.bytes(), "model.onnx");
+  EXPECT_EQ(graph.tensor(graph.outputs[0]).shape, (Ints{1, 4, 4}));
+  EXPECT_EQ(graph.folded_layers, 3);
+  ASSERT_EQ(graph.layers.size(), 1u);
+  EXPECT_EQ(graph.layers[0].name, "slice");
+}
+
 TEST(Load, MissingExternalDataIsNotAnError) {
   ModelBuilder b;
   b.input("x", {1, 16}).external_weight("w", {16, 8}, "weights_that_are_not_here.bin");

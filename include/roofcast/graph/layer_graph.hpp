@@ -29,6 +29,9 @@ struct Graph {
   std::int64_t ir_version = 0;
   std::map<std::string, std::int64_t> opsets;  ///< domain ("" = ai.onnx) -> version
   std::map<std::string, std::string> metadata;  ///< metadata_props
+  /// Integer shape-computation nodes folded into constants so that shape
+  /// inference could finish (they are not in `layers`).
+  int folded_layers = 0;
   std::vector<Tensor> tensors;
   std::vector<Layer> layers;
   std::vector<TensorId> inputs;   ///< graph inputs fed at run time (initializers excluded)
