@@ -23,7 +23,7 @@ ctest --preset asan -j "$jobs"
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== libFuzzer: the model loader for ${fuzz_seconds} s"
   cmake --preset fuzz
-  cmake --build --preset fuzz -j "$jobs"
+  cmake --build --preset fuzz -j "$jobs" --target fuzz_load make_fuzz_seeds
   corpus="build/fuzz/corpus"
   rm -rf "$corpus" && mkdir -p "$corpus"
   ./build/fuzz/fuzz/make_fuzz_seeds "$corpus"

@@ -2,7 +2,7 @@
 
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
+#include <onnx/defs/shape_inference.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "attribute_reader.hpp"
+#include "isolated_inference.hpp"
 #include "op_registry.hpp"
 #include "shape_folding.hpp"
 #include "roofcast/common/checked.hpp"
@@ -361,11 +362,7 @@ class Loader {
                                               /*data_prop_val=*/true);
     constexpr int kMaxPasses = 8;
     for (int pass = 0; pass < kMaxPasses; ++pass) {
-      try {
-        onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), options);
-      } catch (const std::exception& error) {
-        fail("shape inference failed: " + one_line(error.what()));
-      }
+      infer_shapes_isolated(model_, options, source_);
       if (all_outputs_static()) {
         return;
       }

@@ -239,6 +239,15 @@ TEST(LoadErrors, ShapeInferenceFailureNamesTheNode) {
   EXPECT_THAT(error_of(b.bytes()), AllOf(HasSubstr("shape inference failed"), HasSubstr("bad_add")));
 }
 
+TEST(LoadErrors, CrashInsideOnnxShapeInferenceBecomesAnError) {
+  // Found by fuzz_load: a rank-2 input to a 2-D Conv with pads makes onnx
+  // 1.12's convPoolShapeInference dereference null.
+  ModelBuilder b;
+  b.input("x", {1, 3}).weight("w", {4, 3, 3, 3});
+  b.node("Conv", {"x", "w"}, {"y"}, {{"pads", Ints{1, 1, 1, 1}}}).output("y");
+  EXPECT_THAT(error_of(b.bytes()), AllOf(HasSubstr("model.onnx"), HasSubstr("shape inference")));
+}
+
 TEST(LoadErrors, WrongAttributeTypeIsCaughtBySchema) {
   ModelBuilder b;
   b.input("x", {1, 3, 8, 8}).weight("w", {4, 3, 3, 3});
