@@ -10,6 +10,7 @@
 
 #include "analyze.hpp"
 #include "materialize.hpp"
+#include "ops.hpp"
 #include "roofcast/build_info.hpp"
 #include "roofcast/common/error.hpp"
 
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   const std::vector<roofcast::cli::Subcommand> subcommands = {
       roofcast::cli::setup_analyze(app, command_line),
       roofcast::cli::setup_materialize(app),
+      roofcast::cli::setup_ops(app),
   };
 
   try {

@@ -294,6 +294,11 @@ bool has_cost_entry(std::string_view domain, std::string_view op_type) {
   return find_op_entry(domain, op_type) != nullptr;
 }
 
+OpFamily op_family(std::string_view op_type) {
+  const OpEntry* entry = find_op_entry("", op_type);
+  return entry == nullptr ? OpFamily::kUnsupported : entry->family;
+}
+
 std::vector<std::string> supported_op_types() {
   std::vector<std::string> names;
   for (const auto& entry : op_entries()) {

@@ -73,6 +73,13 @@ TEST(Cli, AnalyzeCsvToFile) {
   EXPECT_TRUE(header);
 }
 
+TEST(Cli, OpsListsTheRegistry) {
+  const Result r = run("ops");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("Conv\tconv"), HasSubstr("LayerNormalization\tnormalization"),
+                              HasSubstr("Reshape\tview"), HasSubstr("op types")));
+}
+
 TEST(Cli, MissingModelExitsThreeWithOneLine) {
   const Result r = run("analyze /no/such/model.onnx");
   EXPECT_EQ(r.exit_code, 3);
