@@ -77,4 +77,7 @@ bool has_cost_entry(std::string_view domain, std::string_view op_type);
 /// All op types the registry covers, sorted.
 std::vector<std::string> supported_op_types();
 
+/// The family of a default-domain op type; kUnsupported when it has no entry.
+OpFamily op_family(std::string_view op_type);
+
 }  // namespace roofcast::graph
