@@ -9,8 +9,11 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze.hpp"
+#include "devices.hpp"
 #include "materialize.hpp"
 #include "ops.hpp"
+#include "predict.hpp"
+#include "roofline.hpp"
 #include "roofcast/build_info.hpp"
 #include "roofcast/common/error.hpp"
 
@@ -54,6 +57,10 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_analyze(app, command_line),
       roofcast::cli::setup_materialize(app),
       roofcast::cli::setup_ops(app),
+      roofcast::cli::setup_predict(app, command_line),
+      roofcast::cli::setup_compare(app, command_line),
+      roofcast::cli::setup_roofline(app, command_line),
+      roofcast::cli::setup_devices(app),
   };
 
   try {

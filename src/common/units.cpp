@@ -22,6 +22,21 @@ std::string si_format(double value, int digits) {
   return text;
 }
 
+std::string si_unit(double value, std::string_view unit) {
+  static constexpr const char* kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
+  int index = 0;
+  double scaled = value;
+  while (std::fabs(scaled) >= 999.5 && index < 6) {
+    scaled /= 1000.0;
+    ++index;
+  }
+  const double magnitude = std::fabs(scaled);
+  const int decimals = magnitude >= 99.95 ? 0 : magnitude >= 9.995 ? 1 : 2;
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f %s", decimals, scaled, kPrefixes[index]);
+  return text + std::string(unit);
+}
+
 std::string bytes_format(std::int64_t bytes) {
   static constexpr const char* kSuffixes[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double scaled = static_cast<double>(bytes);

@@ -2,12 +2,17 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace roofcast {
 
 /// `value` scaled to k/M/G/T (powers of 1000) with `digits` decimals and the
 /// suffix, e.g. 4.09G; plain for |value| < 1000.
 std::string si_format(double value, int digits = 2);
+
+/// `value` with three significant digits, an SI prefix and `unit`, e.g.
+/// si_unit(2.56e12, "FLOP/s") == "2.56 TFLOP/s", si_unit(6.8e10, "B/s") == "68.0 GB/s".
+std::string si_unit(double value, std::string_view unit);
 
 /// `bytes` scaled to KiB/MiB/GiB (powers of 1024), e.g. "97.5 MiB".
 std::string bytes_format(std::int64_t bytes);

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/roofline/profile.hpp"
+
+namespace roofcast::roofline {
+
+/// What a kernel does, as the latency models group it.
+enum class KernelClass {
+  kConv,           ///< dense convolution (group 1)
+  kDepthwiseConv,  ///< one input channel per group
+  kGroupedConv,    ///< 1 < group < channels
+  kGemm,           ///< Gemm, MatMul
+  kPool,
+  kElementwise,
+  kNormalization,  ///< softmax, normalization and reductions
+  kDataMovement,   ///< copies, concatenation, transposition, resizing
+  kOther,          ///< ops without a cost entry: bytes only
+};
+
+std::string_view kernel_class_name(KernelClass kernel_class);
+
+/// One kernel as the runtime executes it: one or more layers after fusion.
+struct Kernel {
+  std::string name;                 ///< the first layer's name
+  std::string ops;                  ///< "Conv+BatchNormalization+Relu"
+  KernelClass kernel_class = KernelClass::kOther;
+  std::vector<std::size_t> layers;  ///< indices into Graph::layers, in order
+  std::int64_t macs = 0;
+  std::int64_t flops = 0;
+  std::int64_t bytes_read = 0;      ///< at the model's own dtypes
+  std::int64_t bytes_written = 0;
+  std::int64_t weight_bytes = 0;
+
+  /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.
+  double arithmetic_intensity() const;
+};
+
+/// Applies the runtime's lowering rules to the layer graph: views dropped,
+/// metadata ops (Constant, Shape) folded away, and chains fused per `rules`.
+/// A layer joins the kernel before it only when it consumes that kernel's
+/// output and nothing else reads that output. Bytes of tensors that stay
+/// inside a fused kernel are not counted.
+std::vector<Kernel> lower(const graph::Graph& graph, const graph::GraphCost& cost,
+                          const LoweringRules& rules);
+
+}  // namespace roofcast::roofline

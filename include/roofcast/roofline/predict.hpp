@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/roofline/lower.hpp"
+#include "roofcast/roofline/profile.hpp"
+
+namespace roofcast::roofline {
+
+/// What limits a kernel's predicted time.
+enum class Bound { kCompute, kMemory, kOverhead };
+std::string_view bound_name(Bound bound);
+
+/// The roofline estimate of one kernel.
+struct KernelEstimate {
+  double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s)
+  double compute_time_s = 0.0;      ///< flops / peak
+  double memory_time_s = 0.0;       ///< weight bytes / weight bandwidth + other bytes / activation bandwidth
+  double overhead_s = 0.0;          ///< the profile's per-kernel overhead
+  Bound bound = Bound::kOverhead;   ///< the largest of the three terms
+  std::int64_t bytes = 0;           ///< bytes moved at the predicted precision
+  double arithmetic_intensity = 0.0;///< flops / bytes, FLOP/B
+  double attainable_flops_per_s = 0.0;  ///< min(peak, intensity × effective bandwidth)
+  double achieved_flops_per_s = 0.0;    ///< flops / time_s
+  double utilization = 0.0;         ///< achieved / attainable, in [0, 1]
+};
+
+/// Whole-network figures (EDLAB's metrics) for batch = the input's first dimension.
+struct NetworkEstimate {
+  double latency_s = 0.0;            ///< Σ kernel times + per-run overhead
+  std::int64_t batch = 1;
+  double throughput_per_s = 0.0;     ///< batch / latency
+  std::int64_t flops = 0;            ///< the whole batch
+  double flops_per_s = 0.0;          ///< throughput × FLOPs per sample
+  std::optional<double> power_w;     ///< the profile's active power
+  std::optional<double> efficiency_per_s_per_w;  ///< throughput / power
+  std::int64_t weight_bytes = 0;     ///< at the predicted precision
+  std::int64_t peak_activation_bytes = 0;  ///< largest live set over the execution order
+  std::int64_t peak_memory_bytes = 0;      ///< weights + peak activations
+  double compute_bound_share = 0.0;  ///< share of latency in compute-bound kernels
+  double memory_bound_share = 0.0;
+  double overhead_bound_share = 0.0;
+};
+
+/// Where a kernel's bytes come from: DRAM, or on-chip memory where the
+/// profile has some and the data fits (hwprofiles/SCHEMA.md, on_chip_mib).
+struct MemoryPath {
+  double weight_bytes_per_s = 0.0;
+  double activation_bytes_per_s = 0.0;
+  bool weights_on_chip = false;
+  bool activations_on_chip = false;
+};
+
+struct Prediction {
+  Precision precision = Precision::kFp32;
+  double peak_flops_per_s = 0.0;
+  double bandwidth_bytes_per_s = 0.0;  ///< DRAM: the roof drawn and reported
+  MemoryPath memory;
+  std::vector<Kernel> kernels;
+  std::vector<KernelEstimate> estimates;  ///< one per kernel
+  NetworkEstimate network;
+};
+
+struct PredictOptions {
+  std::optional<Precision> precision;  ///< default: the profile's default_precision
+};
+
+/// Roofline estimate of one kernel: t = overhead + max(FLOPs / peak, memory
+/// time). Bytes scale from the model's floats to the precision's element size
+/// (`bytes_scale`, e.g. 0.5 for fp32 → fp16).
+KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
+                               const MemoryPath& memory, double overhead_s, double bytes_scale);
+
+/// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
+KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
+                               double bandwidth_bytes_per_s, double overhead_s, double bytes_scale);
+
+/// Bytes of the largest set of activations alive at once when the layers run
+/// in order (views alias their input; weights not included), at the model's dtypes.
+std::int64_t peak_activation_bytes(const graph::Graph& graph, const graph::GraphCost& cost);
+
+/// The memory a network's bytes move through on `profile`: weights on chip
+/// when they fit the on-chip memory, activations too when the peak live set
+/// fits beside them; DRAM otherwise (and always, without on-chip memory).
+MemoryPath memory_path(const DeviceProfile& profile, std::int64_t weight_bytes,
+                       std::int64_t peak_activation_bytes);
+
+/// Lowers the graph with the profile's rules and predicts every kernel and the network.
+Prediction predict(const graph::Graph& graph, const graph::GraphCost& cost,
+                   const DeviceProfile& profile, const PredictOptions& options = {});
+
+}  // namespace roofcast::roofline

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roofcast::roofline {
+
+enum class Precision { kFp32, kFp16, kInt8 };
+
+std::string_view precision_name(Precision precision);
+/// "fp32"/"fp16"/"int8"; nullopt for anything else.
+std::optional<Precision> parse_precision(std::string_view text);
+/// Bytes per element of activations and weights at this precision.
+int precision_size_bytes(Precision precision);
+
+enum class ProfileKind { kDatasheet, kCalibrated };
+std::string_view profile_kind_name(ProfileKind kind);
+
+/// A runtime fusion rule (hwprofiles/SCHEMA.md, lowering.fuse).
+enum class FusionRule {
+  kConvBn,            ///< BatchNormalization folded into the preceding Conv
+  kConvActivation,    ///< an activation after a Conv in the same kernel
+  kConvAdd,           ///< a residual Add (and an activation after it) into the Conv
+  kGemmBias,          ///< MatMul + Add(bias) as one Gemm
+  kGemmActivation,    ///< an activation after Gemm/MatMul in the same kernel
+  kElementwiseChain,  ///< consecutive elementwise ops as one kernel
+};
+std::string_view fusion_rule_name(FusionRule rule);
+
+struct Hardware {
+  std::string name;
+  std::string processor;
+  double memory_gib = 0.0;
+  std::string power_mode;  ///< empty when the profile does not say
+  /// On-chip memory that keeps weights and activations off DRAM when they fit
+  /// (an NPU's SRAM); 0 when the device has none worth modelling.
+  double on_chip_bytes = 0.0;
+};
+
+/// The runtime a calibrated profile was measured with.
+struct RuntimeInfo {
+  std::string name;
+  std::string version;
+  std::string execution_provider;
+  int threads = 0;
+  Precision precision = Precision::kFp32;
+};
+
+struct Ceilings {
+  std::map<Precision, double> peak_flops_per_s;        ///< from peak_gflops × 1e9
+  std::map<std::string, double> bandwidth_bytes_per_s;  ///< memory level -> bytes/s (from memory_gbs × 1e9)
+
+  double dram_bytes_per_s() const { return bandwidth_bytes_per_s.at("dram"); }
+};
+
+struct Overheads {
+  double per_kernel_s = 0.0;
+  double per_run_s = 0.0;
+};
+
+struct Power {
+  std::optional<double> idle_w;
+  std::optional<double> active_w;
+};
+
+struct LoweringRules {
+  std::set<FusionRule> fuse;
+  bool drop_views = true;
+
+  bool has(FusionRule rule) const { return fuse.count(rule) != 0; }
+};
+
+struct Source {
+  std::string id;
+  std::string title;
+  std::string publisher;
+  std::string url;
+  int year = 0;
+};
+
+struct FigureProvenance {
+  std::string basis;  ///< peak_from_spec, measured or estimate
+  std::string source; ///< a Source::id
+  std::string note;
+};
+
+struct Provenance {
+  ProfileKind kind = ProfileKind::kDatasheet;
+  std::vector<Source> sources;
+  std::map<std::string, FigureProvenance> figures;  ///< key path -> where the number comes from
+};
+
+/// One device (and, when calibrated, one runtime configuration on it). Parsed
+/// once, strictly, from hwprofiles/<id>.json; immutable afterwards.
+struct DeviceProfile {
+  std::string id;
+  ProfileKind kind = ProfileKind::kDatasheet;
+  Hardware hardware;
+  std::optional<RuntimeInfo> runtime;
+  Precision default_precision = Precision::kFp32;
+  Ceilings ceilings;
+  Overheads overheads;
+  Power power;
+  LoweringRules lowering;
+  Provenance provenance;
+  std::string source;     ///< the file it was read from
+  std::string file_hash;  ///< fnv1a64 of the file
+
+  /// Peak FLOP/s at `precision`; ProfileError naming the profile when it has none.
+  double peak_flops_per_s(Precision precision) const;
+};
+
+/// Parses a profile from JSON text; `source` names it in errors. Throws
+/// ProfileError naming the source and the key path for every violation of
+/// hwprofiles/SCHEMA.md.
+DeviceProfile parse_profile(std::string_view json_text, const std::string& source);
+
+/// Reads and parses one profile file (ProfileError when it is missing).
+DeviceProfile load_profile(const std::filesystem::path& path);
+
+/// A `--device` argument: a path to a .json file, or a profile id looked up as
+/// <dir>/<id>.json in `search_dirs` (first match). ProfileError listing the
+/// known ids when nothing matches.
+std::filesystem::path resolve_profile(std::string_view name_or_path,
+                                      const std::vector<std::filesystem::path>& search_dirs);
+
+/// One *.json file found by scan_profiles: its profile, or why it did not parse.
+struct ProfileListing {
+  std::filesystem::path path;
+  std::optional<DeviceProfile> profile;
+  std::string error;  ///< empty when `profile` is set
+};
+
+/// Every profile id in `search_dirs` (the first directory holding an id wins),
+/// sorted by id; a bad file is listed with its error rather than thrown.
+std::vector<ProfileListing> scan_profiles(const std::vector<std::filesystem::path>& search_dirs);
+
+}  // namespace roofcast::roofline

@@ -1,0 +1,230 @@
+#include "roofcast/roofline/lower.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <variant>
+
+namespace roofcast::roofline {
+
+using graph::Graph;
+using graph::GraphCost;
+using graph::Layer;
+using graph::OpFamily;
+using graph::TensorId;
+
+std::string_view kernel_class_name(KernelClass kernel_class) {
+  switch (kernel_class) {
+    case KernelClass::kConv: return "conv";
+    case KernelClass::kDepthwiseConv: return "depthwise_conv";
+    case KernelClass::kGroupedConv: return "grouped_conv";
+    case KernelClass::kGemm: return "gemm";
+    case KernelClass::kPool: return "pool";
+    case KernelClass::kElementwise: return "elementwise";
+    case KernelClass::kNormalization: return "normalization";
+    case KernelClass::kDataMovement: return "data_movement";
+    case KernelClass::kOther: return "other";
+  }
+  return "other";
+}
+
+double Kernel::arithmetic_intensity() const {
+  const std::int64_t bytes = bytes_read + bytes_written;
+  return bytes > 0 ? static_cast<double>(flops) / static_cast<double>(bytes) : 0.0;
+}
+
+namespace {
+
+bool is_activation(const std::string& op) {
+  static const std::set<std::string> kActivations = {
+      "Relu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "LeakyRelu", "Tanh", "Elu",
+      "Selu", "Softplus", "Mish", "Gelu", "PRelu"};
+  return kActivations.count(op) != 0;
+}
+
+KernelClass class_of(const Graph& graph, const Layer& layer, OpFamily family) {
+  switch (family) {
+    case OpFamily::kConv: {
+      const auto* attributes = std::get_if<graph::ConvAttributes>(&layer.attributes);
+      const std::int64_t group = attributes != nullptr ? attributes->group : 1;
+      if (group <= 1 || layer.op_type != "Conv") {
+        return KernelClass::kConv;
+      }
+      const auto& input = graph.tensor(layer.inputs.at(0));
+      const std::int64_t channels = input.shape.size() > 1 ? input.shape[1] : 0;
+      return group == channels ? KernelClass::kDepthwiseConv : KernelClass::kGroupedConv;
+    }
+    case OpFamily::kGemm: return KernelClass::kGemm;
+    case OpFamily::kPool: return KernelClass::kPool;
+    case OpFamily::kElementwise: return KernelClass::kElementwise;
+    case OpFamily::kNormalization:
+    case OpFamily::kSoftmax:
+    case OpFamily::kReduce: return KernelClass::kNormalization;
+    case OpFamily::kDataMovement:
+    case OpFamily::kView: return KernelClass::kDataMovement;  // a view kept as a copy
+    default: return KernelClass::kOther;
+  }
+}
+
+class Lowering {
+ public:
+  Lowering(const Graph& graph, const GraphCost& cost, const LoweringRules& rules)
+      : graph_(graph), cost_(cost), rules_(rules) {
+    for (std::size_t i = 0; i < graph.layers.size(); ++i) {
+      for (const TensorId id : graph.layers[i].inputs) {
+        if (id != graph::kNoTensor) {
+          consumers_[id] += 1;
+        }
+      }
+    }
+  }
+
+  std::vector<Kernel> run() {
+    for (std::size_t i = 0; i < graph_.layers.size(); ++i) {
+      const Layer& layer = graph_.layers[i];
+      const auto& layer_cost = cost_.layers[i];
+      if (layer_cost.family == OpFamily::kMetadata) {
+        continue;
+      }
+      if (layer_cost.family == OpFamily::kView && rules_.drop_views) {
+        // The view's output aliases its data input.
+        if (!layer.outputs.empty() && layer.outputs[0] != graph::kNoTensor && !layer.inputs.empty()) {
+          alias_[layer.outputs[0]] = resolve(layer.inputs[0]);
+          consumers_[resolve(layer.inputs[0])] += consumers_[layer.outputs[0]] - 1;
+        }
+        continue;
+      }
+      if (!kernels_.empty() && fuses_into_last(layer, layer_cost.family)) {
+        // BatchNormalization folded into the Conv's weights costs nothing at run time.
+        const bool folded = layer.op_type == "BatchNormalization";
+        append(kernels_.back(), i, folded);
+        continue;
+      }
+      Kernel kernel;
+      kernel.name = layer.name;
+      kernel.kernel_class = class_of(graph_, layer, layer_cost.family);
+      append(kernel, i, /*folded=*/false);
+      kernels_.push_back(std::move(kernel));
+      has_activation_ = false;
+      has_add_ = false;
+    }
+    return std::move(kernels_);
+  }
+
+ private:
+  TensorId resolve(TensorId id) const {
+    auto it = alias_.find(id);
+    while (it != alias_.end()) {
+      id = it->second;
+      it = alias_.find(id);
+    }
+    return id;
+  }
+
+  /// The tensor the last kernel hands on, if exactly this layer reads it.
+  bool reads_only_output_of_last(const Layer& layer, std::size_t input_index) const {
+    const Kernel& last = kernels_.back();
+    const Layer& tail = graph_.layers[last.layers.back()];
+    if (tail.outputs.empty() || input_index >= layer.inputs.size()) {
+      return false;
+    }
+    const TensorId handed_on = tail.outputs[0];
+    if (resolve(layer.inputs[input_index]) != handed_on) {
+      return false;
+    }
+    const auto& tensor = graph_.tensor(handed_on);
+    const auto uses = consumers_.find(handed_on);
+    return !tensor.is_graph_output && uses != consumers_.end() && uses->second == 1;
+  }
+
+  bool fuses_into_last(const Layer& layer, OpFamily family) {
+    const Kernel& last = kernels_.back();
+    const Layer& head = graph_.layers[last.layers.front()];
+    const bool head_conv = head.op_type == "Conv";
+    const bool head_gemm = head.op_type == "Gemm" || head.op_type == "MatMul";
+    const auto& op = layer.op_type;
+    if (head_conv && op == "BatchNormalization" && last.layers.size() == 1 &&
+        rules_.has(FusionRule::kConvBn)) {
+      return reads_only_output_of_last(layer, 0);
+    }
+    if (head_conv && op == "Add" && !has_add_ && !has_activation_ && rules_.has(FusionRule::kConvAdd)) {
+      if (reads_only_output_of_last(layer, 0) || reads_only_output_of_last(layer, 1)) {
+        has_add_ = true;
+        return true;
+      }
+      return false;
+    }
+    if (head_gemm && op == "Add" && last.layers.size() == 1 && head.op_type == "MatMul" &&
+        rules_.has(FusionRule::kGemmBias)) {
+      // The other operand must be a stored bias.
+      for (std::size_t k = 0; k < 2 && k < layer.inputs.size(); ++k) {
+        if (reads_only_output_of_last(layer, k)) {
+          const auto& other = graph_.tensor(layer.inputs[1 - k]);
+          return other.kind == graph::TensorKind::kInitializer ||
+                 other.kind == graph::TensorKind::kConstant;
+        }
+      }
+      return false;
+    }
+    if (is_activation(op) && !has_activation_ &&
+        ((head_conv && rules_.has(FusionRule::kConvActivation)) ||
+         (head_gemm && rules_.has(FusionRule::kGemmActivation)))) {
+      if (reads_only_output_of_last(layer, 0)) {
+        has_activation_ = true;
+        return true;
+      }
+      return false;
+    }
+    if (family == OpFamily::kElementwise && rules_.has(FusionRule::kElementwiseChain) &&
+        last.kernel_class == KernelClass::kElementwise) {
+      for (std::size_t k = 0; k < layer.inputs.size(); ++k) {
+        if (reads_only_output_of_last(layer, k)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /// Adds a layer to a kernel; a folded layer (BN into Conv weights) adds no work.
+  void append(Kernel& kernel, std::size_t index, bool folded) {
+    const Layer& layer = graph_.layers[index];
+    const auto& c = cost_.layers[index];
+    if (folded) {
+      kernel.layers.push_back(index);
+      kernel.ops += "+" + layer.op_type;
+      return;
+    }
+    // The tensor handed on inside the kernel is neither written nor read again.
+    if (!kernel.layers.empty()) {
+      const Layer& tail = graph_.layers[kernel.layers.back()];
+      const std::int64_t internal = graph_.tensor(tail.outputs[0]).size_bytes();
+      kernel.bytes_written -= internal;
+      kernel.bytes_read -= internal;
+    }
+    kernel.layers.push_back(index);
+    kernel.ops += (kernel.ops.empty() ? "" : "+") + layer.op_type;
+    kernel.macs += c.macs;
+    kernel.flops += c.flops;
+    kernel.bytes_read += c.bytes_read;
+    kernel.bytes_written += c.bytes_written;
+    kernel.weight_bytes += c.weight_bytes;
+  }
+
+  const Graph& graph_;
+  const GraphCost& cost_;
+  const LoweringRules& rules_;
+  std::map<TensorId, int> consumers_;
+  std::map<TensorId, TensorId> alias_;
+  std::vector<Kernel> kernels_;
+  bool has_activation_ = false;
+  bool has_add_ = false;
+};
+
+}  // namespace
+
+std::vector<Kernel> lower(const Graph& graph, const GraphCost& cost, const LoweringRules& rules) {
+  return Lowering(graph, cost, rules).run();
+}
+
+}  // namespace roofcast::roofline

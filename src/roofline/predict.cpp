@@ -1,0 +1,209 @@
+#include "roofcast/roofline/predict.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "roofcast/common/error.hpp"
+
+namespace roofcast::roofline {
+
+using graph::Graph;
+using graph::GraphCost;
+using graph::TensorId;
+
+std::string_view bound_name(Bound bound) {
+  switch (bound) {
+    case Bound::kCompute: return "compute";
+    case Bound::kMemory: return "memory";
+    case Bound::kOverhead: return "overhead";
+  }
+  return "overhead";
+}
+
+KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
+                               const MemoryPath& memory, double overhead_s, double bytes_scale) {
+  const auto scaled = [bytes_scale](std::int64_t bytes) {
+    return static_cast<std::int64_t>(std::llround(static_cast<double>(bytes) * bytes_scale));
+  };
+  KernelEstimate e;
+  const std::int64_t weight_bytes = scaled(kernel.weight_bytes);
+  e.bytes = scaled(kernel.bytes_read + kernel.bytes_written);
+  const double flops = static_cast<double>(kernel.flops);
+  e.compute_time_s = flops / peak_flops_per_s;
+  e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
+                    static_cast<double>(e.bytes - weight_bytes) / memory.activation_bytes_per_s;
+  e.overhead_s = overhead_s;
+  e.time_s = overhead_s + std::max(e.compute_time_s, e.memory_time_s);
+  if (overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
+    e.bound = Bound::kOverhead;
+  } else {
+    e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;
+  }
+  e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
+  const double bandwidth = e.memory_time_s > 0.0 ? static_cast<double>(e.bytes) / e.memory_time_s
+                                                 : memory.activation_bytes_per_s;
+  e.attainable_flops_per_s =
+      e.bytes > 0 ? std::min(peak_flops_per_s, e.arithmetic_intensity * bandwidth) : peak_flops_per_s;
+  e.achieved_flops_per_s = e.time_s > 0.0 ? flops / e.time_s : 0.0;
+  e.utilization = e.attainable_flops_per_s > 0.0 ? e.achieved_flops_per_s / e.attainable_flops_per_s
+                                                 : 0.0;
+  return e;
+}
+
+KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
+                               double bandwidth_bytes_per_s, double overhead_s, double bytes_scale) {
+  const MemoryPath dram{.weight_bytes_per_s = bandwidth_bytes_per_s,
+                        .activation_bytes_per_s = bandwidth_bytes_per_s};
+  return estimate_kernel(kernel, peak_flops_per_s, dram, overhead_s, bytes_scale);
+}
+
+std::int64_t peak_activation_bytes(const Graph& graph, const GraphCost& cost) {
+  const auto layer_count = static_cast<std::int64_t>(graph.layers.size());
+  std::map<TensorId, TensorId> alias;
+  const auto root = [&alias](TensorId id) {
+    for (auto it = alias.find(id); it != alias.end(); it = alias.find(id)) {
+      id = it->second;
+    }
+    return id;
+  };
+  std::map<TensorId, std::int64_t> produced;   // root tensor -> layer index (-1: graph input)
+  std::map<TensorId, std::int64_t> last_use;
+  for (const TensorId id : graph.inputs) {
+    produced[id] = -1;
+    last_use[id] = -1;
+  }
+  for (std::int64_t i = 0; i < layer_count; ++i) {
+    const auto& layer = graph.layers[static_cast<std::size_t>(i)];
+    const auto family = cost.layers[static_cast<std::size_t>(i)].family;
+    for (const TensorId id : layer.inputs) {
+      if (id != graph::kNoTensor && produced.count(root(id)) != 0) {
+        last_use[root(id)] = i;
+      }
+    }
+    if (family == graph::OpFamily::kMetadata) {
+      continue;
+    }
+    for (std::size_t k = 0; k < layer.outputs.size(); ++k) {
+      const TensorId id = layer.outputs[k];
+      if (id == graph::kNoTensor) {
+        continue;
+      }
+      if (family == graph::OpFamily::kView && k == 0 && !layer.inputs.empty() &&
+          produced.count(root(layer.inputs[0])) != 0) {
+        alias[id] = root(layer.inputs[0]);
+        continue;
+      }
+      produced[id] = i;
+      last_use[id] = i;
+    }
+  }
+  for (const TensorId id : graph.outputs) {
+    if (produced.count(root(id)) != 0) {
+      last_use[root(id)] = layer_count;
+    }
+  }
+  std::vector<std::int64_t> allocate(static_cast<std::size_t>(layer_count + 2), 0);
+  std::vector<std::int64_t> release(static_cast<std::size_t>(layer_count + 2), 0);
+  for (const auto& [id, step] : produced) {
+    const std::int64_t size = graph.tensor(id).size_bytes();
+    allocate[static_cast<std::size_t>(step + 1)] += size;
+    release[static_cast<std::size_t>(last_use[id] + 1)] += size;
+  }
+  std::int64_t live = 0;
+  std::int64_t peak = 0;
+  for (std::size_t step = 0; step < allocate.size(); ++step) {
+    live += allocate[step];
+    peak = std::max(peak, live);
+    live -= release[step];
+  }
+  return peak;
+}
+
+namespace {
+
+/// Bytes per element of the model's floating-point activations (4 when none is found).
+int model_float_size(const Graph& graph) {
+  for (const TensorId id : graph.inputs) {
+    const auto dtype = graph.tensor(id).dtype;
+    if (graph::is_floating(dtype)) {
+      return static_cast<int>(graph::dtype_size_bytes(dtype));
+    }
+  }
+  return 4;
+}
+
+}  // namespace
+
+MemoryPath memory_path(const DeviceProfile& profile, std::int64_t weight_bytes,
+                       std::int64_t peak_activation_bytes) {
+  const double dram = profile.ceilings.dram_bytes_per_s();
+  MemoryPath path{.weight_bytes_per_s = dram, .activation_bytes_per_s = dram};
+  const double capacity = profile.hardware.on_chip_bytes;
+  if (capacity <= 0.0) {
+    return path;
+  }
+  const double sram = profile.ceilings.bandwidth_bytes_per_s.at("sram");
+  path.weights_on_chip = static_cast<double>(weight_bytes) <= capacity;
+  const double left = capacity - (path.weights_on_chip ? static_cast<double>(weight_bytes) : 0.0);
+  path.activations_on_chip = static_cast<double>(peak_activation_bytes) <= left;
+  if (path.weights_on_chip) {
+    path.weight_bytes_per_s = sram;
+  }
+  if (path.activations_on_chip) {
+    path.activation_bytes_per_s = sram;
+  }
+  return path;
+}
+
+Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfile& profile,
+                   const PredictOptions& options) {
+  Prediction prediction;
+  prediction.precision = options.precision.value_or(profile.default_precision);
+  prediction.peak_flops_per_s = profile.peak_flops_per_s(prediction.precision);
+  prediction.bandwidth_bytes_per_s = profile.ceilings.dram_bytes_per_s();
+  prediction.kernels = lower(graph, cost, profile.lowering);
+  const double bytes_scale = static_cast<double>(precision_size_bytes(prediction.precision)) /
+                             static_cast<double>(model_float_size(graph));
+  const auto scaled = [bytes_scale](std::int64_t bytes) {
+    return static_cast<std::int64_t>(std::llround(static_cast<double>(bytes) * bytes_scale));
+  };
+  NetworkEstimate& network = prediction.network;
+  network.weight_bytes = scaled(cost.totals.weight_bytes);
+  network.peak_activation_bytes = scaled(peak_activation_bytes(graph, cost));
+  network.peak_memory_bytes = network.weight_bytes + network.peak_activation_bytes;
+  prediction.memory = memory_path(profile, network.weight_bytes, network.peak_activation_bytes);
+
+  double compute_s = 0.0;
+  double memory_s = 0.0;
+  double overhead_s = profile.overheads.per_run_s;
+  network.latency_s = profile.overheads.per_run_s;
+  prediction.estimates.reserve(prediction.kernels.size());
+  for (const Kernel& kernel : prediction.kernels) {
+    const KernelEstimate e =
+        estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
+                        profile.overheads.per_kernel_s, bytes_scale);
+    network.latency_s += e.time_s;
+    (e.bound == Bound::kCompute ? compute_s : e.bound == Bound::kMemory ? memory_s : overhead_s) +=
+        e.time_s;
+    prediction.estimates.push_back(e);
+  }
+  network.batch = 1;
+  if (!graph.inputs.empty() && !graph.tensor(graph.inputs[0]).shape.empty()) {
+    network.batch = std::max<std::int64_t>(1, graph.tensor(graph.inputs[0]).shape[0]);
+  }
+  network.flops = cost.totals.flops;
+  network.throughput_per_s = static_cast<double>(network.batch) / network.latency_s;
+  network.flops_per_s = network.throughput_per_s * static_cast<double>(network.flops) /
+                        static_cast<double>(network.batch);
+  network.power_w = profile.power.active_w;
+  if (network.power_w) {
+    network.efficiency_per_s_per_w = network.throughput_per_s / *network.power_w;
+  }
+  network.compute_bound_share = compute_s / network.latency_s;
+  network.memory_bound_share = memory_s / network.latency_s;
+  network.overhead_bound_share = overhead_s / network.latency_s;
+  return prediction;
+}
+
+}  // namespace roofcast::roofline

@@ -1,0 +1,443 @@
+#include "roofcast/roofline/profile.hpp"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <system_error>
+
+#include "json_reader.hpp"
+#include "roofcast/common/error.hpp"
+#include "roofcast/common/hash.hpp"
+
+namespace roofcast::roofline {
+namespace {
+
+constexpr std::int64_t kSchemaVersion = 1;
+
+const std::pair<FusionRule, std::string_view> kFusionRules[] = {
+    {FusionRule::kConvBn, "conv_bn"},
+    {FusionRule::kConvActivation, "conv_activation"},
+    {FusionRule::kConvAdd, "conv_add"},
+    {FusionRule::kGemmBias, "gemm_bias"},
+    {FusionRule::kGemmActivation, "gemm_activation"},
+    {FusionRule::kElementwiseChain, "elementwise_chain"},
+};
+
+const std::string_view kMemoryLevels[] = {"dram", "l3", "l2", "l1", "sram"};
+const std::string_view kBases[] = {"peak_from_spec", "measured", "estimate"};
+
+double positive(JsonObject& object, std::string_view key) {
+  const double value = object.number(key);
+  if (value <= 0.0) {
+    object.fail(key, "must be > 0 (is " + nlohmann::json(value).dump() + ")");
+  }
+  return value;
+}
+
+double non_negative(JsonObject& object, std::string_view key) {
+  const double value = object.number(key);
+  if (value < 0.0) {
+    object.fail(key, "must be >= 0 (is " + nlohmann::json(value).dump() + ")");
+  }
+  return value;
+}
+
+Precision precision_value(JsonObject& object, std::string_view key) {
+  const std::string text = object.string(key);
+  const auto precision = parse_precision(text);
+  if (!precision) {
+    object.fail(key, "'" + text + "' is not a precision (fp32, fp16, int8)");
+  }
+  return *precision;
+}
+
+Hardware parse_hardware(JsonObject object) {
+  Hardware hardware;
+  hardware.name = object.string("name");
+  hardware.processor = object.string("processor");
+  hardware.memory_gib = positive(object, "memory_gib");
+  hardware.power_mode = object.optional_string("power_mode");
+  if (object.has("on_chip_mib")) {
+    hardware.on_chip_bytes = positive(object, "on_chip_mib") * 1024.0 * 1024.0;
+  }
+  object.finish();
+  return hardware;
+}
+
+RuntimeInfo parse_runtime(JsonObject object) {
+  RuntimeInfo runtime;
+  runtime.name = object.string("name");
+  runtime.version = object.string("version");
+  runtime.execution_provider = object.string("execution_provider");
+  const std::int64_t threads = object.integer("threads");
+  if (threads < 1 || threads > 4096) {
+    object.fail("threads", "must be between 1 and 4096");
+  }
+  runtime.threads = static_cast<int>(threads);
+  runtime.precision = precision_value(object, "precision");
+  object.finish();
+  return runtime;
+}
+
+Ceilings parse_ceilings(JsonObject object) {
+  Ceilings ceilings;
+  JsonObject peaks = object.object("peak_gflops");
+  for (const auto& key : peaks.keys()) {
+    const auto precision = parse_precision(key);
+    if (!precision) {
+      peaks.fail(key, "unknown precision (expected fp32, fp16 or int8)");
+    }
+    ceilings.peak_flops_per_s[*precision] = positive(peaks, key) * 1e9;
+  }
+  if (ceilings.peak_flops_per_s.empty()) {
+    peaks.fail("fp32", "no precision given; at least one of fp32, fp16, int8 is required");
+  }
+  peaks.finish();
+  JsonObject memory = object.object("memory_gbs");
+  for (const auto& key : memory.keys()) {
+    if (std::find(std::begin(kMemoryLevels), std::end(kMemoryLevels), key) ==
+        std::end(kMemoryLevels)) {
+      memory.fail(key, "unknown memory level (expected dram, l3, l2, l1 or sram)");
+    }
+    ceilings.bandwidth_bytes_per_s[key] = positive(memory, key) * 1e9;
+  }
+  if (ceilings.bandwidth_bytes_per_s.count("dram") == 0) {
+    memory.fail("dram", "missing (required)");
+  }
+  memory.finish();
+  object.finish();
+  return ceilings;
+}
+
+Overheads parse_overheads(JsonObject object) {
+  Overheads overheads;
+  overheads.per_kernel_s = non_negative(object, "per_kernel_us") * 1e-6;
+  overheads.per_run_s = non_negative(object, "per_run_us") * 1e-6;
+  object.finish();
+  return overheads;
+}
+
+Power parse_power(JsonObject object) {
+  Power power;
+  if (object.has("idle_w")) {
+    power.idle_w = positive(object, "idle_w");
+  }
+  if (object.has("active_w")) {
+    power.active_w = positive(object, "active_w");
+  }
+  object.finish();
+  return power;
+}
+
+LoweringRules parse_lowering(JsonObject object) {
+  LoweringRules rules;
+  const auto& fuse = object.array("fuse");
+  for (std::size_t i = 0; i < fuse.size(); ++i) {
+    const std::string where = "fuse[" + std::to_string(i) + "]";
+    if (!fuse[i].is_string()) {
+      object.fail(where, "must be a string");
+    }
+    const std::string name = fuse[i].get<std::string>();
+    const auto* rule = std::find_if(std::begin(kFusionRules), std::end(kFusionRules),
+                                    [&](const auto& entry) { return entry.second == name; });
+    if (rule == std::end(kFusionRules)) {
+      object.fail(where, "unknown fusion rule '" + name +
+                             "' (expected conv_bn, conv_activation, conv_add, gemm_bias, "
+                             "gemm_activation or elementwise_chain)");
+    }
+    if (!rules.fuse.insert(rule->first).second) {
+      object.fail(where, "fusion rule '" + name + "' is listed twice");
+    }
+  }
+  rules.drop_views = object.boolean("drop_views");
+  object.finish();
+  return rules;
+}
+
+Provenance parse_provenance(JsonObject object, ProfileKind kind) {
+  Provenance provenance;
+  const std::string kind_text = object.string("kind");
+  if (kind_text != profile_kind_name(kind)) {
+    object.fail("kind", "'" + kind_text + "' does not match the profile's kind '" +
+                            std::string(profile_kind_name(kind)) + "'");
+  }
+  provenance.kind = kind;
+  const auto& sources = object.array("sources");
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    JsonObject entry(sources[i], object.source(), object.path_of("sources[" + std::to_string(i) + "]"));
+    Source source;
+    source.id = entry.string("id");
+    source.title = entry.string("title");
+    source.publisher = entry.string("publisher");
+    source.url = entry.string("url");
+    source.year = static_cast<int>(entry.integer("year"));
+    entry.finish();
+    for (const auto& other : provenance.sources) {
+      if (other.id == source.id) {
+        object.fail("sources[" + std::to_string(i) + "].id", "id '" + source.id + "' is used twice");
+      }
+    }
+    provenance.sources.push_back(std::move(source));
+  }
+  if (kind == ProfileKind::kDatasheet && provenance.sources.empty()) {
+    object.fail("sources", "a datasheet profile must cite at least one source");
+  }
+  JsonObject figures = object.object("figures");
+  for (const auto& key : figures.keys()) {
+    JsonObject entry = figures.object(key);
+    FigureProvenance figure;
+    figure.basis = entry.string("basis");
+    if (std::find(std::begin(kBases), std::end(kBases), figure.basis) == std::end(kBases)) {
+      entry.fail("basis", "'" + figure.basis + "' is not one of peak_from_spec, measured, estimate");
+    }
+    figure.source = entry.string("source");
+    const bool known = std::any_of(provenance.sources.begin(), provenance.sources.end(),
+                                   [&](const Source& s) { return s.id == figure.source; });
+    if (!known) {
+      entry.fail("source", "'" + figure.source + "' is not the id of any provenance.sources entry");
+    }
+    figure.note = entry.string("note");
+    entry.finish();
+    provenance.figures[key] = std::move(figure);
+  }
+  figures.finish();
+  const auto& calibration = object.raw("calibration");
+  if (kind == ProfileKind::kDatasheet && !calibration.is_null()) {
+    object.fail("calibration", "must be null for a datasheet profile");
+  }
+  if (kind == ProfileKind::kCalibrated && !calibration.is_object()) {
+    object.fail("calibration", "a calibrated profile must describe its calibration run (an object)");
+  }
+  object.finish();
+  return provenance;
+}
+
+/// Every number under ceilings, overheads and power of a datasheet profile needs a provenance entry.
+void check_figures_cited(const nlohmann::json& document, const Provenance& provenance,
+                         const std::string& source) {
+  for (const char* section : {"ceilings", "overheads", "power"}) {
+    if (!document.contains(section)) {
+      continue;
+    }
+    std::vector<std::pair<std::string, const nlohmann::json*>> stack = {
+        {section, &document.at(section)}};
+    while (!stack.empty()) {
+      auto [path, value] = stack.back();
+      stack.pop_back();
+      if (value->is_object()) {
+        for (const auto& [key, child] : value->items()) {
+          stack.emplace_back(path + "." + key, &child);
+        }
+      } else if (value->is_number() && provenance.figures.count(path) == 0) {
+        throw ProfileError(source + ": provenance.figures: no entry for '" + path +
+                           "' (a datasheet profile cites every figure)");
+      }
+    }
+  }
+  for (const auto& [path, unused] : provenance.figures) {
+    const nlohmann::json::json_pointer pointer("/" + [&] {
+      std::string text = path;
+      std::replace(text.begin(), text.end(), '.', '/');
+      return text;
+    }());
+    if (!document.contains(pointer)) {
+      throw ProfileError(source + ": provenance.figures." + path + ": names no figure in the profile");
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::kFp32: return "fp32";
+    case Precision::kFp16: return "fp16";
+    case Precision::kInt8: return "int8";
+  }
+  return "fp32";
+}
+
+std::optional<Precision> parse_precision(std::string_view text) {
+  if (text == "fp32") return Precision::kFp32;
+  if (text == "fp16") return Precision::kFp16;
+  if (text == "int8") return Precision::kInt8;
+  return std::nullopt;
+}
+
+int precision_size_bytes(Precision precision) {
+  switch (precision) {
+    case Precision::kFp32: return 4;
+    case Precision::kFp16: return 2;
+    case Precision::kInt8: return 1;
+  }
+  return 4;
+}
+
+std::string_view profile_kind_name(ProfileKind kind) {
+  return kind == ProfileKind::kDatasheet ? "datasheet" : "calibrated";
+}
+
+std::string_view fusion_rule_name(FusionRule rule) {
+  for (const auto& [value, name] : kFusionRules) {
+    if (value == rule) {
+      return name;
+    }
+  }
+  return "?";
+}
+
+double DeviceProfile::peak_flops_per_s(Precision precision) const {
+  const auto it = ceilings.peak_flops_per_s.find(precision);
+  if (it == ceilings.peak_flops_per_s.end()) {
+    std::string known;
+    for (const auto& [p, unused] : ceilings.peak_flops_per_s) {
+      known += (known.empty() ? "" : ", ") + std::string(precision_name(p));
+    }
+    throw ProfileError(source + ": device '" + id + "' has no " +
+                       std::string(precision_name(precision)) + " ceiling (it has: " + known + ")");
+  }
+  return it->second;
+}
+
+DeviceProfile parse_profile(std::string_view json_text, const std::string& source) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(json_text.begin(), json_text.end());
+  } catch (const nlohmann::json::parse_error& error) {
+    throw ProfileError(source + ": not valid JSON (" + std::string(error.what()) + ")");
+  }
+  JsonObject root(document, source, "");
+  const std::int64_t version = root.integer("schema_version");
+  if (version != kSchemaVersion) {
+    root.fail("schema_version", "version " + std::to_string(version) +
+                                    " is not supported (this roofcast reads version 1)");
+  }
+  DeviceProfile profile;
+  profile.source = source;
+  profile.file_hash = fnv1a64_hex(json_text);
+  profile.id = root.string("id");
+  if (profile.id.empty() || profile.id.find_first_of("/\\ ") != std::string::npos) {
+    root.fail("id", "must be a non-empty name without spaces or slashes");
+  }
+  const std::string kind = root.string("kind");
+  if (kind == "datasheet") {
+    profile.kind = ProfileKind::kDatasheet;
+  } else if (kind == "calibrated") {
+    profile.kind = ProfileKind::kCalibrated;
+  } else {
+    root.fail("kind", "'" + kind + "' is not datasheet or calibrated");
+  }
+  profile.hardware = parse_hardware(root.object("hardware"));
+  if (!root.has("runtime")) {
+    root.fail("runtime", "missing (required; null for a datasheet profile)");
+  }
+  if (!root.is_null("runtime")) {
+    profile.runtime = parse_runtime(root.object("runtime"));
+  } else {
+    root.raw("runtime");
+    if (profile.kind == ProfileKind::kCalibrated) {
+      root.fail("runtime", "a calibrated profile must name its runtime");
+    }
+  }
+  profile.default_precision = precision_value(root, "default_precision");
+  profile.ceilings = parse_ceilings(root.object("ceilings"));
+  if (profile.ceilings.peak_flops_per_s.count(profile.default_precision) == 0) {
+    root.fail("default_precision", "'" + std::string(precision_name(profile.default_precision)) +
+                                       "' has no ceilings.peak_gflops entry");
+  }
+  if (profile.hardware.on_chip_bytes > 0.0 && profile.ceilings.bandwidth_bytes_per_s.count("sram") == 0) {
+    root.fail("ceilings", "hardware.on_chip_mib is set, so memory_gbs.sram (its bandwidth) is required");
+  }
+  profile.overheads = parse_overheads(root.object("overheads"));
+  if (root.has("power")) {
+    profile.power = parse_power(root.object("power"));
+  }
+  profile.lowering = parse_lowering(root.object("lowering"));
+  const auto& models = root.array("kernel_models");
+  if (!models.empty()) {
+    root.fail("kernel_models", "fitted kernel models are not readable by this roofcast version");
+  }
+  profile.provenance = parse_provenance(root.object("provenance"), profile.kind);
+  root.finish();
+  if (profile.kind == ProfileKind::kDatasheet) {
+    check_figures_cited(document, profile.provenance, source);
+  }
+  return profile;
+}
+
+DeviceProfile load_profile(const std::filesystem::path& path) {
+  std::string text;
+  try {
+    text = read_file_bytes(path);
+  } catch (const IoError& error) {
+    throw ProfileError(error.what());
+  }
+  DeviceProfile profile = parse_profile(text, path.string());
+  if (path.stem().string() != profile.id) {
+    throw ProfileError(path.string() + ": id: '" + profile.id +
+                       "' does not match the file name (--device finds a profile by its file name)");
+  }
+  return profile;
+}
+
+std::filesystem::path resolve_profile(std::string_view name_or_path,
+                                      const std::vector<std::filesystem::path>& search_dirs) {
+  const std::filesystem::path given(name_or_path);
+  std::error_code ec;
+  if (given.extension() == ".json" || given.has_parent_path()) {
+    if (!std::filesystem::is_regular_file(given, ec)) {
+      throw ProfileError(given.string() + ": no such profile file");
+    }
+    return given;
+  }
+  std::vector<std::string> known;
+  for (const auto& dir : search_dirs) {
+    const auto candidate = dir / (std::string(name_or_path) + ".json");
+    if (std::filesystem::is_regular_file(candidate, ec)) {
+      return candidate;
+    }
+    if (std::filesystem::is_directory(dir, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.path().extension() == ".json") {
+          known.push_back(entry.path().stem().string());
+        }
+      }
+    }
+  }
+  std::sort(known.begin(), known.end());
+  known.erase(std::unique(known.begin(), known.end()), known.end());
+  std::string list;
+  for (const auto& name : known) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  throw ProfileError("--device " + std::string(name_or_path) + ": no such device profile (known: " +
+                     (list.empty() ? "none found" : list) + ")");
+}
+
+std::vector<ProfileListing> scan_profiles(const std::vector<std::filesystem::path>& search_dirs) {
+  std::map<std::string, std::filesystem::path> first_by_id;
+  for (const auto& dir : search_dirs) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      continue;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".json") {
+        first_by_id.emplace(entry.path().stem().string(), entry.path());
+      }
+    }
+  }
+  std::vector<ProfileListing> listings;
+  for (const auto& [id, path] : first_by_id) {
+    ProfileListing listing{.path = path, .profile = std::nullopt, .error = {}};
+    try {
+      listing.profile = load_profile(path);
+    } catch (const ProfileError& error) {
+      listing.error = error.what();
+    }
+    listings.push_back(std::move(listing));
+  }
+  return listings;
+}
+
+}  // namespace roofcast::roofline

@@ -1,0 +1,141 @@
+// Lowering the layer graph to kernels with a runtime's fusion rules.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model_builder.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/roofline/lower.hpp"
+
+namespace roofcast::roofline {
+namespace {
+
+using roofcast::testing::ModelBuilder;
+using Ints = std::vector<std::int64_t>;
+
+std::vector<Kernel> lowered(const ModelBuilder& builder, const LoweringRules& rules) {
+  const graph::Graph graph = graph::load_graph_from_bytes(builder.bytes(), "lower.onnx");
+  return lower(graph, graph::graph_cost(graph), rules);
+}
+
+LoweringRules all_rules() {
+  LoweringRules rules;
+  rules.fuse = {FusionRule::kConvBn,   FusionRule::kConvActivation, FusionRule::kConvAdd,
+                FusionRule::kGemmBias, FusionRule::kGemmActivation, FusionRule::kElementwiseChain};
+  rules.drop_views = true;
+  return rules;
+}
+
+/// x 1x8x16x16 → Conv 3x3 (8 → 16, pad 1) → BatchNormalization → Relu.
+ModelBuilder conv_bn_relu() {
+  ModelBuilder b;
+  b.input("x", {1, 8, 16, 16}).weight("w", {16, 8, 3, 3});
+  for (const char* name : {"scale", "bias", "mean", "var"}) {
+    b.weight(name, {16});
+  }
+  b.node("Conv", {"x", "w"}, {"c"}, {{"pads", Ints{1, 1, 1, 1}}}, "conv")
+      .node("BatchNormalization", {"c", "scale", "bias", "mean", "var"}, {"n"}, {}, "bn")
+      .node("Relu", {"n"}, {"y"}, {}, "relu")
+      .output("y");
+  return b;
+}
+
+TEST(Lower, ConvBatchNormReluIsOneKernel) {
+  const auto kernels = lowered(conv_bn_relu(), all_rules());
+  ASSERT_EQ(kernels.size(), 1u);
+  const Kernel& k = kernels[0];
+  EXPECT_EQ(k.ops, "Conv+BatchNormalization+Relu");
+  EXPECT_EQ(k.name, "conv");
+  EXPECT_EQ(k.kernel_class, KernelClass::kConv);
+  EXPECT_EQ(k.layers, (std::vector<std::size_t>{0, 1, 2}));
+  // The BN folds into the Conv's weights: no work of its own. Relu: 1 FLOP per output.
+  const std::int64_t conv_macs = 16 * 8 * 3 * 3 * 16 * 16;
+  const std::int64_t outputs = 16 * 16 * 16;
+  EXPECT_EQ(k.macs, conv_macs);
+  EXPECT_EQ(k.flops, 2 * conv_macs + outputs);
+  // Reads x and the Conv weights once, writes y once: c and n never leave the kernel.
+  EXPECT_EQ(k.bytes_read, 4 * (8 * 16 * 16 + 16 * 8 * 3 * 3));
+  EXPECT_EQ(k.bytes_written, 4 * outputs);
+}
+
+TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
+  LoweringRules none;
+  none.drop_views = true;
+  const auto kernels = lowered(conv_bn_relu(), none);
+  ASSERT_EQ(kernels.size(), 3u);
+  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kNormalization);
+  EXPECT_EQ(kernels[2].kernel_class, KernelClass::kElementwise);
+}
+
+TEST(Lower, ResidualAddAndItsActivationJoinTheConv) {
+  ModelBuilder b;
+  b.input("x", {1, 8, 8, 8}).weight("w", {8, 8, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv")
+      .node("Add", {"c", "x"}, {"s"}, {}, "add")
+      .node("Relu", {"s"}, {"y"}, {}, "relu")
+      .output("y");
+  const auto kernels = lowered(b, all_rules());
+  ASSERT_EQ(kernels.size(), 1u);
+  EXPECT_EQ(kernels[0].ops, "Conv+Add+Relu");
+  // Reads x twice (Conv input, skip), weights once; writes y.
+  EXPECT_EQ(kernels[0].bytes_read, 4 * (512 + 64 + 512));
+  EXPECT_EQ(kernels[0].bytes_written, 4 * 512);
+}
+
+TEST(Lower, NoFusionWhenTheOutputHasAnotherReader) {
+  // c feeds both the Relu and the graph's second output: it must be written.
+  ModelBuilder b;
+  b.input("x", {1, 8, 8, 8}).weight("w", {8, 8, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Relu", {"c"}, {"y"}, {}, "relu");
+  b.node("Sigmoid", {"c"}, {"z"}, {}, "sig").output("y").output("z");
+  const auto kernels = lowered(b, all_rules());
+  ASSERT_EQ(kernels.size(), 3u);
+  EXPECT_EQ(kernels[0].ops, "Conv");
+}
+
+TEST(Lower, ViewsAreDroppedAndFusionSeesThroughThem) {
+  // MatMul → Reshape (view) → … the Add reads the view of the MatMul's output.
+  ModelBuilder b;
+  b.input("x", {4, 16}).weight("w", {16, 32}).weight("bias", {32}).int64s("shape", {4, 32});
+  b.node("MatMul", {"x", "w"}, {"m"}, {}, "matmul")
+      .node("Reshape", {"m", "shape"}, {"v"}, {}, "view")
+      .node("Add", {"v", "bias"}, {"a"}, {}, "bias_add")
+      .node("Relu", {"a"}, {"y"}, {}, "relu")
+      .output("y");
+  const auto kernels = lowered(b, all_rules());
+  ASSERT_EQ(kernels.size(), 1u);
+  EXPECT_EQ(kernels[0].ops, "MatMul+Add+Relu");
+  EXPECT_EQ(kernels[0].kernel_class, KernelClass::kGemm);
+  EXPECT_EQ(kernels[0].layers, (std::vector<std::size_t>{0, 2, 3}));
+
+  LoweringRules keep_views = all_rules();
+  keep_views.drop_views = false;
+  const auto with_views = lowered(b, keep_views);
+  ASSERT_EQ(with_views.size(), 3u);  // MatMul, Reshape (a copy), Add+Relu chain
+  EXPECT_EQ(with_views[1].kernel_class, KernelClass::kDataMovement);
+}
+
+TEST(Lower, ElementwiseChainFusesOnlyWithTheRule) {
+  ModelBuilder b;
+  b.input("x", {1, 64});
+  b.node("Sigmoid", {"x"}, {"s"}).node("Mul", {"x", "s"}, {"m"}).node("Tanh", {"m"}, {"y"}).output("y");
+  EXPECT_EQ(lowered(b, all_rules()).size(), 1u);
+  LoweringRules no_chain = all_rules();
+  no_chain.fuse.erase(FusionRule::kElementwiseChain);
+  EXPECT_EQ(lowered(b, no_chain).size(), 3u);
+}
+
+TEST(Lower, DepthwiseAndGroupedConvClasses) {
+  ModelBuilder b;
+  b.input("x", {1, 8, 8, 8}).weight("dw", {8, 1, 3, 3}).weight("gw", {8, 4, 1, 1});
+  b.node("Conv", {"x", "dw"}, {"d"}, {{"group", std::int64_t{8}}, {"pads", Ints{1, 1, 1, 1}}})
+      .node("Conv", {"d", "gw"}, {"y"}, {{"group", std::int64_t{2}}})
+      .output("y");
+  const auto kernels = lowered(b, all_rules());
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0].kernel_class, KernelClass::kDepthwiseConv);
+  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kGroupedConv);
+}
+
+}  // namespace
+}  // namespace roofcast::roofline

@@ -1,0 +1,202 @@
+// The roofline model against hand-computed numbers: one kernel at a time, the
+// ridge, utilization, network totals, on-chip memory and peak-memory liveness.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model_builder.hpp"
+#include "roofcast/common/error.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/roofline/predict.hpp"
+
+namespace roofcast::roofline {
+namespace {
+
+using roofcast::testing::ModelBuilder;
+using Ints = std::vector<std::int64_t>;
+
+Kernel kernel_with(std::int64_t flops, std::int64_t bytes_read, std::int64_t bytes_written,
+                   std::int64_t weight_bytes = 0) {
+  Kernel k;
+  k.name = "k";
+  k.flops = flops;
+  k.bytes_read = bytes_read;
+  k.bytes_written = bytes_written;
+  k.weight_bytes = weight_bytes;
+  return k;
+}
+
+// A device with a 1 TFLOP/s peak and 10 GB/s: the ridge is at 100 FLOP/B.
+constexpr double kPeak = 1e12;
+constexpr double kBandwidth = 1e10;
+constexpr double kOverhead = 1e-5;
+
+TEST(EstimateKernel, ComputeBound) {
+  // 1 GFLOP over 1 MB: 1000 FLOP/B, right of the ridge.
+  const auto e = estimate_kernel(kernel_with(1'000'000'000, 600'000, 400'000), kPeak, kBandwidth, kOverhead, 1.0);
+  EXPECT_EQ(e.bound, Bound::kCompute);
+  EXPECT_DOUBLE_EQ(e.compute_time_s, 1e-3);
+  EXPECT_DOUBLE_EQ(e.memory_time_s, 1e-4);
+  EXPECT_DOUBLE_EQ(e.time_s, 1e-3 + 1e-5);
+  EXPECT_DOUBLE_EQ(e.arithmetic_intensity, 1000.0);
+  EXPECT_DOUBLE_EQ(e.attainable_flops_per_s, kPeak);  // min(1e12, 1000 × 1e10)
+  EXPECT_DOUBLE_EQ(e.achieved_flops_per_s, 1e9 / 1.01e-3);
+  EXPECT_NEAR(e.utilization, 1.0 / 1.01, 1e-12);
+}
+
+TEST(EstimateKernel, MemoryBound) {
+  // 1 MFLOP over 100 MB: 0.01 FLOP/B, far left of the ridge.
+  const auto e = estimate_kernel(kernel_with(1'000'000, 50'000'000, 50'000'000), kPeak, kBandwidth, kOverhead, 1.0);
+  EXPECT_EQ(e.bound, Bound::kMemory);
+  EXPECT_DOUBLE_EQ(e.memory_time_s, 1e-2);
+  EXPECT_DOUBLE_EQ(e.time_s, 1e-2 + 1e-5);
+  EXPECT_DOUBLE_EQ(e.arithmetic_intensity, 0.01);
+  EXPECT_DOUBLE_EQ(e.attainable_flops_per_s, 1e8);  // 0.01 FLOP/B × 10 GB/s
+  EXPECT_NEAR(e.achieved_flops_per_s, 1e6 / 1.001e-2, 1e-3);
+  EXPECT_NEAR(e.utilization, 1.0 / 1.001, 1e-12);
+}
+
+TEST(EstimateKernel, RidgePointBalancesComputeAndMemory) {
+  // 100 FLOP/B exactly: both terms 1 ms, attainable = peak from either side.
+  const auto e = estimate_kernel(kernel_with(1'000'000'000, 10'000'000, 0), kPeak, kBandwidth, 0.0, 1.0);
+  EXPECT_DOUBLE_EQ(e.compute_time_s, e.memory_time_s);
+  EXPECT_DOUBLE_EQ(e.arithmetic_intensity, kPeak / kBandwidth);
+  EXPECT_DOUBLE_EQ(e.attainable_flops_per_s, kPeak);
+  EXPECT_DOUBLE_EQ(e.utilization, 1.0);  // no overhead: on the roof
+}
+
+TEST(EstimateKernel, TinyKernelIsOverheadBound) {
+  const auto e = estimate_kernel(kernel_with(1000, 4000, 4000), kPeak, kBandwidth, kOverhead, 1.0);
+  EXPECT_EQ(e.bound, Bound::kOverhead);
+  EXPECT_DOUBLE_EQ(e.time_s, 1e-5 + 8e-7);
+  EXPECT_NEAR(e.utilization, 8e-7 / (1e-5 + 8e-7), 1e-12);
+}
+
+TEST(EstimateKernel, HalfPrecisionHalvesTheBytes) {
+  const auto e = estimate_kernel(kernel_with(1'000'000, 50'000'000, 50'000'000), kPeak, kBandwidth, 0.0, 0.5);
+  EXPECT_EQ(e.bytes, 50'000'000);
+  EXPECT_DOUBLE_EQ(e.memory_time_s, 5e-3);
+  EXPECT_DOUBLE_EQ(e.arithmetic_intensity, 0.02);
+}
+
+TEST(EstimateKernel, WeightsAndActivationsOnDifferentPaths) {
+  // 1 MB of weights at 1 GB/s (streamed) + 3 MB of activations at 100 GB/s (on chip).
+  const MemoryPath path{.weight_bytes_per_s = 1e9, .activation_bytes_per_s = 1e11};
+  const auto e = estimate_kernel(kernel_with(1000, 3'000'000, 1'000'000, 1'000'000), kPeak, path, 0.0, 1.0);
+  EXPECT_DOUBLE_EQ(e.memory_time_s, 1e-3 + 3e-5);
+  EXPECT_EQ(e.bound, Bound::kMemory);
+}
+
+DeviceProfile device(double per_run_s = 1e-4, double per_kernel_s = 1e-5) {
+  DeviceProfile p;
+  p.id = "unit";
+  p.hardware.name = "unit device";
+  p.default_precision = Precision::kFp32;
+  p.ceilings.peak_flops_per_s = {{Precision::kFp32, kPeak}, {Precision::kFp16, 2 * kPeak}};
+  p.ceilings.bandwidth_bytes_per_s = {{"dram", kBandwidth}};
+  p.overheads = {.per_kernel_s = per_kernel_s, .per_run_s = per_run_s};
+  p.power.active_w = 5.0;
+  p.lowering.fuse = {FusionRule::kConvBn, FusionRule::kConvActivation};
+  p.lowering.drop_views = true;
+  return p;
+}
+
+/// Conv 1x3x8x8 → 1x4x8x8 (pad 1) + Relu, GlobalAveragePool, Flatten, Gemm 4 → 2.
+ModelBuilder small_network() {
+  ModelBuilder b;
+  b.input("x", {1, 3, 8, 8}).weight("w", {4, 3, 3, 3}).weight("fc", {2, 4});
+  b.node("Conv", {"x", "w"}, {"c"}, {{"pads", Ints{1, 1, 1, 1}}}, "conv")
+      .node("Relu", {"c"}, {"r"}, {}, "relu")
+      .node("GlobalAveragePool", {"r"}, {"g"}, {}, "gap")
+      .node("Flatten", {"g"}, {"f"}, {}, "flatten")
+      .node("Gemm", {"f", "fc"}, {"y"}, {{"transB", std::int64_t{1}}}, "fc")
+      .output("y");
+  return b;
+}
+
+TEST(Predict, NetworkTotalsAreSumsOfKernels) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const Prediction p = predict(graph, cost, device());
+
+  // Kernels: Conv+Relu, GlobalAveragePool, Gemm (Flatten is a view, dropped).
+  ASSERT_EQ(p.kernels.size(), 3u);
+  EXPECT_EQ(p.kernels[0].ops, "Conv+Relu");
+  // Conv: 4·3·3·3·8·8 = 6912 MACs = 13824 FLOPs, Relu 256; reads x (192 floats) + w (108),
+  // writes r (256); the Conv's output stays inside the kernel.
+  EXPECT_EQ(p.kernels[0].flops, 13824 + 256);
+  EXPECT_EQ(p.kernels[0].bytes_read, 4 * (192 + 108));
+  EXPECT_EQ(p.kernels[0].bytes_written, 4 * 256);
+  // GlobalAveragePool: one FLOP per input and per output element; reads 256, writes 4 floats.
+  EXPECT_EQ(p.kernels[1].flops, 256 + 4);
+  EXPECT_EQ(p.kernels[1].bytes_read + p.kernels[1].bytes_written, 4 * (256 + 4));
+  // Gemm 1x4 · 4x2: 8 MACs; reads 4 + 8, writes 2 floats.
+  EXPECT_EQ(p.kernels[2].flops, 16);
+  EXPECT_EQ(p.kernels[2].bytes_read + p.kernels[2].bytes_written, 4 * (4 + 8 + 2));
+
+  // Every kernel is tiny: 10 µs overhead plus its memory time dominates.
+  const double t0 = 1e-5 + 4.0 * (300 + 256) / kBandwidth;
+  const double t1 = 1e-5 + 4.0 * 260 / kBandwidth;
+  const double t2 = 1e-5 + 4.0 * 14 / kBandwidth;
+  const double latency = 1e-4 + t0 + t1 + t2;
+  EXPECT_NEAR(p.network.latency_s, latency, 1e-15);
+  EXPECT_DOUBLE_EQ(p.network.throughput_per_s, 1.0 / p.network.latency_s);
+  EXPECT_EQ(p.network.flops, 13824 + 256 + 260 + 16);
+  EXPECT_DOUBLE_EQ(p.network.flops_per_s, (13824 + 256 + 260 + 16) / p.network.latency_s);
+  EXPECT_EQ(p.network.power_w, 5.0);
+  EXPECT_DOUBLE_EQ(*p.network.efficiency_per_s_per_w, p.network.throughput_per_s / 5.0);
+  EXPECT_EQ(p.network.weight_bytes, 4 * (108 + 8));
+  EXPECT_NEAR(p.network.overhead_bound_share, 1.0, 1e-12);
+}
+
+TEST(Predict, PrecisionOverrideScalesBytesAndPeak) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const Prediction p = predict(graph, cost, device(), {.precision = Precision::kFp16});
+  EXPECT_DOUBLE_EQ(p.peak_flops_per_s, 2 * kPeak);
+  EXPECT_EQ(p.estimates[0].bytes, 2 * (300 + 256));
+  EXPECT_EQ(p.network.weight_bytes, 2 * (108 + 8));
+  EXPECT_THROW((void)predict(graph, cost, device(), {.precision = Precision::kInt8}), ProfileError);
+}
+
+TEST(Predict, OnChipMemoryHoldsWhatFits) {
+  DeviceProfile p = device();
+  p.ceilings.bandwidth_bytes_per_s["sram"] = 1e11;
+  p.hardware.on_chip_bytes = 1000;
+  // 600 B of weights fit; 600 B of activations do not fit beside them.
+  MemoryPath path = memory_path(p, 600, 600);
+  EXPECT_TRUE(path.weights_on_chip);
+  EXPECT_FALSE(path.activations_on_chip);
+  EXPECT_DOUBLE_EQ(path.weight_bytes_per_s, 1e11);
+  EXPECT_DOUBLE_EQ(path.activation_bytes_per_s, kBandwidth);
+  path = memory_path(p, 2000, 600);  // weights stream; activations alone fit
+  EXPECT_FALSE(path.weights_on_chip);
+  EXPECT_TRUE(path.activations_on_chip);
+  path = memory_path(device(), 1, 1);  // no on-chip memory: all DRAM
+  EXPECT_FALSE(path.weights_on_chip);
+  EXPECT_DOUBLE_EQ(path.weight_bytes_per_s, kBandwidth);
+}
+
+TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
+  // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
+  // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8});
+  b.node("Relu", {"x"}, {"a"}).node("Sigmoid", {"a"}, {"b"}).node("Tanh", {"a"}, {"c"})
+      .node("Add", {"b", "c"}, {"d"}).output("d");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "branch.onnx");
+  EXPECT_EQ(peak_activation_bytes(graph, graph::graph_cost(graph)), 3 * 1024);
+}
+
+TEST(PeakMemory, ChainNeedsTwoBuffersAndViewsAliasTheirInput) {
+  // x → Relu → Reshape (a view: no new buffer) → Sigmoid: at most input + output alive.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8}).int64s("shape", {1, 256});
+  b.node("Relu", {"x"}, {"a"}).node("Reshape", {"a", "shape"}, {"v"})
+      .node("Sigmoid", {"v"}, {"s"}).output("s");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "chain.onnx");
+  EXPECT_EQ(peak_activation_bytes(graph, graph::graph_cost(graph)), 2 * 1024);
+}
+
+}  // namespace
+}  // namespace roofcast::roofline

@@ -1,0 +1,246 @@
+// The strict profile parser: a valid profile round-trips into typed structs,
+// and every broken file gets its own error naming the file and the key path.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/roofline/profile.hpp"
+
+namespace roofcast::roofline {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+Json valid_profile() {
+  return Json::parse(R"({
+    "schema_version": 1,
+    "id": "test-board",
+    "kind": "datasheet",
+    "hardware": { "name": "Test Board 4GB", "processor": "8-core test CPU", "memory_gib": 4, "power_mode": "10W" },
+    "runtime": null,
+    "default_precision": "fp16",
+    "ceilings": {
+      "peak_gflops": { "fp32": 100.0, "fp16": 200.0 },
+      "memory_gbs": { "dram": 25.6, "l2": 100.0 }
+    },
+    "overheads": { "per_kernel_us": 5.0, "per_run_us": 50.0 },
+    "power": { "idle_w": 2.0, "active_w": 10.0 },
+    "lowering": { "fuse": ["conv_bn", "conv_activation"], "drop_views": true },
+    "kernel_models": [],
+    "provenance": {
+      "kind": "datasheet",
+      "sources": [ { "id": "ds", "title": "Test Board Data Sheet", "publisher": "Test", "url": "https://example.com/ds.pdf", "year": 2024 } ],
+      "figures": {
+        "ceilings.peak_gflops.fp32": { "basis": "peak_from_spec", "source": "ds", "note": "64 lanes x 2 x 781 MHz" },
+        "ceilings.peak_gflops.fp16": { "basis": "peak_from_spec", "source": "ds", "note": "2 x fp32" },
+        "ceilings.memory_gbs.dram": { "basis": "peak_from_spec", "source": "ds", "note": "64-bit LPDDR4 3200" },
+        "ceilings.memory_gbs.l2": { "basis": "estimate", "source": "ds", "note": "guess" },
+        "overheads.per_kernel_us": { "basis": "estimate", "source": "ds", "note": "launch" },
+        "overheads.per_run_us": { "basis": "estimate", "source": "ds", "note": "copies" },
+        "power.idle_w": { "basis": "measured", "source": "ds", "note": "at the wall" },
+        "power.active_w": { "basis": "peak_from_spec", "source": "ds", "note": "power mode" }
+      },
+      "calibration": null
+    }
+  })");
+}
+
+TEST(Profile, ValidProfileParsesIntoTypedUnits) {
+  const DeviceProfile p = parse_profile(valid_profile().dump(), "test-board.json");
+  EXPECT_EQ(p.id, "test-board");
+  EXPECT_EQ(p.kind, ProfileKind::kDatasheet);
+  EXPECT_EQ(p.hardware.power_mode, "10W");
+  EXPECT_FALSE(p.runtime.has_value());
+  EXPECT_EQ(p.default_precision, Precision::kFp16);
+  EXPECT_DOUBLE_EQ(p.peak_flops_per_s(Precision::kFp32), 100e9);
+  EXPECT_DOUBLE_EQ(p.peak_flops_per_s(Precision::kFp16), 200e9);
+  EXPECT_DOUBLE_EQ(p.ceilings.dram_bytes_per_s(), 25.6e9);
+  EXPECT_DOUBLE_EQ(p.ceilings.bandwidth_bytes_per_s.at("l2"), 100e9);
+  EXPECT_DOUBLE_EQ(p.overheads.per_kernel_s, 5e-6);
+  EXPECT_DOUBLE_EQ(p.overheads.per_run_s, 50e-6);
+  EXPECT_EQ(p.power.active_w, 10.0);
+  EXPECT_TRUE(p.lowering.has(FusionRule::kConvBn));
+  EXPECT_FALSE(p.lowering.has(FusionRule::kConvAdd));
+  EXPECT_EQ(p.provenance.figures.at("power.idle_w").basis, "measured");
+  EXPECT_EQ(p.file_hash.size(), 16u);
+}
+
+TEST(Profile, MissingPrecisionNamesTheDevice) {
+  const DeviceProfile p = parse_profile(valid_profile().dump(), "test-board.json");
+  try {
+    (void)p.peak_flops_per_s(Precision::kInt8);
+    FAIL() << "expected a ProfileError";
+  } catch (const ProfileError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("has no int8 ceiling (it has: fp32, fp16)"));
+  }
+}
+
+TEST(Profile, PowerIsOptional) {
+  Json j = valid_profile();
+  j.erase("power");
+  j["provenance"]["figures"].erase("power.idle_w");
+  j["provenance"]["figures"].erase("power.active_w");
+  const DeviceProfile p = parse_profile(j.dump(), "test-board.json");
+  EXPECT_FALSE(p.power.active_w.has_value());
+}
+
+struct Broken {
+  const char* name;
+  std::function<std::string()> text;
+  const char* expected;  // the error must contain this (key path and problem)
+};
+
+void PrintTo(const Broken& broken, std::ostream* out) { *out << broken.name; }
+
+std::string mutated(const std::function<void(Json&)>& change) {
+  Json j = valid_profile();
+  change(j);
+  return j.dump(2);
+}
+
+const std::vector<Broken>& broken_profiles() {
+  static const std::vector<Broken> cases = {
+      {"truncated", [] { return valid_profile().dump().substr(0, 120); }, "not valid JSON"},
+      {"not_an_object", [] { return std::string("[1, 2]"); }, "must be an object"},
+      {"future_schema", [] { return mutated([](Json& j) { j["schema_version"] = 2; }); },
+       "schema_version: version 2 is not supported"},
+      {"missing_ceilings", [] { return mutated([](Json& j) { j.erase("ceilings"); }); },
+       "ceilings: missing"},
+      {"unknown_top_key", [] { return mutated([](Json& j) { j["colour"] = "red"; }); },
+       "colour: unknown key"},
+      {"unknown_precision", [] { return mutated([](Json& j) { j["ceilings"]["peak_gflops"]["fp64"] = 50.0; }); },
+       "ceilings.peak_gflops.fp64: unknown precision"},
+      {"string_bandwidth", [] { return mutated([](Json& j) { j["ceilings"]["memory_gbs"]["dram"] = "25.6"; }); },
+       "ceilings.memory_gbs.dram: must be a number"},
+      {"negative_peak", [] { return mutated([](Json& j) { j["ceilings"]["peak_gflops"]["fp16"] = -200.0; }); },
+       "ceilings.peak_gflops.fp16: must be > 0"},
+      {"zero_dram", [] { return mutated([](Json& j) { j["ceilings"]["memory_gbs"]["dram"] = 0; }); },
+       "ceilings.memory_gbs.dram: must be > 0"},
+      {"no_dram", [] {
+         return mutated([](Json& j) {
+           j["ceilings"]["memory_gbs"].erase("dram");
+           j["provenance"]["figures"].erase("ceilings.memory_gbs.dram");
+         });
+       }, "ceilings.memory_gbs.dram: missing"},
+      {"unknown_memory_level", [] { return mutated([](Json& j) { j["ceilings"]["memory_gbs"]["hbm"] = 1.0; }); },
+       "ceilings.memory_gbs.hbm: unknown memory level"},
+      {"default_precision_without_peak", [] { return mutated([](Json& j) { j["default_precision"] = "int8"; }); },
+       "default_precision: 'int8' has no ceilings.peak_gflops entry"},
+      {"bad_precision_name", [] { return mutated([](Json& j) { j["default_precision"] = "bf16"; }); },
+       "default_precision: 'bf16' is not a precision"},
+      {"negative_overhead", [] { return mutated([](Json& j) { j["overheads"]["per_run_us"] = -1; }); },
+       "overheads.per_run_us: must be >= 0"},
+      {"zero_power", [] { return mutated([](Json& j) { j["power"]["active_w"] = 0; }); },
+       "power.active_w: must be > 0"},
+      {"unknown_fusion_rule", [] { return mutated([](Json& j) { j["lowering"]["fuse"].push_back("conv_everything"); }); },
+       "lowering.fuse[2]: unknown fusion rule 'conv_everything'"},
+      {"duplicate_fusion_rule", [] { return mutated([](Json& j) { j["lowering"]["fuse"].push_back("conv_bn"); }); },
+       "lowering.fuse[2]: fusion rule 'conv_bn' is listed twice"},
+      {"drop_views_not_bool", [] { return mutated([](Json& j) { j["lowering"]["drop_views"] = "yes"; }); },
+       "lowering.drop_views: must be true or false"},
+      {"calibrated_without_runtime", [] {
+         return mutated([](Json& j) { j["kind"] = "calibrated"; j["provenance"]["kind"] = "calibrated"; });
+       }, "runtime: a calibrated profile must name its runtime"},
+      {"provenance_kind_mismatch", [] { return mutated([](Json& j) { j["provenance"]["kind"] = "calibrated"; }); },
+       "provenance.kind: 'calibrated' does not match"},
+      {"uncited_figure", [] { return mutated([](Json& j) { j["provenance"]["figures"].erase("ceilings.memory_gbs.l2"); }); },
+       "no entry for 'ceilings.memory_gbs.l2'"},
+      {"figure_for_nothing", [] {
+         return mutated([](Json& j) {
+           j["provenance"]["figures"]["ceilings.memory_gbs.l3"] = {{"basis", "estimate"}, {"source", "ds"}, {"note", "x"}};
+         });
+       }, "provenance.figures.ceilings.memory_gbs.l3: names no figure"},
+      {"figure_unknown_source", [] {
+         return mutated([](Json& j) { j["provenance"]["figures"]["power.idle_w"]["source"] = "blog"; });
+       }, "source: 'blog' is not the id of any provenance.sources entry"},
+      {"figure_bad_basis", [] {
+         return mutated([](Json& j) { j["provenance"]["figures"]["power.idle_w"]["basis"] = "vibes"; });
+       }, "basis: 'vibes' is not one of peak_from_spec, measured, estimate"},
+      {"source_year_string", [] { return mutated([](Json& j) { j["provenance"]["sources"][0]["year"] = "2024"; }); },
+       "provenance.sources[0].year: must be an integer"},
+      {"zero_memory", [] { return mutated([](Json& j) { j["hardware"]["memory_gib"] = 0; }); },
+       "hardware.memory_gib: must be > 0"},
+      {"id_with_slash", [] { return mutated([](Json& j) { j["id"] = "a/b"; }); },
+       "id: must be a non-empty name"},
+      {"kernel_models_unreadable", [] { return mutated([](Json& j) { j["kernel_models"].push_back({{"class", "conv"}}); }); },
+       "kernel_models: fitted kernel models are not readable"},
+  };
+  return cases;
+}
+
+class BrokenProfile : public ::testing::TestWithParam<Broken> {};
+
+TEST_P(BrokenProfile, GetsItsOwnErrorNamingFileAndKey) {
+  const Broken& broken = GetParam();
+  // Written to disk and read back through load_profile, as a user's file would be.
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_broken_profiles";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "test-board.json";
+  {
+    std::ofstream out(path);
+    out << broken.text();
+  }
+  try {
+    (void)load_profile(path);
+    FAIL() << broken.name << ": expected a ProfileError";
+  } catch (const ProfileError& error) {
+    const std::string message = error.what();
+    EXPECT_THAT(message, HasSubstr(path.string() + ": ")) << broken.name;
+    EXPECT_THAT(message, HasSubstr(broken.expected)) << broken.name;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << broken.name << ": one line";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, BrokenProfile, ::testing::ValuesIn(broken_profiles()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Profile, FileNameMustMatchId) {
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_profile_names";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "other-name.json";
+  std::ofstream(path) << valid_profile().dump();
+  try {
+    (void)load_profile(path);
+    FAIL() << "expected a ProfileError";
+  } catch (const ProfileError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("id: 'test-board' does not match the file name"));
+  }
+}
+
+TEST(Profile, ResolveByIdOrPathAndListKnownIds) {
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_profile_resolve";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "test-board.json") << valid_profile().dump();
+  EXPECT_EQ(resolve_profile("test-board", {dir}), dir / "test-board.json");
+  EXPECT_EQ(resolve_profile((dir / "test-board.json").string(), {}), dir / "test-board.json");
+  try {
+    (void)resolve_profile("tset-board", {dir});
+    FAIL() << "expected a ProfileError";
+  } catch (const ProfileError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("--device tset-board: no such device profile (known: test-board)"));
+  }
+  EXPECT_THROW((void)resolve_profile((dir / "missing.json").string(), {}), ProfileError);
+}
+
+TEST(Profile, EveryBundledProfileLoadsAndCitesItsSources) {
+  const auto listings = scan_profiles({std::filesystem::path(ROOFCAST_SOURCE_DIR) / "hwprofiles"});
+  ASSERT_GE(listings.size(), 9u);
+  for (const auto& listing : listings) {
+    ASSERT_TRUE(listing.profile.has_value()) << listing.error;
+    const auto& p = *listing.profile;
+    EXPECT_EQ(p.kind, ProfileKind::kDatasheet) << p.id;
+    EXPECT_FALSE(p.provenance.sources.empty()) << p.id;
+    for (const auto& [key, figure] : p.provenance.figures) {
+      EXPECT_FALSE(figure.note.empty()) << p.id << ": " << key;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace roofcast::roofline
