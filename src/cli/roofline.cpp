@@ -46,7 +46,12 @@ int run_roofline(const RooflineOptions& options, const std::string& command_line
   report::write_roofline_csv(csv, chart, current_context(command_line));
   write_file_atomically(options.output, report::roofline_svg(chart));
   write_file_atomically(data_path, csv.str());
-  std::cout << "wrote " << options.output << " (" << chart.points.size() << " kernels plotted";
+  std::size_t plotted = 0;
+  for (const auto& point : chart.points) {
+    plotted += point.kernels;
+  }
+  std::cout << "wrote " << options.output << " (" << plotted << " kernels plotted as "
+            << chart.points.size() << " points";
   if (chart.hidden_kernels > 0) {
     std::cout << ", " << chart.hidden_kernels << " without FLOPs left off";
   }

@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <sstream>
+#include <tuple>
 
 #include "roofcast/common/units.hpp"
 #include "roofcast/report/csv.hpp"
@@ -24,6 +25,8 @@ constexpr double kFontSize = 11.0;
 constexpr double kCharWidth = 6.4;  // average advance of an 11 px sans-serif glyph
 constexpr double kMaxRadius = 34.0; // a kernel taking the whole latency
 constexpr double kMinRadius = 2.5;
+// A white outline behind text keeps labels readable over lines and points.
+constexpr const char* kHalo = "stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\"";
 
 struct Box {
   double x0, y0, x1, y1;
@@ -122,13 +125,9 @@ Axes fit_axes(const RooflineChart& chart) {
                                                                       [](const auto& a, const auto& b) {
                                                                         return a.value < b.value;
                                                                       })->value;
-  double dram = chart.bandwidth.empty() ? 1e10 : chart.bandwidth.front().value;
-  for (const auto& c : chart.bandwidth) {
-    if (c.primary) {
-      dram = c.value;
-    }
-  }
-  const double ridge = peak / dram;
+  // The first bandwidth roof is one the prediction used (roofline_chart orders them).
+  const double bandwidth = chart.bandwidth.empty() ? 1e10 : chart.bandwidth.front().value;
+  const double ridge = peak / bandwidth;
   double x_min = ridge / 100.0;
   double x_max = ridge * 10.0;
   double y_min = peak / 1000.0;
@@ -161,6 +160,7 @@ class SvgWriter {
          << kRight - kLeft << "\" height=\"" << kBottom - kTop << "\"/></clipPath></defs>\n";
     title();
     grid_and_axes();
+    collect_point_boxes();
     ceilings();
     points();
     labels();
@@ -261,7 +261,8 @@ class SvgWriter {
       const std::string label = c.label + " " + si_unit(c.value, "FLOP/s");
       const double width = static_cast<double>(label.size()) * kCharWidth;
       const double y = axes_.py(c.value) - 5;
-      text(kRight - 6, y, label, std::string("text-anchor=\"end\"") + (c.primary ? " font-weight=\"bold\"" : " fill=\"#555\""));
+      text(kRight - 6, y, label,
+           std::string("text-anchor=\"end\" ") + kHalo + (c.primary ? " font-weight=\"bold\"" : " fill=\"#555\""));
       occupied_.push_back({kRight - 6 - width, y - 11, kRight - 6, y + 2});
     }
     // Bandwidth ceilings: along the line, rotated to its on-screen slope, near its lower-left end.
@@ -269,23 +270,61 @@ class SvgWriter {
     const double decade_width = (kRight - kLeft) / (axes_.x_hi - axes_.x_lo);
     const double decade_height = (kBottom - kTop) / (axes_.y_hi - axes_.y_lo);
     const double slope_deg = std::atan2(-decade_height, decade_width) * 180.0 / M_PI;
+    const double angle = slope_deg * M_PI / 180.0;
     for (const auto& c : chart_.bandwidth) {
       const std::string label = c.label + " " + si_unit(c.value, "B/s");
-      // Anchor where the roof crosses a height inside the plot, left part of the plot.
-      double x = kLeft + 14;
-      double y = axes_.py(c.value * axes_.intensity_at(x));
-      if (y > kBottom - 40) {
-        // Too low at the left edge: start where the roof enters the plot from below.
-        const double intensity = std::pow(10.0, axes_.y_lo) * 3.0 / c.value;
-        x = axes_.px(intensity);
-        y = axes_.py(c.value * intensity);
+      const double length = static_cast<double>(label.size()) * kCharWidth;
+      // Boxes covering the rotated text when it starts at (x, y) on the roof.
+      const auto footprint = [&](double x, double y) {
+        std::vector<Box> boxes;
+        for (double d = 0.0; d <= length; d += 8.0) {
+          const double bx = x + std::cos(angle) * d + std::sin(angle) * 12.0;
+          const double by = y + std::sin(angle) * d - std::cos(angle) * 12.0;
+          boxes.push_back({bx - 6, by - 6, bx + 6, by + 6});
+        }
+        return boxes;
+      };
+      // Try anchors along the roof, from the lower left, for a spot clear of points.
+      bool placed = false;
+      for (double x = kLeft + 14; x < kRight - 60 && !placed; x += 12.0) {
+        const double y = axes_.py(c.value * axes_.intensity_at(x));
+        if (y > kBottom - 30) {
+          continue;  // below the plot here
+        }
+        if (y + std::sin(angle) * length < kTop + 10 ||
+            c.value * axes_.intensity_at(x + std::cos(angle) * length) > top_compute()) {
+          break;  // the text would leave the plot or run past the roof's end
+        }
+        const auto boxes = footprint(x, y);
+        const bool clear = std::none_of(boxes.begin(), boxes.end(), [&](const Box& box) {
+          return std::any_of(point_boxes_.begin(), point_boxes_.end(),
+                             [&](const Box& other) { return box.overlaps(other); });
+        });
+        if (!clear) {
+          continue;
+        }
+        // Rotated about its point on the roof, then lifted off the line perpendicularly.
+        text(x, y, label,
+             std::string(kHalo) + " dy=\"-6\"" + (c.primary ? " font-weight=\"bold\"" : " fill=\"#555\"") +
+                 " transform=\"rotate(" + num(slope_deg) + ' ' + num(x) + ' ' + num(y) + ")\"");
+        occupied_.insert(occupied_.end(), boxes.begin(), boxes.end());
+        placed = true;
       }
-      if (y < kTop + 10 || x > kRight - 60) {
-        continue;  // the roof lies outside the plot
-      }
-      text(x, y - 6, label,
-           std::string(c.primary ? "font-weight=\"bold\"" : "fill=\"#555\"") + " transform=\"rotate(" +
-               num(slope_deg) + ' ' + num(x) + ' ' + num(y - 6) + ")\"");
+    }
+  }
+
+  /// Where the points will be drawn, so ceiling labels can keep clear of them.
+  void collect_point_boxes() {
+    for (const auto& p : chart_.points) {
+      const double x = axes_.px(p.intensity_flop_per_byte);
+      const double y = axes_.py(p.flops_per_s);
+      const double r = radius_of(p.time_share);
+      point_boxes_.push_back({x - r, y - r, x + r, y + r});
+    }
+    if (chart_.network.intensity_flop_per_byte > 0.0) {
+      const double x = axes_.px(chart_.network.intensity_flop_per_byte);
+      const double y = axes_.py(chart_.network.flops_per_s);
+      point_boxes_.push_back({x - 8, y - 8, x + 8, y + 8});
     }
   }
 
@@ -323,11 +362,12 @@ class SvgWriter {
       out_ << "<circle cx=\"" << num(x) << "\" cy=\"" << num(y) << "\" r=\"" << num(r)
            << "\" fill=\"" << class_colour(p->kernel_class)
            << "\" fill-opacity=\"0.6\" stroke=\"white\" stroke-width=\"0.8\"><title>"
-           << escape(p->name + " (" + p->ops + "): " + si_unit(p->flops_per_s, "FLOP/s") + " at " +
+           << escape((p->kernels > 1 ? std::to_string(p->kernels) + " kernels like " : std::string()) +
+                     p->name + " (" + p->ops + "): " + si_unit(p->flops_per_s, "FLOP/s") + " at " +
                      general(p->intensity_flop_per_byte) + " FLOP/B, " + num(100 * p->time_share) +
                      " % of time")
            << "</title></circle>\n";
-      if (p->labelled) {
+      if (!p->label.empty()) {
         occupied_.push_back({x - r, y - r, x + r, y + r});
       }
     }
@@ -396,7 +436,7 @@ class SvgWriter {
     }
     std::vector<const RooflinePoint*> labelled;
     for (const auto& p : chart_.points) {
-      if (p.labelled) {
+      if (!p.label.empty()) {
         labelled.push_back(&p);
       }
     }
@@ -404,8 +444,7 @@ class SvgWriter {
                      [](const auto* a, const auto* b) { return a->time_share > b->time_share; });
     for (const auto* p : labelled) {
       place_label(axes_.px(p->intensity_flop_per_byte), axes_.py(p->flops_per_s),
-                  radius_of(p->time_share), short_name(p->name) + " (" + num(100 * p->time_share) + " %)",
-                  "fill=\"#111\"");
+                  radius_of(p->time_share), p->label, "fill=\"#111\"");
     }
   }
 
@@ -416,7 +455,7 @@ class SvgWriter {
     y += 8;
     std::map<std::string, int> present;
     for (const auto& p : chart_.points) {
-      present[p.kernel_class] += 1;
+      present[p.kernel_class] += static_cast<int>(p.kernels);
     }
     for (const auto& [name, count] : present) {
       y += 18;
@@ -453,7 +492,8 @@ class SvgWriter {
   const RooflineChart& chart_;
   Axes axes_;
   std::ostringstream out_;
-  std::vector<Box> occupied_;
+  std::vector<Box> occupied_;    // label boxes and labelled points: later labels avoid them
+  std::vector<Box> point_boxes_; // every point: ceiling labels avoid them
 };
 
 std::string level_label(const std::string& level) {
@@ -463,6 +503,40 @@ std::string level_label(const std::string& level) {
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return upper;
+}
+
+/// Merges kernels that coincide on the plot (same ops, same spot to within
+/// ~1 %) into one mark, and labels the `count` heaviest marks.
+std::vector<RooflinePoint> merge_and_label(const std::vector<RooflinePoint>& kernels, std::size_t count) {
+  std::vector<RooflinePoint> marks;
+  std::map<std::tuple<std::string, long, long>, std::size_t> index;
+  for (const auto& k : kernels) {
+    const auto key = std::make_tuple(k.ops, std::lround(std::log10(k.intensity_flop_per_byte) * 200),
+                                     std::lround(std::log10(k.flops_per_s) * 200));
+    const auto [it, inserted] = index.emplace(key, marks.size());
+    if (inserted) {
+      marks.push_back(k);
+      continue;
+    }
+    RooflinePoint& mark = marks[it->second];
+    if (k.time_share > mark.time_share / static_cast<double>(mark.kernels)) {
+      mark.name = k.name;  // named after its heaviest kernel
+    }
+    mark.time_s += k.time_s;
+    mark.time_share += k.time_share;
+    mark.kernels += 1;
+  }
+  std::vector<std::size_t> order(marks.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return marks[a].time_share > marks[b].time_share; });
+  for (std::size_t rank = 0; rank < order.size() && rank < count; ++rank) {
+    RooflinePoint& mark = marks[order[rank]];
+    mark.label = short_name(mark.name) +
+                 (mark.kernels > 1 ? " \u00d7" + std::to_string(mark.kernels) : "") + " (" +
+                 num(100 * mark.time_share) + " %)";
+  }
+  return marks;
 }
 
 }  // namespace
@@ -482,28 +556,23 @@ RooflineChart roofline_chart(const std::string& model_name, const roofline::Devi
                              .primary = precision == prediction.precision});
   }
   for (const auto& [level, value] : profile.ceilings.bandwidth_bytes_per_s) {
-    chart.bandwidth.push_back({.label = level_label(level), .value = value, .primary = level == "dram"});
+    // The roofs the prediction used: DRAM, and on-chip memory for what it held.
+    const bool on_chip_used = prediction.memory.weights_on_chip || prediction.memory.activations_on_chip;
+    const bool all_on_chip = prediction.memory.weights_on_chip && prediction.memory.activations_on_chip;
+    const bool primary = level == "dram" ? !all_on_chip : (level == "sram" && on_chip_used);
+    chart.bandwidth.push_back({.label = level_label(level), .value = value, .primary = primary});
   }
-  // DRAM first: it is the roof the prediction uses.
+  if (prediction.memory.weights_on_chip || prediction.memory.activations_on_chip) {
+    chart.subtitle += std::string(" · on chip: ") +
+                      (prediction.memory.weights_on_chip && prediction.memory.activations_on_chip
+                           ? "weights and activations"
+                           : prediction.memory.weights_on_chip ? "weights (activations via DRAM)"
+                                                               : "activations (weights stream from DRAM)");
+  }
+  // The roofs the prediction used first.
   std::stable_partition(chart.bandwidth.begin(), chart.bandwidth.end(),
                         [](const RooflineCeiling& c) { return c.primary; });
 
-  std::vector<std::size_t> by_time(prediction.kernels.size());
-  std::iota(by_time.begin(), by_time.end(), 0);
-  std::stable_sort(by_time.begin(), by_time.end(), [&](std::size_t a, std::size_t b) {
-    return prediction.estimates[a].time_s > prediction.estimates[b].time_s;
-  });
-  std::vector<bool> labelled(prediction.kernels.size(), false);
-  std::size_t marked = 0;
-  for (const std::size_t i : by_time) {
-    if (marked == label_top) {
-      break;
-    }
-    if (prediction.kernels[i].flops > 0) {
-      labelled[i] = true;
-      ++marked;
-    }
-  }
   std::int64_t total_bytes = 0;
   for (std::size_t i = 0; i < prediction.kernels.size(); ++i) {
     const auto& k = prediction.kernels[i];
@@ -522,8 +591,9 @@ RooflineChart roofline_chart(const std::string& model_name, const roofline::Devi
                             .flops_per_s = e.achieved_flops_per_s,
                             .time_s = e.time_s,
                             .time_share = share,
-                            .labelled = labelled[i]});
+                            .label = {}});
   }
+  chart.points = merge_and_label(chart.points, label_top);
   std::int64_t kernel_flops = 0;
   for (const auto& k : prediction.kernels) {
     kernel_flops += k.flops;
@@ -536,7 +606,7 @@ RooflineChart roofline_chart(const std::string& model_name, const roofline::Devi
                    .flops_per_s = n.flops_per_s,
                    .time_s = n.latency_s,
                    .time_share = 1.0,
-                   .labelled = true};
+                   .label = "network"};
   return chart;
 }
 
@@ -545,19 +615,19 @@ std::string roofline_svg(const RooflineChart& chart) { return SvgWriter(chart).w
 void write_roofline_csv(std::ostream& out, const RooflineChart& chart, const RunContext& context) {
   write_csv_context(out, context, {{"title", chart.title}, {"subtitle", chart.subtitle}});
   write_csv_row(out, {"kind", "name", "ops", "class", "arithmetic_intensity_flop_per_byte",
-                      "flops_per_s", "bytes_per_s", "time_s", "time_share", "labelled", "primary"});
+                      "flops_per_s", "bytes_per_s", "time_s", "time_share", "kernels", "label", "primary"});
   for (const auto& c : chart.compute) {
-    write_csv_row(out, {"compute_ceiling", c.label, "", "", "", general(c.value), "", "", "", "",
+    write_csv_row(out, {"compute_ceiling", c.label, "", "", "", general(c.value), "", "", "", "", "",
                         c.primary ? "1" : "0"});
   }
   for (const auto& c : chart.bandwidth) {
-    write_csv_row(out, {"bandwidth_ceiling", c.label, "", "", "", "", general(c.value), "", "", "",
+    write_csv_row(out, {"bandwidth_ceiling", c.label, "", "", "", "", general(c.value), "", "", "", "",
                         c.primary ? "1" : "0"});
   }
-  const auto row = [&out](const std::string& kind, const RooflinePoint& p) {
+  const auto row = [&out](const std::string& kind, const RooflinePoint& p) {  // NOLINT
     write_csv_row(out, {kind, p.name, p.ops, p.kernel_class, general(p.intensity_flop_per_byte),
                         general(p.flops_per_s), "", general(p.time_s), general(p.time_share),
-                        p.labelled ? "1" : "0", ""});
+                        std::to_string(p.kernels), p.label, ""});
   };
   for (const auto& p : chart.points) {
     row("kernel", p);

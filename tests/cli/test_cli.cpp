@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
@@ -114,6 +116,143 @@ TEST(Cli, MaterializeWritesARunnableCopyOnce) {
   EXPECT_EQ(again.exit_code, 7);
   EXPECT_THAT(again.output, HasSubstr("--force"));
   std::filesystem::remove(path);
+}
+
+// ---- device profiles and prediction -----------------------------------------
+
+TEST(Cli, DevicesListsTheBundledProfiles) {
+  const Result r = run("devices");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* id : {"jetson-nano", "jetson-tx2", "jetson-xavier-nx", "jetson-agx-orin",
+                         "jetson-orin-nano", "raspberry-pi-4", "raspberry-pi-5", "coral-edge-tpu",
+                         "h100-sxm"}) {
+    EXPECT_THAT(r.output, HasSubstr(id));
+  }
+  EXPECT_THAT(r.output, AllOf(HasSubstr("datasheet"), HasSubstr("DRAM GB/s")));
+}
+
+TEST(Cli, DevicesReportsABadProfileAndListsTheRest) {
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_devices";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(std::string(ROOFCAST_SOURCE_DIR) + "/hwprofiles/jetson-nano.json",
+                             dir / "jetson-nano.json");
+  std::ofstream(dir / "broken.json") << "{\"schema_version\": 1,";
+  const Result r = run("devices --profiles-dir " + dir.string());
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.output, AllOf(HasSubstr("jetson-nano"), HasSubstr("broken.json: not valid JSON")));
+}
+
+TEST(Cli, PredictTableShowsKernelsAndNetwork) {
+  const Result r = run("predict " + kModels + "/resnet50.onnx --device jetson-orin-nano --top 5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("top 5 of"), HasSubstr("Conv+Relu"), HasSubstr("latency"),
+                              HasSubstr("throughput"), HasSubstr("samples/s/W"),
+                              HasSubstr("peak memory"), HasSubstr("time by bound")));
+}
+
+TEST(Cli, PredictJsonKernelsAddUpAndCoverEveryLayer) {
+  const Result r = run("predict " + kModels + "/googlenet.onnx --device raspberry-pi-5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto document = nlohmann::json::parse(r.output);
+  EXPECT_EQ(document.at("kind"), "roofcast.prediction");
+  const auto& kernels = document.at("kernels");
+  double sum_s = 0.0;
+  std::set<std::string> layers;
+  for (const auto& kernel : kernels) {
+    sum_s += kernel.at("time_s").get<double>();
+    for (const auto& layer : kernel.at("layers")) {
+      EXPECT_TRUE(layers.insert(layer.get<std::string>()).second) << layer << " in two kernels";
+    }
+  }
+  const auto& network = document.at("network");
+  // Latency = Σ kernels + the profile's per-run overhead (25 µs on raspberry-pi-5).
+  EXPECT_NEAR(network.at("latency_s").get<double>(), sum_s + 25e-6, 1e-9);
+  EXPECT_EQ(network.at("kernels").get<std::size_t>(), kernels.size());
+  EXPECT_GT(layers.size(), kernels.size());  // fusion merged layers
+}
+
+TEST(Cli, FasterDeviceIsPredictedFaster) {
+  const auto latency = [](const std::string& device) {
+    const Result r = run("predict " + kModels + "/mobilenet_v2.onnx --device " + device + " --json");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return nlohmann::json::parse(r.output).at("network").at("latency_s").get<double>();
+  };
+  EXPECT_LT(latency("h100-sxm"), latency("jetson-agx-orin"));
+  EXPECT_LT(latency("jetson-agx-orin"), latency("jetson-nano"));
+  EXPECT_LT(latency("raspberry-pi-5"), latency("raspberry-pi-4"));
+}
+
+TEST(Cli, PredictBadDeviceAndPrecision) {
+  Result r = run("predict " + kModels + "/resnet50.onnx --device jetson-nanoo");
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.output, AllOf(HasSubstr("--device jetson-nanoo: no such device profile"),
+                              HasSubstr("jetson-nano,")));
+  r = run("predict " + kModels + "/resnet50.onnx --device jetson-nano --precision int8");
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_THAT(r.output, HasSubstr("has no int8 ceiling (it has: fp32, fp16)"));
+  r = run("predict " + kModels + "/resnet50.onnx --device jetson-nano --precision fp64");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--precision fp64"));
+  r = run("predict " + kModels + "/resnet50.onnx --device /no/such/profile.json");
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.output, "roofcast: error: /no/such/profile.json: no such profile file\n");
+}
+
+TEST(Cli, CompareOneRowPerModelAndDevice) {
+  const Result r = run("compare " + kModels + "/mobilenet_v2.onnx " + kModels +
+                       "/resnet18.onnx -d jetson-nano -d jetson-orin-nano -d raspberry-pi-5 --csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    rows += (line.rfind("mobilenet_v2,", 0) == 0 || line.rfind("resnet18,", 0) == 0) ? 1 : 0;
+  }
+  EXPECT_EQ(rows, 6);
+  EXPECT_THAT(r.output, HasSubstr("model,device,precision,latency_s,throughput_per_s"));
+}
+
+TEST(Cli, RooflineWritesSvgAndItsData) {
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_roofline";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto svg = dir / "plot.svg";
+  const Result r = run("roofline " + kModels + "/mobilenet_v2.onnx -d jetson-xavier-nx -o " + svg.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(svg);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, AllOf(HasSubstr("<svg"), HasSubstr("arithmetic intensity (FLOP/byte"),
+                          HasSubstr("fp16 peak"), HasSubstr("DRAM 59.7 GB/s"), HasSubstr("</svg>")));
+  // One circle per mark (kernels that coincide share one), and one CSV row per mark whose
+  // kernel counts add up to every kernel with FLOPs.
+  std::ifstream csv(dir / "plot.csv");
+  std::string line;
+  std::size_t kernel_rows = 0;
+  std::size_t kernels = 0;
+  while (std::getline(csv, line)) {
+    if (line.rfind("kernel,", 0) == 0) {
+      kernel_rows += 1;
+      // kind,name,ops,class,intensity,flops_per_s,bytes_per_s,time_s,time_share,kernels,...
+      std::istringstream fields(line);
+      std::string field;
+      for (int column = 0; column < 10 && std::getline(fields, field, ','); ++column) {
+      }
+      kernels += std::stoul(field);
+    }
+  }
+  std::size_t titled_circles = 0;
+  for (std::size_t at = text.find("<circle"); at != std::string::npos; at = text.find("<circle", at + 1)) {
+    titled_circles += text.compare(text.find('>', at) + 1, 7, "<title>") == 0 ? 1 : 0;
+  }
+  EXPECT_GT(kernel_rows, 20u);
+  EXPECT_EQ(titled_circles, kernel_rows);
+  EXPECT_THAT(r.output, HasSubstr("(" + std::to_string(kernels) + " kernels plotted"));
+  if (std::system("command -v rsvg-convert >/dev/null 2>&1") == 0) {
+    const auto png = dir / "plot.png";
+    EXPECT_EQ(std::system(("rsvg-convert " + svg.string() + " -o " + png.string()).c_str()), 0);
+    EXPECT_GT(std::filesystem::file_size(png), 10'000u);
+  }
 }
 
 }  // namespace

@@ -179,7 +179,8 @@ class BrokenProfile : public ::testing::TestWithParam<Broken> {};
 TEST_P(BrokenProfile, GetsItsOwnErrorNamingFileAndKey) {
   const Broken& broken = GetParam();
   // Written to disk and read back through load_profile, as a user's file would be.
-  const auto dir = std::filesystem::temp_directory_path() / "roofcast_broken_profiles";
+  // One directory per case: ctest runs the cases in parallel.
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_broken_profiles" / broken.name;
   std::filesystem::create_directories(dir);
   const auto path = dir / "test-board.json";
   {

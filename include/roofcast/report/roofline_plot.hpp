@@ -20,15 +20,18 @@ struct RooflineCeiling {
   bool primary = false;  ///< the roof the prediction used (drawn solid)
 };
 
+/// One mark on the plot: a kernel, or several kernels with the same ops that
+/// land on the same spot (to within ~1 %), drawn as one point of their summed time.
 struct RooflinePoint {
-  std::string name;   ///< kernel name, or "network"
+  std::string name;   ///< the (heaviest) kernel's name, or "network"
   std::string ops;    ///< "Conv+BatchNormalization+Relu"
   std::string kernel_class;
   double intensity_flop_per_byte = 0.0;
   double flops_per_s = 0.0;
-  double time_s = 0.0;
-  double time_share = 0.0;  ///< of the network's latency
-  bool labelled = false;    ///< among the heaviest kernels, named on the plot
+  double time_s = 0.0;      ///< summed over the kernels
+  double time_share = 0.0;  ///< of the network's latency, summed over the kernels
+  std::size_t kernels = 1;  ///< how many kernels this mark stands for
+  std::string label;        ///< the text naming it on the plot; empty for unnamed marks
 };
 
 /// Everything the plot shows, independent of how it is drawn.
@@ -37,7 +40,7 @@ struct RooflineChart {
   std::string subtitle;
   std::vector<RooflineCeiling> compute;
   std::vector<RooflineCeiling> bandwidth;
-  std::vector<RooflinePoint> points;  ///< kernels with FLOPs (intensity > 0)
+  std::vector<RooflinePoint> points;  ///< kernels with FLOPs (intensity > 0), coinciding ones merged
   RooflinePoint network;
   std::size_t hidden_kernels = 0;     ///< kernels without FLOPs: no place on a log x axis
   double hidden_time_share = 0.0;
@@ -45,7 +48,7 @@ struct RooflineChart {
 
 /// The chart of a prediction: every ceiling of the profile, one point per
 /// kernel at (intensity, predicted achieved FLOP/s), the network's point, and
-/// the `label_top` heaviest kernels marked for labelling.
+/// labels on the `label_top` heaviest marks.
 RooflineChart roofline_chart(const std::string& model_name, const roofline::DeviceProfile& profile,
                              const roofline::Prediction& prediction, std::size_t label_top);
 
@@ -53,7 +56,7 @@ RooflineChart roofline_chart(const std::string& model_name, const roofline::Devi
 /// points sized by time share and coloured by kernel class, a legend.
 std::string roofline_svg(const RooflineChart& chart);
 
-/// The data behind the plot: one row per ceiling, kernel and the network.
+/// The data behind the plot: one row per ceiling, mark and the network.
 void write_roofline_csv(std::ostream& out, const RooflineChart& chart, const RunContext& context);
 
 }  // namespace roofcast::report
