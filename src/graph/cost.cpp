@@ -131,12 +131,21 @@ const Tensor& CostContext::required_output(std::size_t i) const {
   return graph_.tensor(layer_.outputs[i]);
 }
 
+// The node's label is built only on overflow: these run for every dimension of every layer.
 std::int64_t CostContext::mul(std::int64_t a, std::int64_t b) const {
-  return checked_mul(a, b, graph_.source + ": " + node_label(layer_));
+  std::int64_t result = 0;
+  if (__builtin_mul_overflow(a, b, &result)) {
+    return checked_mul(a, b, graph_.source + ": " + node_label(layer_));  // throws, naming the node
+  }
+  return result;
 }
 
 std::int64_t CostContext::add(std::int64_t a, std::int64_t b) const {
-  return checked_add(a, b, graph_.source + ": " + node_label(layer_));
+  std::int64_t result = 0;
+  if (__builtin_add_overflow(a, b, &result)) {
+    return checked_add(a, b, graph_.source + ": " + node_label(layer_));  // throws, naming the node
+  }
+  return result;
 }
 
 std::int64_t CostContext::scale(double factor, std::int64_t x) const {

@@ -69,11 +69,15 @@ KernelClass class_of(const Graph& graph, const Layer& layer, OpFamily family) {
 class Lowering {
  public:
   Lowering(const Graph& graph, const GraphCost& cost, const LoweringRules& rules)
-      : graph_(graph), cost_(cost), rules_(rules) {
-    for (std::size_t i = 0; i < graph.layers.size(); ++i) {
-      for (const TensorId id : graph.layers[i].inputs) {
+      : graph_(graph),
+        cost_(cost),
+        rules_(rules),
+        consumers_(graph.tensors.size(), 0),
+        alias_(graph.tensors.size(), graph::kNoTensor) {
+    for (const Layer& layer : graph.layers) {
+      for (const TensorId id : layer.inputs) {
         if (id != graph::kNoTensor) {
-          consumers_[id] += 1;
+          consumers_[static_cast<std::size_t>(id)] += 1;
         }
       }
     }
@@ -88,9 +92,12 @@ class Lowering {
       }
       if (layer_cost.family == OpFamily::kView && rules_.drop_views) {
         // The view's output aliases its data input.
-        if (!layer.outputs.empty() && layer.outputs[0] != graph::kNoTensor && !layer.inputs.empty()) {
-          alias_[layer.outputs[0]] = resolve(layer.inputs[0]);
-          consumers_[resolve(layer.inputs[0])] += consumers_[layer.outputs[0]] - 1;
+        if (!layer.outputs.empty() && layer.outputs[0] != graph::kNoTensor && !layer.inputs.empty() &&
+            layer.inputs[0] != graph::kNoTensor) {
+          const TensorId data = resolve(layer.inputs[0]);
+          alias_[static_cast<std::size_t>(layer.outputs[0])] = data;
+          consumers_[static_cast<std::size_t>(data)] +=
+              consumers_[static_cast<std::size_t>(layer.outputs[0])] - 1;
         }
         continue;
       }
@@ -113,10 +120,8 @@ class Lowering {
 
  private:
   TensorId resolve(TensorId id) const {
-    auto it = alias_.find(id);
-    while (it != alias_.end()) {
-      id = it->second;
-      it = alias_.find(id);
+    while (id != graph::kNoTensor && alias_[static_cast<std::size_t>(id)] != graph::kNoTensor) {
+      id = alias_[static_cast<std::size_t>(id)];
     }
     return id;
   }
@@ -129,12 +134,11 @@ class Lowering {
       return false;
     }
     const TensorId handed_on = tail.outputs[0];
-    if (resolve(layer.inputs[input_index]) != handed_on) {
+    if (handed_on == graph::kNoTensor || resolve(layer.inputs[input_index]) != handed_on) {
       return false;
     }
-    const auto& tensor = graph_.tensor(handed_on);
-    const auto uses = consumers_.find(handed_on);
-    return !tensor.is_graph_output && uses != consumers_.end() && uses->second == 1;
+    return !graph_.tensor(handed_on).is_graph_output &&
+           consumers_[static_cast<std::size_t>(handed_on)] == 1;
   }
 
   bool fuses_into_last(const Layer& layer, OpFamily family) {
@@ -214,8 +218,8 @@ class Lowering {
   const Graph& graph_;
   const GraphCost& cost_;
   const LoweringRules& rules_;
-  std::map<TensorId, int> consumers_;
-  std::map<TensorId, TensorId> alias_;
+  std::vector<int> consumers_;     // tensor id -> layers reading it (through views)
+  std::vector<TensorId> alias_;    // tensor id -> the tensor a dropped view aliases, or kNoTensor
   std::vector<Kernel> kernels_;
   bool has_activation_ = false;
   bool has_add_ = false;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <limits>
 
 #include "roofcast/common/error.hpp"
 
@@ -59,26 +59,28 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
 }
 
 std::int64_t peak_activation_bytes(const Graph& graph, const GraphCost& cost) {
+  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
   const auto layer_count = static_cast<std::int64_t>(graph.layers.size());
-  std::map<TensorId, TensorId> alias;
-  const auto root = [&alias](TensorId id) {
-    for (auto it = alias.find(id); it != alias.end(); it = alias.find(id)) {
-      id = it->second;
-    }
-    return id;
-  };
-  std::map<TensorId, std::int64_t> produced;   // root tensor -> layer index (-1: graph input)
-  std::map<TensorId, std::int64_t> last_use;
+  const std::size_t tensor_count = graph.tensors.size();
+  // Per tensor id: the tensor whose buffer it uses (views alias their input),
+  // the step that allocates it (-1: graph input) and the last step that reads it.
+  std::vector<TensorId> root(tensor_count);
+  for (std::size_t id = 0; id < tensor_count; ++id) {
+    root[id] = static_cast<TensorId>(id);
+  }
+  std::vector<std::int64_t> produced(tensor_count, kNever);
+  std::vector<std::int64_t> last_use(tensor_count, kNever);
+  const auto buffer = [&root](TensorId id) { return root[static_cast<std::size_t>(id)]; };
   for (const TensorId id : graph.inputs) {
-    produced[id] = -1;
-    last_use[id] = -1;
+    produced[static_cast<std::size_t>(id)] = -1;
+    last_use[static_cast<std::size_t>(id)] = -1;
   }
   for (std::int64_t i = 0; i < layer_count; ++i) {
     const auto& layer = graph.layers[static_cast<std::size_t>(i)];
     const auto family = cost.layers[static_cast<std::size_t>(i)].family;
     for (const TensorId id : layer.inputs) {
-      if (id != graph::kNoTensor && produced.count(root(id)) != 0) {
-        last_use[root(id)] = i;
+      if (id != graph::kNoTensor && produced[static_cast<std::size_t>(buffer(id))] != kNever) {
+        last_use[static_cast<std::size_t>(buffer(id))] = i;
       }
     }
     if (family == graph::OpFamily::kMetadata) {
@@ -89,25 +91,31 @@ std::int64_t peak_activation_bytes(const Graph& graph, const GraphCost& cost) {
       if (id == graph::kNoTensor) {
         continue;
       }
+      const auto index = static_cast<std::size_t>(id);
       if (family == graph::OpFamily::kView && k == 0 && !layer.inputs.empty() &&
-          produced.count(root(layer.inputs[0])) != 0) {
-        alias[id] = root(layer.inputs[0]);
+          layer.inputs[0] != graph::kNoTensor &&
+          produced[static_cast<std::size_t>(buffer(layer.inputs[0]))] != kNever) {
+        root[index] = buffer(layer.inputs[0]);
         continue;
       }
-      produced[id] = i;
-      last_use[id] = i;
+      produced[index] = i;
+      last_use[index] = i;
     }
   }
   for (const TensorId id : graph.outputs) {
-    if (produced.count(root(id)) != 0) {
-      last_use[root(id)] = layer_count;
+    const auto index = static_cast<std::size_t>(buffer(id));
+    if (produced[index] != kNever) {
+      last_use[index] = layer_count;
     }
   }
   std::vector<std::int64_t> allocate(static_cast<std::size_t>(layer_count + 2), 0);
   std::vector<std::int64_t> release(static_cast<std::size_t>(layer_count + 2), 0);
-  for (const auto& [id, step] : produced) {
-    const std::int64_t size = graph.tensor(id).size_bytes();
-    allocate[static_cast<std::size_t>(step + 1)] += size;
+  for (std::size_t id = 0; id < tensor_count; ++id) {
+    if (produced[id] == kNever || root[id] != static_cast<TensorId>(id)) {
+      continue;
+    }
+    const std::int64_t size = graph.tensors[id].size_bytes();
+    allocate[static_cast<std::size_t>(produced[id] + 1)] += size;
     release[static_cast<std::size_t>(last_use[id] + 1)] += size;
   }
   std::int64_t live = 0;
