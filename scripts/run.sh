@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job on bundled data: set up, build, and analyze the bundled MobileNet V2.
-# Usage: bash scripts/run.sh [MODEL]   (default models/mobilenet_v2.onnx)
+# The main job on bundled data: set up, build, predict the bundled MobileNet V2
+# on the bundled Jetson Orin Nano profile, and plot it against the roofline.
+# Usage: bash scripts/run.sh [MODEL [DEVICE]]
+#        (default models/mobilenet_v2.onnx jetson-orin-nano; DEVICE: see `roofcast devices`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +13,11 @@ rm -f build-configure.log
 cmake --build --preset release --target roofcast -j "$(nproc)"
 
 model="${1:-models/mobilenet_v2.onnx}"
-./build/release/src/cli/roofcast analyze "$model" --top 15
+device="${2:-jetson-orin-nano}"
+plot="notebooks-data/roofline-$(basename "$model" .onnx)-$device.svg"
+./build/release/src/cli/roofcast predict "$model" --device "$device" --top 15
+./build/release/src/cli/roofcast roofline "$model" --device "$device" -o "$plot"
+if command -v rsvg-convert > /dev/null; then
+  rsvg-convert "$plot" -o "${plot%.svg}.png"
+  echo "rendered ${plot%.svg}.png"
+fi

@@ -94,13 +94,39 @@ std::string class_colour(const std::string& kernel_class) {
 }
 
 /// A kernel name short enough to label a point: the tail of a long path.
+/// Exporters name nodes by module path ("/features/features.2/conv/conv.0/Conv"):
+/// a path component that the next one extends adds nothing and is dropped
+/// ("features.2/conv.0/Conv"), then a long rest keeps its tail.
 std::string short_name(const std::string& name) {
   constexpr std::size_t kMax = 30;
-  std::string trimmed = !name.empty() && name.front() == '/' ? name.substr(1) : name;
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t slash = std::min(name.find('/', start), name.size());
+    if (slash > start) {
+      parts.push_back(name.substr(start, slash - start));
+    }
+    start = slash + 1;
+  }
+  std::string trimmed;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i + 1 < parts.size() && parts[i + 1].rfind(parts[i], 0) == 0) {
+      continue;
+    }
+    trimmed += (trimmed.empty() ? "" : "/") + parts[i];
+  }
   if (trimmed.size() <= kMax) {
     return trimmed;
   }
   return "\u2026" + trimmed.substr(trimmed.size() - (kMax - 1));
+}
+
+/// Characters, not bytes, of UTF-8 text: what its drawn width depends on.
+double text_width(const std::string& text) {
+  const auto continuation = std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+  });
+  return static_cast<double>(text.size() - static_cast<std::size_t>(continuation)) * kCharWidth;
 }
 
 double radius_of(double share) { return std::max(kMinRadius, kMaxRadius * std::sqrt(share)); }
@@ -251,7 +277,7 @@ class SvgWriter {
     const double rx = axes_.px(ridge);
     line(rx, axes_.py(primary_compute()), rx, kBottom, "stroke=\"#222\" stroke-dasharray=\"2 3\"");
     const std::string ridge_text = "ridge " + general(std::round(ridge * 10) / 10) + " FLOP/B";
-    const double ridge_width = static_cast<double>(ridge_text.size()) * kCharWidth;
+    const double ridge_width = text_width(ridge_text);
     const double ridge_x = std::min(rx + 4, kRight - ridge_width - 4);
     text(ridge_x, kBottom - 8, ridge_text, "fill=\"#222\"");
     occupied_.push_back({ridge_x, kBottom - 19, ridge_x + ridge_width, kBottom - 4});
@@ -259,7 +285,7 @@ class SvgWriter {
     // Labels: compute ceilings at the right end above the line.
     for (const auto& c : chart_.compute) {
       const std::string label = c.label + " " + si_unit(c.value, "FLOP/s");
-      const double width = static_cast<double>(label.size()) * kCharWidth;
+      const double width = text_width(label);
       const double y = axes_.py(c.value) - 5;
       text(kRight - 6, y, label,
            std::string("text-anchor=\"end\" ") + kHalo + (c.primary ? " font-weight=\"bold\"" : " fill=\"#555\""));
@@ -273,7 +299,7 @@ class SvgWriter {
     const double angle = slope_deg * M_PI / 180.0;
     for (const auto& c : chart_.bandwidth) {
       const std::string label = c.label + " " + si_unit(c.value, "B/s");
-      const double length = static_cast<double>(label.size()) * kCharWidth;
+      const double length = text_width(label);
       // Boxes covering the rotated text when it starts at (x, y) on the roof.
       const auto footprint = [&](double x, double y) {
         std::vector<Box> boxes;
@@ -387,7 +413,7 @@ class SvgWriter {
   /// Places a label near (x, y) clear of everything placed so far; draws a leader
   /// line when it had to move away from its point.
   void place_label(double x, double y, double r, const std::string& label, const std::string& style) {
-    const double width = static_cast<double>(label.size()) * kCharWidth;
+    const double width = text_width(label);
     const double height = 13.0;
     const double pad = 3.0;
     Box chosen{};
@@ -422,9 +448,7 @@ class SvgWriter {
       const double cy = std::clamp(y, chosen.y0, chosen.y1);
       line(x, y, cx, cy, "stroke=\"#555\" stroke-width=\"0.8\"");
     }
-    out_ << "<rect x=\"" << num(chosen.x0 - 1) << "\" y=\"" << num(chosen.y0) << "\" width=\""
-         << num(width + 2) << "\" height=\"" << num(height) << "\" fill=\"white\" fill-opacity=\"0.75\"/>\n";
-    text(chosen.x0, chosen.y1 - 3, label, style);
+    text(chosen.x0, chosen.y1 - 3, label, std::string(kHalo) + " " + style);
     occupied_.push_back(chosen);
   }
 
