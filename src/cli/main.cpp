@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze.hpp"
+#include "ceilings.hpp"
 #include "devices.hpp"
 #include "materialize.hpp"
 #include "ops.hpp"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_compare(app, command_line),
       roofcast::cli::setup_roofline(app, command_line),
       roofcast::cli::setup_devices(app),
+      roofcast::cli::setup_ceilings(app, command_line),
   };
 
   try {

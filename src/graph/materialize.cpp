@@ -128,25 +128,9 @@ bool read_external(onnx::TensorProto& tensor, const std::filesystem::path& model
 
 }  // namespace
 
-MaterializeReport materialize_model(const std::filesystem::path& input,
-                                    const std::filesystem::path& output,
-                                    const MaterializeOptions& options) {
-  std::error_code ec;
-  if (std::filesystem::exists(output, ec)) {
-    if (std::filesystem::equivalent(input, output, ec)) {
-      throw IoError(output.string() + ": refusing to overwrite the input model");
-    }
-    if (!options.overwrite) {
-      throw IoError(output.string() + ": already exists (pass --force to replace it)");
-    }
-  }
-  const std::string source = input.string();
-  std::string bytes;
-  try {
-    bytes = read_file_bytes(input);
-  } catch (const IoError& error) {
-    throw ModelError(error.what());
-  }
+std::string materialize_model_bytes(const std::string& bytes, const std::string& source,
+                                    const std::filesystem::path& model_dir,
+                                    const MaterializeOptions& options, MaterializeReport* report_out) {
   onnx::ModelProto model;
   if (bytes.empty() || bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
       !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) || !model.has_graph()) {
@@ -158,7 +142,7 @@ MaterializeReport materialize_model(const std::filesystem::path& input,
   for (auto& tensor : *model.mutable_graph()->mutable_initializer()) {
     const DType dtype = dtype_from_onnx(tensor.data_type());
     if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-      const bool found = read_external(tensor, input.parent_path(), source);
+      const bool found = !model_dir.empty() && read_external(tensor, model_dir, source);
       tensor.clear_external_data();
       tensor.clear_data_location();
       if (found) {
@@ -202,6 +186,33 @@ MaterializeReport materialize_model(const std::filesystem::path& input,
     throw ModelError(source + ": the runnable copy is too large to serialize (over 2 GiB); "
                               "keep weights in external data");
   }
+  if (report_out != nullptr) {
+    *report_out = report;
+  }
+  return serialized;
+}
+
+MaterializeReport materialize_model(const std::filesystem::path& input,
+                                    const std::filesystem::path& output,
+                                    const MaterializeOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::exists(output, ec)) {
+    if (std::filesystem::equivalent(input, output, ec)) {
+      throw IoError(output.string() + ": refusing to overwrite the input model");
+    }
+    if (!options.overwrite) {
+      throw IoError(output.string() + ": already exists (pass --force to replace it)");
+    }
+  }
+  std::string bytes;
+  try {
+    bytes = read_file_bytes(input);
+  } catch (const IoError& error) {
+    throw ModelError(error.what());
+  }
+  MaterializeReport report;
+  const std::string serialized =
+      materialize_model_bytes(bytes, input.string(), input.parent_path(), options, &report);
   write_file_atomically(output, serialized);
   return report;
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace roofcast::graph {
 
@@ -26,5 +27,13 @@ struct MaterializeReport {
 MaterializeReport materialize_model(const std::filesystem::path& input,
                                     const std::filesystem::path& output,
                                     const MaterializeOptions& options = {});
+
+/// The same on serialized bytes: returns the runnable model. External data is
+/// looked up in `model_dir` (empty: none is read, such initializers get random
+/// values). `source` names the model in errors.
+std::string materialize_model_bytes(const std::string& bytes, const std::string& source,
+                                    const std::filesystem::path& model_dir,
+                                    const MaterializeOptions& options = {},
+                                    MaterializeReport* report = nullptr);
 
 }  // namespace roofcast::graph

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roofcast::measure {
+
+/// What the CPU's specification implies: cores × FMA units × vector lanes × 2 × clock.
+struct CpuSpec {
+  std::string model;
+  std::string vendor;
+  int cpu_family = 0;
+  int logical_cpus = 0;
+  std::string isa;              ///< widest FP32 FMA instruction set found: avx512f, avx2+fma, neon, scalar
+  int isa_lanes = 1;            ///< FP32 lanes of one instruction
+  int datapath_lanes = 1;       ///< FP32 lanes one FMA unit completes per cycle (AMD Zen 4 splits 512-bit ops in two)
+  int fma_units = 1;            ///< assumed FMA pipes per core
+  double clock_hz = 0.0;        ///< max frequency from cpufreq, else "cpu MHz" from /proc/cpuinfo
+  std::string clock_source;
+  std::vector<std::pair<int, std::int64_t>> data_caches;  ///< (level, bytes) of cpu0's data/unified caches
+
+  /// Peak FP32 FLOP/s of `cores` cores by the formula above.
+  double peak_flops_per_s(int cores) const {
+    return static_cast<double>(cores) * fma_units * datapath_lanes * 2.0 * clock_hz;
+  }
+  std::string formula(int cores) const;
+};
+
+/// Reads /proc/cpuinfo and /sys (cpufreq, cache) under `root` ("/" normally).
+CpuSpec read_cpu_spec(const std::string& root = "/");
+
+/// Measured FP32 FMA throughput: `threads` threads, each running independent
+/// vector FMA chains for about `seconds`.
+double measure_peak_flops(int threads, double seconds);
+
+/// Read bandwidth at one working-set size per thread.
+struct BandwidthPoint {
+  std::int64_t bytes_per_thread = 0;
+  int threads = 1;
+  double bytes_per_s = 0.0;  ///< all threads together
+};
+
+/// Read bandwidth (vector loads summed, nothing written) over working sets from
+/// `min_bytes` to `max_bytes` per thread, doubling; each size runs ~`seconds`.
+/// `progress` (may be empty) is called after every point.
+std::vector<BandwidthPoint> measure_bandwidth_sweep(
+    int threads, std::int64_t min_bytes, std::int64_t max_bytes, double seconds,
+    const std::function<void(const BandwidthPoint&)>& progress = {});
+
+/// The sweep's plateaus, named by the caches the kernel reports: the best
+/// bandwidth at working sets above the level below and up to half of this
+/// level, and "dram": the median at working sets of at least 4× the last level.
+struct MemoryLevelBandwidth {
+  std::string level;  ///< "l1", "l2", "l3", "dram"
+  std::int64_t bytes_per_thread = 0;
+  double bytes_per_s = 0.0;
+};
+std::vector<MemoryLevelBandwidth> bandwidth_levels(const std::vector<BandwidthPoint>& sweep,
+                                                   const CpuSpec& spec);
+
+}  // namespace roofcast::measure
+
+#include <optional>
+
+#include "roofcast/common/context.hpp"
+#include "roofcast/measure/runtime_ceilings.hpp"
+
+namespace roofcast::measure {
+
+/// Everything `roofcast ceilings` measures.
+struct CeilingsReport {
+  CpuSpec spec;
+  int threads = 1;                      ///< "all cores" below means this many threads
+  double peak_flops_1_thread = 0.0;
+  double peak_flops_all = 0.0;
+  std::vector<BandwidthPoint> sweep_1_thread;
+  std::vector<BandwidthPoint> sweep_all;
+  std::vector<MemoryLevelBandwidth> levels_1_thread;
+  std::vector<MemoryLevelBandwidth> levels_all;
+  std::optional<RuntimeCeilings> runtime;  ///< when a runner was given
+  std::string runtime_name;                ///< "onnxruntime 1.22.0"
+};
+
+/// A device profile (hwprofiles/SCHEMA.md) whose ceilings are these
+/// measurements at `report.threads` threads: kind datasheet (a pure roofline,
+/// no fitted kernel models), every figure cited as measured by this run.
+std::string ceilings_profile_json(const CeilingsReport& report, const std::string& id,
+                                  const RunContext& context);
+
+}  // namespace roofcast::measure

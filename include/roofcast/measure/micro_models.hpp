@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace roofcast::measure {
+
+// Single-kernel ONNX models (opset 17, float32, random weights) for
+// microbenchmarks: one kernel class at chosen dimensions. Each spec writes the
+// layers a real network has (Conv → BatchNormalization → activation), which
+// the runtime fuses into the one kernel being measured.
+
+/// Conv (dense, grouped or depthwise by `group`), "same" padding, optionally
+/// followed by BatchNormalization, a residual Add and an activation.
+struct ConvMicro {
+  std::int64_t n = 1, c = 32, h = 56, w = 56, k = 32, kernel = 3, stride = 1, group = 1;
+  bool batch_norm = true;
+  bool residual = false;        ///< Add of a tensor shaped like the output
+  std::string activation = "Relu";  ///< "", Relu, Clip (ReLU6), HardSwish, Sigmoid
+};
+
+/// Y[b, m, n] = X[b, m, k] · W[k, n] (+ bias) (+ activation): Gemm when b = 1
+/// and `matmul` is false, else MatMul (+ Add).
+struct GemmMicro {
+  std::int64_t batch = 1, m = 1, k = 1024, n = 1024;
+  bool bias = true;
+  bool matmul = false;
+  bool weights = true;  ///< false: both operands are inputs (attention's Q·Kᵀ)
+  std::string activation;
+};
+
+struct PoolMicro {
+  std::string op = "MaxPool";  ///< MaxPool, AveragePool, GlobalAveragePool
+  std::int64_t n = 1, c = 64, h = 56, w = 56, kernel = 3, stride = 2;
+};
+
+/// One elementwise op on `shape`; binary ops take a second input of
+/// `other_shape` (empty: same shape).
+struct ElementwiseMicro {
+  std::string op = "Add";  ///< Add, Mul, Sub, Div, Relu, Sigmoid, Tanh, Clip, HardSwish, Erf, Sqrt
+  std::vector<std::int64_t> shape = {1, 64, 56, 56};
+  std::vector<std::int64_t> other_shape;
+};
+
+/// Softmax or LayerNormalization over the last axis.
+struct NormalizationMicro {
+  std::string op = "Softmax";  ///< Softmax, LayerNormalization
+  std::vector<std::int64_t> shape = {1, 12, 197, 197};
+};
+
+/// Concat of `inputs` tensors [n, c, h, w] along channels.
+struct ConcatMicro {
+  std::int64_t n = 1, c = 64, h = 28, w = 28, inputs = 2;
+};
+
+/// Resize [n, c, h, w] by an integer `scale` (nearest or linear).
+struct ResizeMicro {
+  std::int64_t n = 1, c = 64, h = 28, w = 28, scale = 2;
+  std::string mode = "nearest";
+};
+
+struct TransposeMicro {
+  std::vector<std::int64_t> shape = {1, 197, 12, 64};
+  std::vector<std::int64_t> perm = {0, 2, 1, 3};
+};
+
+using MicroModel = std::variant<ConvMicro, GemmMicro, PoolMicro, ElementwiseMicro, NormalizationMicro,
+                                ConcatMicro, ResizeMicro, TransposeMicro>;
+
+/// A file-name-safe name of the spec: "conv_n1_c32_h56_w56_k32_r3_s1_g1_bn_relu".
+std::string micro_model_name(const MicroModel& spec);
+
+/// The runnable model (random weights from `seed`). Throws UsageError for an
+/// inconsistent spec (group not dividing channels, a non-positive dimension …).
+std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed = 0);
+
+/// Parses "KIND:key=value,key=value", e.g. "conv:c=32,h=56,w=56,k=64,kernel=3,group=1,act=Relu",
+/// "gemm:m=1,k=1024,n=1000", "pool:op=MaxPool,c=64,h=112,w=112",
+/// "elementwise:op=Add,shape=1x64x56x56", "normalization:op=LayerNormalization,shape=1x197x768",
+/// "concat:c=64,h=28,w=28,inputs=4", "resize:c=64,h=28,w=28,scale=2,mode=linear",
+/// "transpose:shape=1x197x12x64,perm=0x2x1x3". Unknown kinds and keys are UsageErrors.
+MicroModel parse_micro_model(std::string_view text);
+
+}  // namespace roofcast::measure
