@@ -1,0 +1,105 @@
+// Micro-models: each spec loads through roofcast's own loader, lowers to one
+// kernel of its class, carries its weights, and bad specs are UsageErrors.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/measure/micro_models.hpp"
+#include "roofcast/roofline/lower.hpp"
+
+namespace roofcast::measure {
+namespace {
+
+using ::testing::HasSubstr;
+using roofline::KernelClass;
+
+roofline::LoweringRules runtime_rules() {
+  roofline::LoweringRules rules;
+  rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation,
+                roofline::FusionRule::kConvAdd, roofline::FusionRule::kGemmBias,
+                roofline::FusionRule::kGemmActivation};
+  return rules;
+}
+
+struct Case {
+  const char* spec;
+  KernelClass kernel_class;
+  const char* ops;
+};
+
+void PrintTo(const Case& c, std::ostream* out) { *out << c.spec; }
+
+class MicroModelCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MicroModelCase, LowersToOneKernel) {
+  const MicroModel spec = parse_micro_model(GetParam().spec);
+  const std::string bytes = micro_model_bytes(spec, 7);
+  const graph::Graph graph = graph::load_graph_from_bytes(bytes, micro_model_name(spec));
+  const auto kernels = roofline::lower(graph, graph::graph_cost(graph), runtime_rules());
+  ASSERT_EQ(kernels.size(), 1u);
+  EXPECT_EQ(kernels[0].kernel_class, GetParam().kernel_class);
+  EXPECT_EQ(kernels[0].ops, GetParam().ops);
+  EXPECT_THAT(bytes, HasSubstr("roofcast.random_weights_seed"));
+  // Deterministic: the same spec and seed give the same bytes.
+  EXPECT_EQ(bytes, micro_model_bytes(spec, 7));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Kinds, MicroModelCase,
+    ::testing::Values(
+        Case{"conv:c=16,h=14,w=14,k=32,kernel=3", KernelClass::kConv, "Conv+BatchNormalization+Relu"},
+        Case{"conv:c=16,h=14,w=14,k=16,kernel=1,residual=1,act=Relu", KernelClass::kConv,
+             "Conv+BatchNormalization+Add+Relu"},
+        Case{"conv:c=32,h=14,w=14,depthwise=1,act=Clip,stride=2", KernelClass::kDepthwiseConv,
+             "Conv+BatchNormalization+Clip"},
+        Case{"conv:c=32,h=14,w=14,k=64,group=4,bn=0,act=", KernelClass::kGroupedConv, "Conv"},
+        Case{"gemm:m=1,k=256,n=100", KernelClass::kGemm, "Gemm"},
+        Case{"matmul:batch=4,m=16,k=64,n=32,bias=1,act=Relu", KernelClass::kGemm, "MatMul+Add+Relu"},
+        Case{"matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0", KernelClass::kGemm, "MatMul"},
+        Case{"pool:op=MaxPool,c=8,h=16,w=16,kernel=3,stride=2", KernelClass::kPool, "MaxPool"},
+        Case{"pool:op=GlobalAveragePool,c=8,h=7,w=7", KernelClass::kPool, "GlobalAveragePool"},
+        Case{"elementwise:op=Add,shape=1x8x4x4,other=1x8x1x1", KernelClass::kElementwise, "Add"},
+        Case{"elementwise:op=HardSwish,shape=1x8x4x4", KernelClass::kElementwise, "HardSwish"},
+        Case{"normalization:op=Softmax,shape=1x4x10x10", KernelClass::kNormalization, "Softmax"},
+        Case{"normalization:op=LayerNormalization,shape=1x10x64", KernelClass::kNormalization,
+             "LayerNormalization"},
+        Case{"concat:c=8,h=4,w=4,inputs=3", KernelClass::kDataMovement, "Concat"},
+        Case{"resize:c=8,h=4,w=4,scale=2,mode=linear", KernelClass::kDataMovement, "Resize"},
+        Case{"transpose:shape=1x10x4x8,perm=0x2x1x3", KernelClass::kDataMovement, "Transpose"}));
+
+TEST(MicroModel, NamesSayTheDimensions) {
+  EXPECT_EQ(micro_model_name(parse_micro_model("conv:c=16,h=14,w=14,k=32")),
+            "conv_n1_c16_h14_w14_k32_r3_s1_g1_bn_relu");
+  EXPECT_EQ(micro_model_name(parse_micro_model("gemm:m=1,k=256,n=100")), "gemm_b1_m1_k256_n100_bias");
+}
+
+TEST(MicroModel, ConvCountsMatchTheClosedForm) {
+  const MicroModel spec = parse_micro_model("conv:c=16,h=14,w=14,k=32,kernel=3,stride=1");
+  const graph::Graph graph = graph::load_graph_from_bytes(micro_model_bytes(spec), "conv");
+  EXPECT_EQ(graph::graph_cost(graph).layers[0].macs, 1 * 32 * 16 * 3 * 3 * 14 * 14);
+}
+
+TEST(MicroModel, BadSpecsAreUsageErrors) {
+  const auto error_of = [](const char* text) {
+    try {
+      (void)micro_model_bytes(parse_micro_model(text));
+    } catch (const UsageError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("convolution:c=3"), HasSubstr("kind 'convolution' is not one of"));
+  EXPECT_THAT(error_of("conv:c=3,colour=red"), HasSubstr("unknown key 'colour'"));
+  EXPECT_THAT(error_of("conv:c=three"), HasSubstr("c=three is not an integer"));
+  EXPECT_THAT(error_of("conv:c=6,k=8,group=4"), HasSubstr("group 4 must divide both c and k"));
+  EXPECT_THAT(error_of("conv:c=0"), HasSubstr("every dimension must be positive"));
+  EXPECT_THAT(error_of("conv:act=Swish"), HasSubstr("activation 'Swish'"));
+  EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));
+  EXPECT_THAT(error_of("elementwise:op=Frobnicate"), HasSubstr("op 'Frobnicate' is not supported"));
+  EXPECT_THAT(error_of("gemm:m"), HasSubstr("'m' is not key=value"));
+}
+
+}  // namespace
+}  // namespace roofcast::measure
