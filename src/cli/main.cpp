@@ -12,6 +12,7 @@
 #include "ceilings.hpp"
 #include "devices.hpp"
 #include "materialize.hpp"
+#include "measure.hpp"
 #include "ops.hpp"
 #include "predict.hpp"
 #include "roofline.hpp"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_roofline(app, command_line),
       roofcast::cli::setup_devices(app),
       roofcast::cli::setup_ceilings(app, command_line),
+      roofcast::cli::setup_measure(app, command_line),
   };
 
   try {

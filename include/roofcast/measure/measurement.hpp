@@ -1,0 +1,79 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "roofcast/common/context.hpp"
+#include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/measure/power.hpp"
+#include "roofcast/measure/protocol.hpp"
+#include "roofcast/measure/runner.hpp"
+
+namespace roofcast::measure {
+
+/// One kernel as the runtime executed it, timed over the profiled runs.
+struct KernelTiming {
+  std::string node_name;  ///< the runtime's name for it
+  std::string op_name;    ///< the runtime's op (FusedConv, ReorderInput …)
+  std::string provider;
+  std::vector<double> samples_s;  ///< one per profiled run
+  SampleStats stats;
+  /// The layers of the roofcast graph it executes (indices into Graph::layers);
+  /// empty when unmapped. Layout reorders are attributed to the layer they feed.
+  std::vector<std::size_t> layers;
+  std::string mapping;  ///< how it was mapped: "name", "fused:<rule>", "reorder", or "unmapped"
+};
+
+struct MeasureOptions {
+  SessionOptions session;
+  MeasurementPolicy policy;
+  bool per_kernel = true;           ///< also run a profiled session for per-kernel times
+  std::filesystem::path work_dir;   ///< where profiler traces go
+  std::filesystem::path sysfs_root = "/sys";
+  std::function<void(const std::string&)> progress;  ///< status lines; may be empty
+};
+
+/// A model measured under the protocol (DESIGN.md): network latency from an
+/// unprofiled session (measured again while too wide or the machine too busy),
+/// per-kernel times from a separate profiled session.
+struct ModelMeasurement {
+  std::string model;           ///< the model as the user named it
+  std::string model_hash;      ///< fnv1a64 of that file
+  RunnerInfo runner;
+  SessionOptions session;
+  MeasurementPolicy policy;
+  std::vector<double> samples_s;
+  SampleStats network;
+  MeasurementState state = MeasurementState::kOk;
+  std::string reason;          ///< why it is unstable or failed
+  int attempts = 0;
+  double other_cpu_share = 0.0;  ///< during the accepted (or last) attempt
+  PowerReading power;
+  std::string governor;        ///< cpufreq scaling governor, or "unknown"
+  // Profiled session.
+  std::optional<SampleStats> profiled;  ///< latency with the profiler on
+  std::vector<KernelTiming> kernels;     ///< in execution order
+  double kernel_sum_median_s = 0.0;      ///< Σ per-kernel medians
+};
+
+/// The graph's inputs as the runner should feed them.
+std::vector<InputSpec> input_specs(const graph::Graph& graph);
+
+/// Measures `runnable_model` (the model with weights) whose graph is `graph`.
+ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph,
+                               const std::filesystem::path& runnable_model, const MeasureOptions& options);
+
+/// Maps the runtime's kernels to the graph's layers (KernelTiming::layers and
+/// ::mapping); see runners/onnxruntime/MAPPING.md.
+void map_kernels_to_layers(const graph::Graph& graph, std::vector<KernelTiming>& kernels);
+
+/// Self-describing JSON of a measurement (schema_version 1, kind roofcast.measurement).
+std::string measurement_json(const ModelMeasurement& m, const graph::Graph& graph, const RunContext& context);
+
+/// "performance", "powersave" … from cpufreq, or "unknown".
+std::string cpu_governor(const std::filesystem::path& sysfs_root = "/sys");
+
+}  // namespace roofcast::measure

@@ -1,0 +1,200 @@
+#include "roofcast/measure/measurement.hpp"
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/measure/ort_trace.hpp"
+
+namespace roofcast::measure {
+namespace fs = std::filesystem;
+
+std::vector<InputSpec> input_specs(const graph::Graph& graph) {
+  std::vector<InputSpec> specs;
+  for (const auto id : graph.inputs) {
+    const auto& tensor = graph.tensor(id);
+    specs.push_back({.name = tensor.name,
+                     .dtype = std::string(graph::dtype_name(tensor.dtype)),
+                     .shape = tensor.shape});
+  }
+  return specs;
+}
+
+std::string cpu_governor(const fs::path& sysfs_root) {
+  std::ifstream in(sysfs_root / "devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  std::string governor;
+  return in >> governor ? governor : "unknown";
+}
+
+namespace {
+
+void say(const MeasureOptions& options, const std::string& text) {
+  if (options.progress) {
+    options.progress(text);
+  }
+}
+
+/// Per-kernel samples from a trace: one KernelTiming per node, in the order of
+/// the first run; a node missing from a run counts 0 there.
+std::vector<KernelTiming> kernel_timings(const OrtTrace& trace) {
+  std::vector<KernelTiming> kernels;
+  std::map<std::string, std::size_t> index;
+  const std::size_t runs = trace.run_durations_s.size();
+  for (const auto& event : trace.events) {
+    auto [it, inserted] = index.emplace(event.node_name, kernels.size());
+    if (inserted) {
+      KernelTiming timing;
+      timing.node_name = event.node_name;
+      timing.op_name = event.op_name;
+      timing.provider = event.provider;
+      timing.samples_s.assign(runs, 0.0);
+      kernels.push_back(std::move(timing));
+    }
+    if (event.run < runs) {
+      kernels[it->second].samples_s[event.run] += event.duration_s;
+    }
+  }
+  for (auto& kernel : kernels) {
+    kernel.stats = summarize(kernel.samples_s);
+  }
+  return kernels;
+}
+
+}  // namespace
+
+ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const fs::path& runnable_model,
+                               const MeasureOptions& options) {
+  ModelMeasurement m;
+  m.model = graph.source;
+  m.model_hash = graph.model_hash;
+  m.runner = runner.info();
+  m.session = options.session;
+  m.policy = options.policy;
+  m.governor = cpu_governor(options.sysfs_root);
+  RunRequest request{.model = runnable_model,
+                     .inputs = input_specs(graph),
+                     .session = options.session,
+                     .policy = options.policy,
+                     .profile = false,
+                     .profile_prefix = {}};
+  PowerSampler power(options.sysfs_root);
+  for (int attempt = 1; attempt <= std::max(1, options.policy.attempts); ++attempt) {
+    say(options, "timing " + graph.source + " (attempt " + std::to_string(attempt) + ")");
+    CpuLoadMeter load(runner.worker_pids());
+    load.start();
+    power.start();
+    const RunResult result = runner.run(request);
+    m.power = power.stop();
+    m.other_cpu_share = load.stop();
+    m.samples_s = result.samples_s;
+    m.network = summarize(result.samples_s);
+    m.attempts = attempt;
+    if (acceptable(m.network, m.other_cpu_share, options.policy, m.reason)) {
+      m.state = MeasurementState::kOk;
+      break;
+    }
+    m.state = MeasurementState::kUnstable;
+  }
+  if (options.per_kernel) {
+    say(options, "profiling " + graph.source + " per kernel");
+    fs::create_directories(options.work_dir);
+    RunRequest profiled = request;
+    profiled.profile = true;
+    profiled.profile_prefix = options.work_dir / "ort_profile";
+    const RunResult result = runner.run(profiled);
+    if (!result.profile_file) {
+      throw RunnerError(graph.source + ": the runner returned no profile trace");
+    }
+    const OrtTrace trace =
+        load_ort_trace(*result.profile_file, static_cast<std::size_t>(std::max(0, options.policy.warmup_runs)));
+    if (trace.run_durations_s.empty()) {
+      throw RunnerError(result.profile_file->string() + ": the trace holds no measured run");
+    }
+    m.profiled = summarize(result.samples_s);
+    m.kernels = kernel_timings(trace);
+    map_kernels_to_layers(graph, m.kernels);
+    for (const auto& kernel : m.kernels) {
+      m.kernel_sum_median_s += kernel.stats.median_s;
+    }
+    std::error_code ec;
+    fs::remove(*result.profile_file, ec);  // large; the JSON keeps what matters
+  }
+  return m;
+}
+
+std::string measurement_json(const ModelMeasurement& m, const graph::Graph& graph, const RunContext& context) {
+  using Json = nlohmann::ordered_json;
+  const auto stats = [](const SampleStats& s) {
+    return Json{{"median_s", s.median_s}, {"p10_s", s.p10_s}, {"p90_s", s.p90_s},
+                {"min_s", s.min_s},       {"mean_s", s.mean_s}, {"count", s.count},
+                {"spread", s.spread()}};
+  };
+  Json kernels = Json::array();
+  for (const auto& k : m.kernels) {
+    Json layers = Json::array();
+    for (const auto index : k.layers) {
+      layers.push_back(graph.layers.at(index).name);
+    }
+    kernels.push_back({{"node", k.node_name},
+                       {"op", k.op_name},
+                       {"provider", k.provider},
+                       {"median_s", k.stats.median_s},
+                       {"p10_s", k.stats.p10_s},
+                       {"p90_s", k.stats.p90_s},
+                       {"layers", layers},
+                       {"mapping", k.mapping}});
+  }
+  Json document = {
+      {"schema_version", 1},
+      {"kind", "roofcast.measurement"},
+      {"context",
+       {{"tool_version", context.tool_version},
+        {"git_revision", context.git_revision},
+        {"date_utc", context.date_utc},
+        {"host_cpu", context.host_cpu},
+        {"host_logical_cpus", context.host_logical_cpus},
+        {"governor", m.governor},
+        {"command", context.command}}},
+      {"model", {{"path", m.model}, {"fnv1a64", m.model_hash}, {"layers", graph.layers.size()}}},
+      {"runner",
+       {{"name", m.runner.name},
+        {"version", m.runner.version},
+        {"execution_provider", m.runner.execution_provider},
+        {"host", m.runner.host}}},
+      {"session",
+       {{"graph_optimization_level", m.session.graph_optimization_level},
+        {"intra_op_threads", m.session.intra_op_threads},
+        {"inter_op_threads", m.session.inter_op_threads},
+        {"execution_mode", m.session.execution_mode}}},
+      {"policy",
+       {{"warmup_runs", m.policy.warmup_runs},
+        {"min_runs", m.policy.min_runs},
+        {"max_runs", m.policy.max_runs},
+        {"min_time_s", m.policy.min_time_s},
+        {"max_time_s", m.policy.max_time_s},
+        {"max_spread", m.policy.max_spread},
+        {"attempts", m.policy.attempts},
+        {"max_other_cpu_share", m.policy.max_other_cpu_share}}},
+      {"network",
+       {{"state", state_name(m.state)},
+        {"reason", m.reason},
+        {"attempts", m.attempts},
+        {"other_cpu_share", m.other_cpu_share},
+        {"latency", stats(m.network)},
+        {"samples_s", m.samples_s}}},
+      {"power",
+       {{"average_w", m.power.average_w ? Json(*m.power.average_w) : Json(nullptr)},
+        {"method", m.power.method}}},
+      {"profiled",
+       m.profiled ? Json{{"latency", stats(*m.profiled)},
+                         {"profiler_overhead", m.network.median_s > 0.0
+                                                   ? m.profiled->median_s / m.network.median_s - 1.0
+                                                   : 0.0},
+                         {"kernel_sum_median_s", m.kernel_sum_median_s},
+                         {"kernels", kernels}}
+                  : Json(nullptr)}};
+  return document.dump(2) + "\n";
+}
+
+}  // namespace roofcast::measure
