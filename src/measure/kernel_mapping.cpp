@@ -1,18 +1,47 @@
-// Maps ONNX Runtime's executed kernels back to roofcast's graph layers.
-// The rules, and what ONNX Runtime does to names, are in
-// runners/onnxruntime/MAPPING.md.
+// Maps ONNX Runtime's executed kernels back to roofcast's graph layers,
+// through the optimized graph the runtime writes (runners/onnxruntime/MAPPING.md):
+//
+// 1. Kernels run in topological order. A kernel's node in the optimized graph
+//    writes some tensors of the original graph (NCHWc nodes write "<tensor>_nchwc").
+//    The layers it executes are the producers of those tensors and every
+//    ancestor of them not yet claimed by an earlier kernel: what the runtime
+//    fused into it (Conv+BatchNormalization+Relu, MatMul+Add, the Erf form of
+//    Gelu …).
+// 2. A node the runtime inserted (layout reorders, the reshapes around a
+//    fused Gemm) writes no original tensor; it belongs to the kernel it feeds
+//    (ReorderInput, input reshapes) or, for ReorderOutput and output
+//    reshapes, to the one whose output it converts.
+#include <algorithm>
+#include <deque>
 #include <map>
+#include <set>
 
 #include "roofcast/measure/measurement.hpp"
 
 namespace roofcast::measure {
 namespace {
 
+constexpr std::string_view kNchwc = "_nchwc";
+
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
+
+std::string original_tensor_name(const std::string& name) {
+  if (name.size() > kNchwc.size() && name.ends_with(kNchwc)) {
+    return name.substr(0, name.size() - kNchwc.size());
+  }
+  return name;
+}
+
+/// Inserted nodes that convert a producer's output rather than prepare a consumer's input.
+bool drains_producer(const KernelTiming& kernel) {
+  return starts_with(kernel.op_name, "ReorderOutput") ||
+         kernel.node_name.find("output_reshape") != std::string::npos;
+}
 
 }  // namespace
 
-void map_kernels_to_layers(const graph::Graph& graph, std::vector<KernelTiming>& kernels) {
+void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::NodeRecord>& optimized,
+                           std::vector<KernelTiming>& kernels) {
   std::map<std::string, std::size_t> layer_by_name;
   std::map<std::string, std::size_t> producer_by_tensor;
   for (std::size_t i = 0; i < graph.layers.size(); ++i) {
@@ -23,50 +52,149 @@ void map_kernels_to_layers(const graph::Graph& graph, std::vector<KernelTiming>&
       }
     }
   }
+  std::map<std::string, const graph::NodeRecord*> node_by_name;
+  std::map<std::string, std::size_t> kernel_by_name;
+  for (const auto& node : optimized) {
+    node_by_name.emplace(node.name, &node);
+  }
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    kernel_by_name.emplace(kernels[k].node_name, k);
+  }
+
+  std::vector<bool> claimed(graph.layers.size(), false);
   for (auto& kernel : kernels) {
     kernel.layers.clear();
     kernel.mapping = "unmapped";
-    const std::string& name = kernel.node_name;
-    if (const auto it = layer_by_name.find(name); it != layer_by_name.end()) {
-      kernel.layers = {it->second};
-      kernel.mapping = "name";
-      continue;
+    std::deque<std::size_t> queue;
+    std::set<std::string> stop_at;  // the kernel's own inputs: the fused region ends there
+    if (const auto node = node_by_name.find(kernel.node_name); node != node_by_name.end()) {
+      for (const auto& input : node->second->inputs) {
+        stop_at.insert(original_tensor_name(input));
+      }
+      for (const auto& output : node->second->outputs) {
+        const auto producer = producer_by_tensor.find(original_tensor_name(output));
+        if (producer != producer_by_tensor.end() && !claimed[producer->second]) {
+          queue.push_back(producer->second);
+        }
+      }
+      if (!queue.empty()) {
+        kernel.mapping = "tensors";
+      }
+    } else if (const auto producer = producer_by_tensor.find(original_tensor_name(kernel.node_name));
+               kernel.node_name.ends_with(kNchwc) && producer != producer_by_tensor.end() &&
+               !claimed[producer->second]) {
+      // No optimized graph: an NCHWc node is named after the tensor it writes.
+      queue.push_back(producer->second);
+      kernel.mapping = "tensors";
     }
-    // The NCHWc transformer names a node after the tensor it writes, "<tensor>_nchwc":
-    // the last layer of the chain it fused (the Conv's activation, say).
-    constexpr std::string_view kNchwc = "_nchwc";
-    if (name.size() > kNchwc.size() && name.ends_with(kNchwc)) {
-      const auto it = producer_by_tensor.find(name.substr(0, name.size() - kNchwc.size()));
-      if (it != producer_by_tensor.end()) {
-        kernel.layers = {it->second};
-        kernel.mapping = "nchwc";
+    if (queue.empty()) {
+      if (const auto layer = layer_by_name.find(kernel.node_name);
+          layer != layer_by_name.end() && !claimed[layer->second]) {
+        queue.push_back(layer->second);
+        kernel.mapping = "name";
       }
     }
+    while (!queue.empty()) {
+      const std::size_t layer = queue.front();
+      queue.pop_front();
+      if (claimed[layer]) {
+        continue;
+      }
+      claimed[layer] = true;
+      kernel.layers.push_back(layer);
+      for (const auto id : graph.layers[layer].inputs) {
+        if (id == graph::kNoTensor) {
+          continue;
+        }
+        const auto& tensor = graph.tensor(id).name;
+        if (stop_at.count(tensor) != 0) {
+          continue;
+        }
+        const auto producer = producer_by_tensor.find(tensor);
+        if (producer != producer_by_tensor.end() && !claimed[producer->second]) {
+          queue.push_back(producer->second);
+        }
+      }
+    }
+    std::sort(kernel.layers.begin(), kernel.layers.end());
   }
-  // Layout reorders carry no layer of their own: ReorderInput belongs to the
-  // kernel it feeds (the next mapped one), ReorderOutput to the one whose
-  // output it converts back (the previous mapped one).
-  for (std::size_t i = 0; i < kernels.size(); ++i) {
-    auto& kernel = kernels[i];
+
+  // Inserted nodes: follow the optimized graph to the kernel they feed or drain,
+  // through other inserted nodes; without the graph, take the next or previous
+  // mapped kernel in execution order.
+  std::map<std::string, std::vector<std::string>> consumers_of;  // tensor -> node names
+  std::map<std::string, std::string> producer_of;                // tensor -> node name
+  for (const auto& node : optimized) {
+    for (const auto& input : node.inputs) {
+      consumers_of[input].push_back(node.name);
+    }
+    for (const auto& output : node.outputs) {
+      producer_of[output] = node.name;
+    }
+  }
+  const auto mapped_kernel = [&](const std::string& name) -> const KernelTiming* {
+    const auto it = kernel_by_name.find(name);
+    return it != kernel_by_name.end() && kernels[it->second].mapping != "unmapped" &&
+                   !starts_with(kernels[it->second].mapping, "inserted")
+               ? &kernels[it->second]
+               : nullptr;
+  };
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    auto& kernel = kernels[k];
     if (kernel.mapping != "unmapped") {
       continue;
     }
-    if (starts_with(kernel.op_name, "ReorderInput")) {
-      for (std::size_t j = i + 1; j < kernels.size(); ++j) {
-        if (!kernels[j].layers.empty() && !starts_with(kernels[j].op_name, "Reorder")) {
-          kernel.layers = kernels[j].layers;
-          kernel.mapping = "reorder";
+    const bool drain = drains_producer(kernel);
+    const KernelTiming* target = nullptr;
+    std::set<std::string> seen;
+    std::deque<std::string> frontier = {kernel.node_name};
+    while (!frontier.empty() && target == nullptr) {
+      const std::string name = frontier.front();
+      frontier.pop_front();
+      if (!seen.insert(name).second) {
+        continue;
+      }
+      if (name != kernel.node_name) {
+        target = mapped_kernel(name);
+        if (target != nullptr) {
           break;
         }
       }
-    } else if (starts_with(kernel.op_name, "ReorderOutput")) {
-      for (std::size_t j = i; j-- > 0;) {
-        if (!kernels[j].layers.empty() && !starts_with(kernels[j].op_name, "Reorder")) {
-          kernel.layers = kernels[j].layers;
-          kernel.mapping = "reorder";
-          break;
+      const auto node = node_by_name.find(name);
+      if (node == node_by_name.end()) {
+        continue;
+      }
+      if (drain) {
+        for (const auto& input : node->second->inputs) {
+          if (const auto p = producer_of.find(input); p != producer_of.end()) {
+            frontier.push_back(p->second);
+          }
+        }
+      } else {
+        for (const auto& output : node->second->outputs) {
+          for (const auto& consumer : consumers_of[output]) {
+            frontier.push_back(consumer);
+          }
         }
       }
+    }
+    const bool known_insertion = starts_with(kernel.op_name, "Reorder") ||
+                                 kernel.node_name.find("_reshape") != std::string::npos ||
+                                 starts_with(kernel.node_name, "Transpose_token");
+    if (target == nullptr && known_insertion) {  // no graph: neighbours in execution order
+      if (drain) {
+        for (std::size_t j = k; j-- > 0 && target == nullptr;) {
+          target = mapped_kernel(kernels[j].node_name);
+        }
+      } else {
+        for (std::size_t j = k + 1; j < kernels.size() && target == nullptr; ++j) {
+          target = mapped_kernel(kernels[j].node_name);
+        }
+      }
+    }
+    if (target != nullptr) {
+      kernel.layers = target->layers;
+      kernel.mapping = drain ? "inserted:producer" : "inserted:consumer";
     }
   }
 }

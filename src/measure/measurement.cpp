@@ -77,7 +77,8 @@ ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const 
                      .session = options.session,
                      .policy = options.policy,
                      .profile = false,
-                     .profile_prefix = {}};
+                     .profile_prefix = {},
+                     .optimized_model_path = {}};
   PowerSampler power(options.sysfs_root);
   for (int attempt = 1; attempt <= std::max(1, options.policy.attempts); ++attempt) {
     say(options, "timing " + graph.source + " (attempt " + std::to_string(attempt) + ")");
@@ -101,7 +102,10 @@ ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const 
     fs::create_directories(options.work_dir);
     RunRequest profiled = request;
     profiled.profile = true;
-    profiled.profile_prefix = options.work_dir / "ort_profile";
+    // A prefix of its own per request: the runtime names traces by the second.
+    static int request_count = 0;
+    profiled.profile_prefix = options.work_dir / ("ort_profile_" + std::to_string(++request_count));
+    profiled.optimized_model_path = options.work_dir / "optimized.onnx";
     const RunResult result = runner.run(profiled);
     if (!result.profile_file) {
       throw RunnerError(graph.source + ": the runner returned no profile trace");
@@ -113,12 +117,13 @@ ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const 
     }
     m.profiled = summarize(result.samples_s);
     m.kernels = kernel_timings(trace);
-    map_kernels_to_layers(graph, m.kernels);
+    map_kernels_to_layers(graph, graph::read_node_list(profiled.optimized_model_path), m.kernels);
     for (const auto& kernel : m.kernels) {
       m.kernel_sum_median_s += kernel.stats.median_s;
     }
     std::error_code ec;
     fs::remove(*result.profile_file, ec);  // large; the JSON keeps what matters
+    fs::remove(profiled.optimized_model_path, ec);
   }
   return m;
 }

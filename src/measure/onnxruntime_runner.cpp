@@ -84,6 +84,9 @@ class OnnxRuntimeRunner final : public Runner {
           {"max_time_s", r.policy.max_time_s}}},
         {"profile", r.profile},
         {"profile_prefix", r.profile_prefix.string()}};
+    if (!r.optimized_model_path.empty()) {
+      message["optimized_model_path"] = fs::absolute(r.optimized_model_path).string();
+    }
     const Json reply = request(message, r.policy.max_time_s + options_.request_slack_s, r.model.string());
     RunResult result;
     result.samples_s = reply.at("samples_s").get<std::vector<double>>();

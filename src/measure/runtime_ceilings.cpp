@@ -23,7 +23,8 @@ RuntimeCeilings measure_runtime_ceilings(Runner& runner, int threads, const std:
                      .session = session,
                      .policy = policy,
                      .profile = false,
-                     .profile_prefix = {}};
+                     .profile_prefix = {},
+                     .optimized_model_path = {}};
   result.gemm = summarize(runner.run(request).samples_s);
   result.gemm_flops_per_s = 2.0 * 1024.0 * 1024.0 * 1024.0 / result.gemm.median_s;
 

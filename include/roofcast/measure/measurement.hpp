@@ -8,6 +8,7 @@
 
 #include "roofcast/common/context.hpp"
 #include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/graph/node_list.hpp"
 #include "roofcast/measure/power.hpp"
 #include "roofcast/measure/protocol.hpp"
 #include "roofcast/measure/runner.hpp"
@@ -24,7 +25,11 @@ struct KernelTiming {
   /// The layers of the roofcast graph it executes (indices into Graph::layers);
   /// empty when unmapped. Layout reorders are attributed to the layer they feed.
   std::vector<std::size_t> layers;
-  std::string mapping;  ///< how it was mapped: "name", "fused:<rule>", "reorder", or "unmapped"
+  /// How it was mapped: "tensors" (the layers between its inputs and outputs in
+  /// the runtime's optimized graph), "name" (a layer of the same name),
+  /// "inserted:consumer" / "inserted:producer" (a node the runtime added, such
+  /// as a layout reorder, attributed to the kernel it feeds or drains), or "unmapped".
+  std::string mapping;
 };
 
 struct MeasureOptions {
@@ -66,9 +71,11 @@ std::vector<InputSpec> input_specs(const graph::Graph& graph);
 ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph,
                                const std::filesystem::path& runnable_model, const MeasureOptions& options);
 
-/// Maps the runtime's kernels to the graph's layers (KernelTiming::layers and
-/// ::mapping); see runners/onnxruntime/MAPPING.md.
-void map_kernels_to_layers(const graph::Graph& graph, std::vector<KernelTiming>& kernels);
+/// Maps the runtime's kernels (in execution order) to the graph's layers
+/// (KernelTiming::layers and ::mapping) through the runtime's optimized graph
+/// `optimized` (may be empty: then by names only); see runners/onnxruntime/MAPPING.md.
+void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::NodeRecord>& optimized,
+                           std::vector<KernelTiming>& kernels);
 
 /// Self-describing JSON of a measurement (schema_version 1, kind roofcast.measurement).
 std::string measurement_json(const ModelMeasurement& m, const graph::Graph& graph, const RunContext& context);

@@ -34,6 +34,9 @@ struct RunRequest {
   MeasurementPolicy policy;
   bool profile = false;              ///< also write the runtime's per-kernel trace
   std::filesystem::path profile_prefix;  ///< where the trace goes
+  /// When set, the runtime writes the graph it executes (after its fusions and
+  /// layout transformations) here: what kernel-to-layer mapping reads.
+  std::filesystem::path optimized_model_path;
 };
 
 struct RunResult {

@@ -1,0 +1,141 @@
+// ONNX Runtime profiler traces (fixtures recorded with onnxruntime-node 1.22.0,
+// one run each) and the mapping of runtime kernels back to layers.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "model_builder.hpp"
+#include "roofcast/common/error.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/measure/measurement.hpp"
+#include "roofcast/measure/ort_trace.hpp"
+
+namespace roofcast::measure {
+namespace {
+
+using ::testing::HasSubstr;
+using roofcast::testing::ModelBuilder;
+
+const std::string kFixtures = std::string(ROOFCAST_SOURCE_DIR) + "/tests/fixtures/ort_traces/";
+
+TEST(OrtTrace, KernelEventsFallInTheirRun) {
+  const OrtTrace trace = load_ort_trace(kFixtures + "mobilenet_v2_1run.json", 0);
+  ASSERT_EQ(trace.run_durations_s.size(), 1u);
+  EXPECT_EQ(trace.events.size(), 56u);  // mobilenet_v2's kernels under level "all"
+  double sum = 0.0;
+  for (const auto& event : trace.events) {
+    EXPECT_EQ(event.run, 0u);
+    EXPECT_EQ(event.provider, "CPUExecutionProvider");
+    sum += event.duration_s;
+  }
+  // Kernel time is most of the run; the rest is the executor's own work.
+  EXPECT_GT(sum / trace.run_durations_s[0], 0.9);
+  EXPECT_LE(sum / trace.run_durations_s[0], 1.0);
+  EXPECT_EQ(trace.events.front().node_name, "/features/features.0/features.0.2/Clip_output_0_nchwc");
+  EXPECT_EQ(trace.events.front().op_name, "Conv");
+}
+
+TEST(OrtTrace, WarmupRunsAreDropped) {
+  const OrtTrace trace = load_ort_trace(kFixtures + "resnet50_1run.json", 1);
+  EXPECT_TRUE(trace.run_durations_s.empty());
+  EXPECT_TRUE(trace.events.empty());
+}
+
+TEST(OrtTrace, TransformerFusionsAppear) {
+  const OrtTrace trace = load_ort_trace(kFixtures + "vit_b_16_1run.json", 0);
+  std::set<std::string> ops;
+  for (const auto& event : trace.events) {
+    ops.insert(event.op_name);
+  }
+  for (const char* op : {"Gemm", "FusedMatMul", "Gelu", "Split", "SkipLayerNormalization", "Softmax"}) {
+    EXPECT_EQ(ops.count(op), 1u) << op;
+  }
+}
+
+TEST(OrtTrace, NotATraceIsAnError) {
+  try {
+    (void)parse_ort_trace("{\"a\": 1}", "x.json", 0);
+    FAIL();
+  } catch (const RunnerError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("x.json: not an ONNX Runtime profile trace"));
+  }
+  EXPECT_THROW((void)parse_ort_trace("[{\"name\": ", "y.json", 0), RunnerError);
+  EXPECT_THROW((void)load_ort_trace("/no/such/trace.json", 0), RunnerError);
+}
+
+/// conv → relu → conv2 → add(·, relu) → relu2 → flatten → fc, as ONNX Runtime
+/// lowers it on x86: two NCHWc Convs, a ReorderOutput, Flatten, Gemm.
+struct MappingFixture {
+  graph::Graph graph;
+  std::vector<graph::NodeRecord> optimized;
+  std::vector<KernelTiming> kernels;
+
+  MappingFixture() {
+    ModelBuilder b;
+    b.input("x", {1, 8, 4, 4}).weight("w", {8, 8, 3, 3}).weight("w2", {8, 8, 1, 1}).weight("fcw", {10, 128});
+    b.node("Conv", {"x", "w"}, {"c"}, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}, "conv")
+        .node("Relu", {"c"}, {"r"}, {}, "relu")
+        .node("Conv", {"r", "w2"}, {"c2"}, {}, "conv2")
+        .node("Add", {"c2", "r"}, {"s"}, {}, "add")
+        .node("Relu", {"s"}, {"y"}, {}, "relu2")
+        .node("Flatten", {"y"}, {"f"}, {}, "flatten")
+        .node("Gemm", {"f", "fcw"}, {"out"}, {{"transB", std::int64_t{1}}}, "fc")
+        .output("out");
+    graph = graph::load_graph_from_bytes(b.bytes(), "mapping.onnx");
+    optimized = {{"r_nchwc", "Conv", "com.microsoft.nchwc", {"x", "w"}, {"r_nchwc"}},
+                 {"y_nchwc", "Conv", "com.microsoft.nchwc", {"r_nchwc", "w2", "", "r_nchwc"}, {"y_nchwc"}},
+                 {"ReorderOutput", "ReorderOutput", "com.microsoft.nchwc", {"y_nchwc"}, {"y"}},
+                 {"flatten", "Flatten", "", {"y"}, {"f"}},
+                 {"fc", "Gemm", "", {"f", "fcw"}, {"out"}}};
+    for (const auto& node : optimized) {
+      KernelTiming k;
+      k.node_name = node.name;
+      k.op_name = node.op_type;
+      kernels.push_back(k);
+    }
+  }
+
+  std::vector<std::string> layer_names(std::size_t kernel) const {
+    std::vector<std::string> names;
+    for (const auto index : kernels[kernel].layers) {
+      names.push_back(graph.layers[index].name);
+    }
+    return names;
+  }
+};
+
+TEST(KernelMapping, FusedNchwcConvsReordersAndPlainNodes) {
+  MappingFixture f;
+  map_kernels_to_layers(f.graph, f.optimized, f.kernels);
+  EXPECT_EQ(f.layer_names(0), (std::vector<std::string>{"conv", "relu"}));
+  EXPECT_EQ(f.kernels[0].mapping, "tensors");
+  EXPECT_EQ(f.layer_names(1), (std::vector<std::string>{"conv2", "add", "relu2"}));
+  EXPECT_EQ(f.layer_names(2), f.layer_names(1));  // the reorder drains conv2's kernel
+  EXPECT_EQ(f.kernels[2].mapping, "inserted:producer");
+  EXPECT_EQ(f.layer_names(3), (std::vector<std::string>{"flatten"}));
+  EXPECT_EQ(f.layer_names(4), (std::vector<std::string>{"fc"}));
+}
+
+TEST(KernelMapping, WithoutTheOptimizedGraphNamesStillMap) {
+  MappingFixture f;
+  map_kernels_to_layers(f.graph, {}, f.kernels);
+  EXPECT_EQ(f.layer_names(0), (std::vector<std::string>{"conv", "relu"}));  // "<tensor>_nchwc"
+  EXPECT_EQ(f.layer_names(1), (std::vector<std::string>{"conv2", "add", "relu2"}));
+  EXPECT_EQ(f.kernels[2].mapping, "inserted:producer");  // the previous kernel in execution order
+  EXPECT_EQ(f.layer_names(4), (std::vector<std::string>{"fc"}));
+}
+
+TEST(KernelMapping, AnUnknownKernelStaysUnmapped) {
+  MappingFixture f;
+  KernelTiming stray;
+  stray.node_name = "MysteryNode";
+  stray.op_name = "Mystery";
+  f.kernels.insert(f.kernels.begin(), stray);
+  map_kernels_to_layers(f.graph, f.optimized, f.kernels);
+  EXPECT_EQ(f.kernels[0].mapping, "unmapped");
+  EXPECT_TRUE(f.kernels[0].layers.empty());
+}
+
+}  // namespace
+}  // namespace roofcast::measure
