@@ -16,6 +16,7 @@
 #include "ops.hpp"
 #include "predict.hpp"
 #include "roofline.hpp"
+#include "validate.hpp"
 #include "roofcast/build_info.hpp"
 #include "roofcast/common/error.hpp"
 
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_devices(app),
       roofcast::cli::setup_ceilings(app, command_line),
       roofcast::cli::setup_measure(app, command_line),
+      roofcast::cli::setup_validate(app, command_line),
   };
 
   try {

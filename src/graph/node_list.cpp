@@ -29,6 +29,11 @@ std::vector<NodeRecord> read_node_list(const std::filesystem::path& path) {
     record.domain = node.domain();
     record.inputs.assign(node.input().begin(), node.input().end());
     record.outputs.assign(node.output().begin(), node.output().end());
+    for (const auto& attribute : node.attribute()) {
+      if (attribute.type() == onnx::AttributeProto::STRING) {
+        record.text_attributes.emplace(attribute.name(), attribute.s());
+      }
+    }
     nodes.push_back(std::move(record));
   }
   return nodes;

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "roofcast/measure/measurement.hpp"
@@ -61,6 +62,26 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
     kernel_by_name.emplace(kernels[k].node_name, k);
   }
 
+  std::map<std::string, std::vector<std::size_t>> readers_of;  // tensor name -> layers reading it
+  for (std::size_t i = 0; i < graph.layers.size(); ++i) {
+    for (const auto id : graph.layers[i].inputs) {
+      if (id != graph::kNoTensor) {
+        readers_of[graph.tensor(id).name].push_back(i);
+      }
+    }
+  }
+  // The one layer of type `op` reading `layer`'s first output, if it is its only reader.
+  const auto sole_consumer = [&](std::size_t layer, const std::string& op) -> std::optional<std::size_t> {
+    const auto& outputs = graph.layers[layer].outputs;
+    if (outputs.empty() || outputs[0] == graph::kNoTensor) {
+      return std::nullopt;
+    }
+    const auto it = readers_of.find(graph.tensor(outputs[0]).name);
+    if (it == readers_of.end() || it->second.size() != 1 || graph.layers[it->second[0]].op_type != op) {
+      return std::nullopt;
+    }
+    return it->second[0];
+  };
   std::vector<bool> claimed(graph.layers.size(), false);
   for (auto& kernel : kernels) {
     kernel.layers.clear();
@@ -80,12 +101,15 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
       if (!queue.empty()) {
         kernel.mapping = "tensors";
       }
-    } else if (const auto producer = producer_by_tensor.find(original_tensor_name(kernel.node_name));
-               kernel.node_name.ends_with(kNchwc) && producer != producer_by_tensor.end() &&
-               !claimed[producer->second]) {
-      // No optimized graph: an NCHWc node is named after the tensor it writes.
-      queue.push_back(producer->second);
-      kernel.mapping = "tensors";
+    }
+    if (queue.empty() && kernel.node_name.ends_with(kNchwc)) {
+      // NCHWc nodes write renamed tensors ("reorder_token_N") but are named
+      // after the original tensor they stand for: "<tensor>_nchwc".
+      const auto producer = producer_by_tensor.find(original_tensor_name(kernel.node_name));
+      if (producer != producer_by_tensor.end() && !claimed[producer->second]) {
+        queue.push_back(producer->second);
+        kernel.mapping = "tensors";
+      }
     }
     if (queue.empty()) {
       if (const auto layer = layer_by_name.find(kernel.node_name);
@@ -93,6 +117,14 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
         queue.push_back(layer->second);
         kernel.mapping = "name";
       }
+    }
+    // An NCHWc Conv with a fourth ("Sum") input has the residual Add that reads
+    // its output fused in, and the Add's activation when it names one.
+    std::optional<std::size_t> fused_add;
+    if (const auto node = node_by_name.find(kernel.node_name);
+        node != node_by_name.end() && !queue.empty() && node->second->op_type == "Conv" &&
+        node->second->inputs.size() >= 4 && !node->second->inputs[3].empty()) {
+      fused_add = queue.front();
     }
     while (!queue.empty()) {
       const std::size_t layer = queue.front();
@@ -113,6 +145,22 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
         const auto producer = producer_by_tensor.find(tensor);
         if (producer != producer_by_tensor.end() && !claimed[producer->second]) {
           queue.push_back(producer->second);
+        }
+      }
+    }
+    if (fused_add) {
+      const auto add = sole_consumer(*fused_add, "Add");
+      if (add && !claimed[*add]) {
+        claimed[*add] = true;
+        kernel.layers.push_back(*add);
+        const auto node = node_by_name.at(kernel.node_name);
+        if (const auto activation = node->text_attributes.find("activation");
+            activation != node->text_attributes.end()) {
+          const auto after = sole_consumer(*add, activation->second);
+          if (after && !claimed[*after]) {
+            claimed[*after] = true;
+            kernel.layers.push_back(*after);
+          }
         }
       }
     }

@@ -141,6 +141,10 @@ std::string measurement_json(const ModelMeasurement& m, const graph::Graph& grap
     for (const auto index : k.layers) {
       layers.push_back(graph.layers.at(index).name);
     }
+    Json indices = Json::array();
+    for (const auto index : k.layers) {
+      indices.push_back(index);
+    }
     kernels.push_back({{"node", k.node_name},
                        {"op", k.op_name},
                        {"provider", k.provider},
@@ -148,6 +152,8 @@ std::string measurement_json(const ModelMeasurement& m, const graph::Graph& grap
                        {"p10_s", k.stats.p10_s},
                        {"p90_s", k.stats.p90_s},
                        {"layers", layers},
+                       {"layer_indices", indices},
+                       {"samples_s", k.samples_s},
                        {"mapping", k.mapping}});
   }
   Json document = {
@@ -200,6 +206,75 @@ std::string measurement_json(const ModelMeasurement& m, const graph::Graph& grap
                          {"kernels", kernels}}
                   : Json(nullptr)}};
   return document.dump(2) + "\n";
+}
+
+ModelMeasurement parse_measurement_json(const std::string& text, const std::string& source,
+                                        const graph::Graph& graph) {
+  ModelMeasurement m;
+  try {
+    const auto document = nlohmann::json::parse(text);
+    if (document.at("kind") != "roofcast.measurement" || document.at("schema_version") != 1) {
+      throw RunnerError(source + ": not a roofcast measurement (schema version 1)");
+    }
+    m.model = document.at("model").at("path").get<std::string>();
+    m.model_hash = document.at("model").at("fnv1a64").get<std::string>();
+    const auto& runner = document.at("runner");
+    m.runner = {runner.at("name").get<std::string>(), runner.at("version").get<std::string>(),
+                runner.at("execution_provider").get<std::string>(), runner.at("host").get<std::string>()};
+    const auto& session = document.at("session");
+    m.session.graph_optimization_level = session.at("graph_optimization_level").get<std::string>();
+    m.session.intra_op_threads = session.at("intra_op_threads").get<int>();
+    m.session.inter_op_threads = session.at("inter_op_threads").get<int>();
+    m.session.execution_mode = session.at("execution_mode").get<std::string>();
+    const auto& network = document.at("network");
+    m.samples_s = network.at("samples_s").get<std::vector<double>>();
+    m.network = summarize(m.samples_s);
+    const std::string state = network.at("state").get<std::string>();
+    m.state = state == "ok" ? MeasurementState::kOk
+                            : state == "unstable" ? MeasurementState::kUnstable : MeasurementState::kFailed;
+    m.reason = network.at("reason").get<std::string>();
+    m.attempts = network.at("attempts").get<int>();
+    m.other_cpu_share = network.at("other_cpu_share").get<double>();
+    m.governor = document.at("context").at("governor").get<std::string>();
+    const auto& power = document.at("power");
+    m.power.method = power.at("method").get<std::string>();
+    if (!power.at("average_w").is_null()) {
+      m.power.average_w = power.at("average_w").get<double>();
+    }
+    const auto& profiled = document.at("profiled");
+    if (!profiled.is_null()) {
+      const auto& latency = profiled.at("latency");
+      SampleStats stats;
+      stats.median_s = latency.at("median_s").get<double>();
+      stats.p10_s = latency.at("p10_s").get<double>();
+      stats.p90_s = latency.at("p90_s").get<double>();
+      stats.min_s = latency.at("min_s").get<double>();
+      stats.mean_s = latency.at("mean_s").get<double>();
+      stats.count = latency.at("count").get<std::size_t>();
+      m.profiled = stats;
+      m.kernel_sum_median_s = profiled.at("kernel_sum_median_s").get<double>();
+      for (const auto& k : profiled.at("kernels")) {
+        KernelTiming timing;
+        timing.node_name = k.at("node").get<std::string>();
+        timing.op_name = k.at("op").get<std::string>();
+        timing.provider = k.at("provider").get<std::string>();
+        timing.samples_s = k.at("samples_s").get<std::vector<double>>();
+        timing.stats = summarize(timing.samples_s);
+        timing.layers = k.at("layer_indices").get<std::vector<std::size_t>>();
+        for (const auto index : timing.layers) {
+          if (index >= graph.layers.size()) {
+            throw RunnerError(source + ": kernel '" + timing.node_name + "' names layer " + std::to_string(index) +
+                              ", beyond the model's " + std::to_string(graph.layers.size()));
+          }
+        }
+        timing.mapping = k.at("mapping").get<std::string>();
+        m.kernels.push_back(std::move(timing));
+      }
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw RunnerError(source + ": not a readable roofcast measurement (" + std::string(error.what()) + ")");
+  }
+  return m;
 }
 
 }  // namespace roofcast::measure

@@ -10,9 +10,19 @@
 
 #include "roofcast/common/units.hpp"
 #include "roofcast/report/csv.hpp"
+#include "svg_common.hpp"
 
 namespace roofcast::report {
 namespace {
+
+using svg::class_colour;
+using svg::decade_label;
+using svg::escape;
+using svg::flops_decade_label;
+using svg::general;
+using svg::kCharWidth;
+using svg::num;
+using svg::text_width;
 
 // ---- layout (pixels) -------------------------------------------------------
 constexpr double kWidth = 1000.0;
@@ -22,7 +32,6 @@ constexpr double kRight = 770.0;   // the legend sits to the right of this
 constexpr double kTop = 70.0;
 constexpr double kBottom = 590.0;  // room for the x tick labels and axis title
 constexpr double kFontSize = 11.0;
-constexpr double kCharWidth = 6.4;  // average advance of an 11 px sans-serif glyph
 constexpr double kMaxRadius = 34.0; // a kernel taking the whole latency
 constexpr double kMinRadius = 2.5;
 // A white outline behind text keeps labels readable over lines and points.
@@ -38,62 +47,6 @@ struct Box {
   }
 };
 
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string num(double value, int digits = 1) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
-
-std::string general(double value) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%.6g", value);
-  return text;
-}
-
-/// A decade tick label: 0.01, 0.1, 1, 10, 100, 1000, then 1e4 …
-std::string decade_label(int exponent) {
-  if (exponent >= -2 && exponent <= 3) {
-    return general(std::pow(10.0, exponent));
-  }
-  return "1e" + std::to_string(exponent);
-}
-
-/// A decade tick of FLOP/s with an SI prefix: 1 G, 10 G, 100 G, 1 T …
-std::string flops_decade_label(int exponent) {
-  static const char* const kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
-  if (exponent < 0 || exponent >= 21) {
-    return "1e" + std::to_string(exponent);
-  }
-  const int group = exponent / 3;
-  const int rest = exponent % 3;
-  return std::to_string(rest == 0 ? 1 : rest == 1 ? 10 : 100) + " " + kPrefixes[group];
-}
-
-std::string class_colour(const std::string& kernel_class) {
-  // Okabe–Ito, readable by colour-blind viewers; yellow darkened for white paper.
-  static const std::map<std::string, std::string> kColours = {
-      {"conv", "#0072B2"},          {"depthwise_conv", "#E69F00"}, {"grouped_conv", "#CC79A7"},
-      {"gemm", "#009E73"},          {"pool", "#56B4E9"},           {"elementwise", "#D55E00"},
-      {"normalization", "#A89000"}, {"data_movement", "#7F7F7F"},  {"other", "#333333"}};
-  const auto it = kColours.find(kernel_class);
-  return it != kColours.end() ? it->second : "#333333";
-}
-
-/// A kernel name short enough to label a point: the tail of a long path.
 /// Exporters name nodes by module path ("/features/features.2/conv/conv.0/Conv"):
 /// a path component that the next one extends adds nothing and is dropped
 /// ("features.2/conv.0/Conv"), then a long rest keeps its tail.
@@ -119,14 +72,6 @@ std::string short_name(const std::string& name) {
     return trimmed;
   }
   return "\u2026" + trimmed.substr(trimmed.size() - (kMax - 1));
-}
-
-/// Characters, not bytes, of UTF-8 text: what its drawn width depends on.
-double text_width(const std::string& text) {
-  const auto continuation = std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-  });
-  return static_cast<double>(text.size() - static_cast<std::size_t>(continuation)) * kCharWidth;
 }
 
 double radius_of(double share) { return std::max(kMinRadius, kMaxRadius * std::sqrt(share)); }

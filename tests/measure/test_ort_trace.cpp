@@ -83,9 +83,11 @@ struct MappingFixture {
         .node("Gemm", {"f", "fcw"}, {"out"}, {{"transB", std::int64_t{1}}}, "fc")
         .output("out");
     graph = graph::load_graph_from_bytes(b.bytes(), "mapping.onnx");
-    optimized = {{"r_nchwc", "Conv", "com.microsoft.nchwc", {"x", "w"}, {"r_nchwc"}},
-                 {"y_nchwc", "Conv", "com.microsoft.nchwc", {"r_nchwc", "w2", "", "r_nchwc"}, {"y_nchwc"}},
-                 {"ReorderOutput", "ReorderOutput", "com.microsoft.nchwc", {"y_nchwc"}, {"y"}},
+    // As ONNX Runtime saves it: NCHWc nodes named "<tensor>_nchwc" write renamed tensors.
+    optimized = {{"r_nchwc", "Conv", "com.microsoft.nchwc", {"x", "reorder"}, {"reorder_token_0"}},
+                 {"y_nchwc", "Conv", "com.microsoft.nchwc",
+                  {"reorder_token_0", "reorder_token_1", "", "reorder_token_0"}, {"reorder_token_2"}},
+                 {"ReorderOutput", "ReorderOutput", "com.microsoft.nchwc", {"reorder_token_2"}, {"y"}},
                  {"flatten", "Flatten", "", {"y"}, {"f"}},
                  {"fc", "Gemm", "", {"f", "fcw"}, {"out"}}};
     for (const auto& node : optimized) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct NodeRecord {
   std::string domain;
   std::vector<std::string> inputs;   ///< "" for an omitted optional input
   std::vector<std::string> outputs;
+  std::map<std::string, std::string> text_attributes;  ///< its STRING attributes (e.g. activation=Relu)
 };
 
 /// The nodes of a model's main graph, in file order. ModelError naming the file

@@ -80,6 +80,11 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
 /// Self-describing JSON of a measurement (schema_version 1, kind roofcast.measurement).
 std::string measurement_json(const ModelMeasurement& m, const graph::Graph& graph, const RunContext& context);
 
+/// Reads back what measurement_json wrote, for `graph` (RunnerError naming
+/// `source` when it is not such a file, or does not fit the graph).
+ModelMeasurement parse_measurement_json(const std::string& text, const std::string& source,
+                                        const graph::Graph& graph);
+
 /// "performance", "powersave" … from cpufreq, or "unknown".
 std::string cpu_governor(const std::filesystem::path& sysfs_root = "/sys");
 

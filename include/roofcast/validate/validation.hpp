@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/measure/measurement.hpp"
+#include "roofcast/roofline/predict.hpp"
+
+namespace roofcast::validate {
+
+/// Error statistics of predictions against measurements (DESIGN.md,
+/// "Metrics"), always relative to the measured value.
+struct ErrorMetrics {
+  std::size_t count = 0;
+  double rmspe = 0.0;          ///< %, sqrt(mean(((p − m) / m)²))
+  double mape = 0.0;           ///< %, mean(|p − m| / m)
+  double within_5 = 0.0;       ///< share with |p − m| / m ≤ 5 %
+  double within_10 = 0.0;      ///< share with |p − m| / m ≤ 10 %
+  double max_abs_error = 0.0;  ///< %, the largest |p − m| / m
+};
+
+/// Metrics of (predicted, measured) pairs; pairs with measured ≤ 0 are skipped.
+ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predicted_measured);
+
+/// Spearman's rank correlation (ties get their mean rank); nullopt for fewer
+/// than 3 pairs or a constant series.
+std::optional<double> spearman(const std::vector<double>& a, const std::vector<double>& b);
+
+/// The smallest set of roofcast kernels and measured runtime kernels that
+/// cover the same layers: usually one of each; several when the runtime fused
+/// what the profile's rules keep apart, or the other way round.
+struct KernelComparison {
+  std::string name;          ///< the first roofcast kernel's name (or the runtime kernel's)
+  std::string ops;           ///< roofcast's ops, "+"-joined across its kernels
+  std::string kernel_class;  ///< the first roofcast kernel's class
+  std::string runtime_ops;   ///< the runtime's ops, "+"-joined
+  std::vector<std::size_t> predicted_kernels;  ///< indices into Prediction::kernels
+  std::vector<std::size_t> measured_kernels;   ///< indices into ModelMeasurement::kernels
+  double predicted_s = 0.0;
+  double measured_s = 0.0;   ///< Σ medians of the runtime kernels
+  double error() const { return measured_s > 0.0 ? (predicted_s - measured_s) / measured_s : 0.0; }
+};
+
+struct NetworkComparison {
+  std::string model;
+  double predicted_s = 0.0;
+  double measured_s = 0.0;        ///< the unprofiled network median
+  double measured_p10_s = 0.0;
+  double measured_p90_s = 0.0;
+  std::string state;              ///< the measurement's state
+  std::vector<KernelComparison> kernels;
+  double unmodelled_measured_s = 0.0;  ///< runtime kernels no roofcast kernel covers
+  std::size_t unmeasured_predicted = 0;  ///< roofcast kernels the runtime did not run (folded away)
+  double unmeasured_predicted_s = 0.0;
+  double error() const { return measured_s > 0.0 ? (predicted_s - measured_s) / measured_s : 0.0; }
+};
+
+/// Pairs a prediction with a measurement of the same model.
+NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction& prediction,
+                          const measure::ModelMeasurement& measurement);
+
+struct ValidationSummary {
+  ErrorMetrics kernel;                 ///< every kernel comparison of every network, pooled
+  ErrorMetrics network;
+  std::optional<double> spearman_rho;  ///< across networks, predicted vs measured latency
+  double kernel_time_share = 0.0;      ///< measured time in compared kernels / Σ profiled kernel time
+};
+
+ValidationSummary summarize(const std::vector<NetworkComparison>& networks);
+
+}  // namespace roofcast::validate
