@@ -13,6 +13,7 @@
 #include "devices.hpp"
 #include "materialize.hpp"
 #include "measure.hpp"
+#include "micro_model.hpp"
 #include "ops.hpp"
 #include "predict.hpp"
 #include "roofline.hpp"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_ceilings(app, command_line),
       roofcast::cli::setup_measure(app, command_line),
       roofcast::cli::setup_validate(app, command_line),
+      roofcast::cli::setup_micro_model(app),
   };
 
   try {

@@ -41,8 +41,35 @@ bool drains_producer(const KernelTiming& kernel) {
 
 }  // namespace
 
-void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::NodeRecord>& optimized,
+void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::NodeRecord>& saved,
                            std::vector<KernelTiming>& kernels) {
+  // Nodes without a name (ops of an inlined function, such as HardSwish's
+  // HardSigmoid and Mul) are saved unnamed but profiled as "<op>_<index>":
+  // pair them up by op type, both lists being in execution order.
+  std::vector<graph::NodeRecord> optimized = saved;
+  {
+    std::set<std::string> named;
+    std::map<std::string, std::deque<graph::NodeRecord*>> unnamed_by_op;
+    for (auto& node : optimized) {
+      if (node.name.empty()) {
+        unnamed_by_op[node.op_type].push_back(&node);
+      } else {
+        named.insert(node.name);
+      }
+    }
+    for (const auto& kernel : kernels) {
+      const auto underscore = kernel.node_name.rfind('_');
+      if (named.count(kernel.node_name) != 0 || underscore == std::string::npos ||
+          kernel.node_name.substr(0, underscore) != kernel.op_name) {
+        continue;
+      }
+      auto& queue = unnamed_by_op[kernel.op_name];
+      if (!queue.empty()) {
+        queue.front()->name = kernel.node_name;
+        queue.pop_front();
+      }
+    }
+  }
   std::map<std::string, std::size_t> layer_by_name;
   std::map<std::string, std::size_t> producer_by_tensor;
   for (std::size_t i = 0; i < graph.layers.size(); ++i) {

@@ -255,4 +255,64 @@ TEST(Cli, RooflineWritesSvgAndItsData) {
   }
 }
 
+// ---- runs on this machine (skipped only where node is missing) -------------
+
+bool node_installed() { return std::system("command -v node > /dev/null 2>&1") == 0; }
+
+TEST(Cli, MeasureSavesASelfDescribingMeasurement) {
+  if (!node_installed()) {
+    GTEST_SKIP() << "node is not installed: roofcast measure cannot run here";
+  }
+  const auto path = std::filesystem::temp_directory_path() / "roofcast_cli_measure.json";
+  std::filesystem::remove(path);
+  const Result r = run("measure " + kModels + "/squeezenet1_1.onnx --min-time 0.2 --min-runs 3 --warmup 1 -o " +
+                       path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("latency: median"), HasSubstr("profiler overhead"),
+                              HasSubstr("0 unmapped"), HasSubstr("onnxruntime 1.22.0")));
+  std::ifstream in(path);
+  const auto document = nlohmann::json::parse(in);
+  EXPECT_EQ(document.at("kind"), "roofcast.measurement");
+  EXPECT_EQ(document.at("session").at("intra_op_threads"), 1);
+  EXPECT_GT(document.at("profiled").at("kernels").size(), 10u);
+}
+
+TEST(Cli, MeasureRejectsABadModelWithItsName) {
+  const Result r = run("measure /no/such/model.onnx");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.output, HasSubstr("/no/such/model.onnx"));
+}
+
+TEST(Cli, ValidateWritesItsReportAndResumes) {
+  if (!node_installed()) {
+    GTEST_SKIP() << "node is not installed: roofcast validate cannot run here";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_validate";
+  std::filesystem::remove_all(dir);
+  const std::string arguments = "validate " + kModels + "/squeezenet1_1.onnx -d raspberry-pi-5 --min-time 0.2 " +
+                                "--min-runs 3 --warmup 1 --out-dir " + dir.string();
+  const Result first = run(arguments);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, AllOf(HasSubstr("per network: RMSPE"), HasSubstr("per kernel:"),
+                                  HasSubstr("worst"), HasSubstr("squeezenet1_1")));
+  for (const char* file : {"validation.json", "validation_kernels.csv", "validation_networks.csv",
+                           "predicted_vs_measured.svg", "measurements/squeezenet1_1.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / file)) << file;
+  }
+  const Result again = run(arguments + " --resume");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("reusing"));
+}
+
+TEST(Cli, MicroModelWritesARunnableSingleKernelModel) {
+  const auto path = std::filesystem::temp_directory_path() / "roofcast_cli_micro.onnx";
+  std::filesystem::remove(path);
+  Result r = run("micro-model conv:c=8,h=8,w=8,k=16 -o " + path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  r = run("analyze " + path.string());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Conv"));
+  EXPECT_EQ(run("micro-model conv:c=8,colour=red -o " + path.string() + " --force").exit_code, 2);
+}
+
 }  // namespace

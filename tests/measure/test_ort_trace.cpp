@@ -128,6 +128,31 @@ TEST(KernelMapping, WithoutTheOptimizedGraphNamesStillMap) {
   EXPECT_EQ(f.layer_names(4), (std::vector<std::string>{"fc"}));
 }
 
+TEST(KernelMapping, UnnamedNodesOfAnInlinedFunctionPairByOp) {
+  // HardSwish is an ONNX function: ONNX Runtime inlines it into an unnamed
+  // HardSigmoid and Mul, saved without names and profiled as "<op>_<index>".
+  ModelBuilder b;
+  b.input("x", {1, 8});
+  b.node("HardSwish", {"x"}, {"h"}, {}, "hswish").node("Relu", {"h"}, {"y"}, {}, "relu").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "hardswish.onnx");
+  const std::vector<graph::NodeRecord> optimized = {{"", "HardSigmoid", "", {"x"}, {"_inlfunc_HS_X"}, {}},
+                                                    {"", "Mul", "", {"x", "_inlfunc_HS_X"}, {"h"}, {}},
+                                                    {"relu", "Relu", "", {"h"}, {"y"}, {}}};
+  std::vector<KernelTiming> kernels(3);
+  kernels[0].node_name = "HardSigmoid_3";
+  kernels[0].op_name = "HardSigmoid";
+  kernels[1].node_name = "Mul_4";
+  kernels[1].op_name = "Mul";
+  kernels[2].node_name = "relu";
+  kernels[2].op_name = "Relu";
+  map_kernels_to_layers(graph, optimized, kernels);
+  EXPECT_EQ(kernels[1].mapping, "tensors");  // the Mul writes h: the HardSwish layer
+  EXPECT_EQ(kernels[1].layers, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(kernels[0].mapping, "inserted:consumer");  // feeds the Mul's kernel
+  EXPECT_EQ(kernels[0].layers, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(kernels[2].layers, (std::vector<std::size_t>{1}));
+}
+
 TEST(KernelMapping, AnUnknownKernelStaysUnmapped) {
   MappingFixture f;
   KernelTiming stray;
