@@ -451,6 +451,18 @@ std::string ceilings_profile_json(const CeilingsReport& report, const std::strin
     in >> key >> kib;
     return kib / 1048576.0;
   }();
+  Json ceilings = {{"peak_gflops", {{"fp32", std::round(report.peak_flops_all / 1e9 * 100.0) / 100.0}}},
+                   {"memory_gbs", memory}};
+  if (report.runtime) {
+    ceilings["attained"] = {
+        {"gemm_gflops", std::round(report.runtime->gemm_flops_per_s / 1e9 * 100.0) / 100.0},
+        {"elementwise_gbs", std::round(report.runtime->elementwise_bytes_per_s / 1e9 * 100.0) / 100.0}};
+    figures["ceilings.attained.gemm_gflops"] =
+        figure(report.runtime_name + ", " + std::to_string(report.threads) + " threads: " + report.runtime->gemm_model);
+    figures["ceilings.attained.elementwise_gbs"] = figure(report.runtime_name + ", " + std::to_string(report.threads) +
+                                                          " threads: " + report.runtime->elementwise_model +
+                                                          " (reads 2 x 64 MiB, writes 64 MiB)");
+  }
   Json profile = {
       {"schema_version", 1},
       {"id", id},
@@ -462,9 +474,7 @@ std::string ceilings_profile_json(const CeilingsReport& report, const std::strin
         {"memory_gib", std::round(memory_gib * 10.0) / 10.0 > 0 ? std::round(memory_gib * 10.0) / 10.0 : 1.0}}},
       {"runtime", nullptr},
       {"default_precision", "fp32"},
-      {"ceilings",
-       {{"peak_gflops", {{"fp32", std::round(report.peak_flops_all / 1e9 * 100.0) / 100.0}}},
-        {"memory_gbs", memory}}},
+      {"ceilings", ceilings},
       {"overheads", {{"per_kernel_us", 0.0}, {"per_run_us", 0.0}}},
       {"lowering",
        {{"fuse", {"conv_bn", "conv_activation", "conv_add", "gemm_bias", "gemm_activation"}},

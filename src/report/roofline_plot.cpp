@@ -227,14 +227,32 @@ class SvgWriter {
     text(ridge_x, kBottom - 8, ridge_text, "fill=\"#222\"");
     occupied_.push_back({ridge_x, kBottom - 19, ridge_x + ridge_width, kBottom - 4});
 
-    // Labels: compute ceilings at the right end above the line.
+    // Labels: compute ceilings along their line, from the right end leftwards,
+    // above or below it, at the first spot clear of points and other labels.
+    const auto clear_of_everything = [this](const Box& box) {
+      const auto overlaps = [&box](const Box& other) { return box.overlaps(other); };
+      return std::none_of(point_boxes_.begin(), point_boxes_.end(), overlaps) &&
+             std::none_of(occupied_.begin(), occupied_.end(), overlaps);
+    };
     for (const auto& c : chart_.compute) {
       const std::string label = c.label + " " + si_unit(c.value, "FLOP/s");
       const double width = text_width(label);
-      const double y = axes_.py(c.value) - 5;
-      text(kRight - 6, y, label,
+      const double line_y = axes_.py(c.value);
+      Box chosen{kRight - 6 - width, line_y - 16, kRight - 6, line_y - 3};
+      bool found = false;
+      for (double right = kRight - 6; right - width > kLeft + 4 && !found; right -= 24.0) {
+        for (const double baseline : {line_y - 5, line_y + 14}) {
+          const Box box{right - width, baseline - 11, right, baseline + 2};
+          if (box.inside(kLeft + 2, kTop + 2, kRight - 2, kBottom - 2) && clear_of_everything(box)) {
+            chosen = box;
+            found = true;
+            break;
+          }
+        }
+      }
+      text(chosen.x1, chosen.y1 - 2, label,
            std::string("text-anchor=\"end\" ") + kHalo + (c.primary ? " font-weight=\"bold\"" : " fill=\"#555\""));
-      occupied_.push_back({kRight - 6 - width, y - 11, kRight - 6, y + 2});
+      occupied_.push_back(chosen);
     }
     // Bandwidth ceilings: along the line, rotated to its on-screen slope, near its lower-left end.
     // On screen a bandwidth roof climbs one y decade per x decade.
@@ -268,8 +286,9 @@ class SvgWriter {
         }
         const auto boxes = footprint(x, y);
         const bool clear = std::none_of(boxes.begin(), boxes.end(), [&](const Box& box) {
-          return std::any_of(point_boxes_.begin(), point_boxes_.end(),
-                             [&](const Box& other) { return box.overlaps(other); });
+          const auto overlaps = [&box](const Box& other) { return box.overlaps(other); };
+          return std::any_of(point_boxes_.begin(), point_boxes_.end(), overlaps) ||
+                 std::any_of(occupied_.begin(), occupied_.end(), overlaps);
         });
         if (!clear) {
           continue;
@@ -537,6 +556,12 @@ RooflineChart roofline_chart(const std::string& model_name, const roofline::Devi
                            ? "weights and activations"
                            : prediction.memory.weights_on_chip ? "weights (activations via DRAM)"
                                                                : "activations (weights stream from DRAM)");
+  }
+  for (const auto& [kernel, value] : profile.ceilings.attained_flops_per_s) {
+    chart.compute.push_back({.label = kernel + " attained", .value = value, .primary = false});
+  }
+  for (const auto& [kernel, value] : profile.ceilings.attained_bytes_per_s) {
+    chart.bandwidth.push_back({.label = kernel + " attained", .value = value, .primary = false});
   }
   // The roofs the prediction used first.
   std::stable_partition(chart.bandwidth.begin(), chart.bandwidth.end(),

@@ -105,6 +105,19 @@ Ceilings parse_ceilings(JsonObject object) {
     memory.fail("dram", "missing (required)");
   }
   memory.finish();
+  if (object.has("attained")) {
+    JsonObject attained = object.object("attained");
+    for (const auto& key : attained.keys()) {
+      if (key.size() > 7 && key.ends_with("_gflops")) {
+        ceilings.attained_flops_per_s[key.substr(0, key.size() - 7)] = positive(attained, key) * 1e9;
+      } else if (key.size() > 4 && key.ends_with("_gbs")) {
+        ceilings.attained_bytes_per_s[key.substr(0, key.size() - 4)] = positive(attained, key) * 1e9;
+      } else {
+        attained.fail(key, "must end in _gflops (compute) or _gbs (bandwidth)");
+      }
+    }
+    attained.finish();
+  }
   object.finish();
   return ceilings;
 }

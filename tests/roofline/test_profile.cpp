@@ -81,6 +81,17 @@ TEST(Profile, MissingPrecisionNamesTheDevice) {
   }
 }
 
+TEST(Profile, AttainedCeilingsAreOptionalAndCited) {
+  Json j = valid_profile();
+  j["ceilings"]["attained"] = {{"gemm_gflops", 80.0}, {"elementwise_gbs", 4.5}};
+  EXPECT_THROW((void)parse_profile(j.dump(), "x.json"), ProfileError);  // not cited yet
+  j["provenance"]["figures"]["ceilings.attained.gemm_gflops"] = {{"basis", "measured"}, {"source", "ds"}, {"note", "n"}};
+  j["provenance"]["figures"]["ceilings.attained.elementwise_gbs"] = {{"basis", "measured"}, {"source", "ds"}, {"note", "n"}};
+  const DeviceProfile p = parse_profile(j.dump(), "x.json");
+  EXPECT_DOUBLE_EQ(p.ceilings.attained_flops_per_s.at("gemm"), 80e9);
+  EXPECT_DOUBLE_EQ(p.ceilings.attained_bytes_per_s.at("elementwise"), 4.5e9);
+}
+
 TEST(Profile, PowerIsOptional) {
   Json j = valid_profile();
   j.erase("power");
@@ -168,6 +179,8 @@ const std::vector<Broken>& broken_profiles() {
        "hardware.memory_gib: must be > 0"},
       {"id_with_slash", [] { return mutated([](Json& j) { j["id"] = "a/b"; }); },
        "id: must be a non-empty name"},
+      {"attained_bad_suffix", [] { return mutated([](Json& j) { j["ceilings"]["attained"] = {{"gemm", 90.0}}; }); },
+       "ceilings.attained.gemm: must end in _gflops (compute) or _gbs (bandwidth)"},
       {"kernel_models_unreadable", [] { return mutated([](Json& j) { j["kernel_models"].push_back({{"class", "conv"}}); }); },
        "kernel_models: fitted kernel models are not readable"},
   };

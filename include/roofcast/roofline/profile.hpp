@@ -54,6 +54,11 @@ struct RuntimeInfo {
 struct Ceilings {
   std::map<Precision, double> peak_flops_per_s;        ///< from peak_gflops × 1e9
   std::map<std::string, double> bandwidth_bytes_per_s;  ///< memory level -> bytes/s (from memory_gbs × 1e9)
+  /// What a runtime was measured to attain (ceilings.attained): compute by
+  /// kernel ("gemm" from gemm_gflops) and bandwidth ("elementwise" from
+  /// elementwise_gbs). Drawn on the roofline; predictions use the ceilings above.
+  std::map<std::string, double> attained_flops_per_s;
+  std::map<std::string, double> attained_bytes_per_s;
 
   double dram_bytes_per_s() const { return bandwidth_bytes_per_s.at("dram"); }
 };
