@@ -1,0 +1,235 @@
+#include "roofcast/fit/step_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_vector.h>
+#include <limits>
+#include <set>
+
+#include "roofcast/common/error.hpp"
+
+namespace roofcast::fit {
+namespace {
+
+struct Problem {
+  const std::vector<Sample>* samples;
+  const std::vector<std::int64_t>* steps;
+};
+
+StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps) {
+  StepModel m;
+  m.steps = steps;
+  m.overhead_s = std::exp(gsl_vector_get(x, 0));
+  m.flops_per_s = std::exp(gsl_vector_get(x, 1));
+  m.bytes_per_s = std::exp(gsl_vector_get(x, 2));
+  return m;
+}
+
+/// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
+int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
+  const auto& problem = *static_cast<const Problem*>(data);
+  const StepModel m = model_from(x, *problem.steps);
+  for (std::size_t i = 0; i < problem.samples->size(); ++i) {
+    const Sample& s = (*problem.samples)[i];
+    gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
+  }
+  return GSL_SUCCESS;
+}
+
+/// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
+std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
+                                   const StepModel& start) {
+  Problem problem{&samples, &steps};
+  gsl_multifit_nlinear_fdf fdf{};
+  fdf.f = residuals;
+  fdf.df = nullptr;  // finite differences: the max() has a kink an analytic Jacobian gains nothing on
+  fdf.fvv = nullptr;
+  fdf.n = samples.size();
+  fdf.p = 3;
+  fdf.params = &problem;
+  gsl_multifit_nlinear_parameters parameters = gsl_multifit_nlinear_default_parameters();
+  gsl_multifit_nlinear_workspace* work =
+      gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &parameters, fdf.n, fdf.p);
+  gsl_vector* x = gsl_vector_alloc(3);
+  gsl_vector_set(x, 0, std::log(start.overhead_s));
+  gsl_vector_set(x, 1, std::log(start.flops_per_s));
+  gsl_vector_set(x, 2, std::log(start.bytes_per_s));
+  gsl_multifit_nlinear_init(x, &fdf, work);
+  int info = 0;
+  gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
+  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps);
+  double cost = 0.0;
+  gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
+  gsl_vector_free(x);
+  gsl_multifit_nlinear_free(work);
+  if (!std::isfinite(cost)) {
+    cost = std::numeric_limits<double>::infinity();
+  }
+  return {model, cost};
+}
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+void check_samples(const std::vector<Sample>& samples, std::size_t min_points) {
+  if (samples.size() < min_points) {
+    throw FitError("too few points to fit: " + std::to_string(samples.size()) + " given, at least " +
+                   std::to_string(min_points) + " needed");
+  }
+  const std::size_t rank = samples.front().dims.size();
+  std::set<std::pair<double, double>> distinct;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const Sample& s = samples[i];
+    if (s.dims.size() != rank) {
+      throw FitError("point " + std::to_string(i) + " has " + std::to_string(s.dims.size()) +
+                     " dimensions, the first has " + std::to_string(rank));
+    }
+    if (!(s.time_s > 0.0) || !std::isfinite(s.time_s) || s.work_factor < 0.0 || s.bytes < 0.0) {
+      throw FitError("point " + std::to_string(i) + " has a non-positive time or a negative work or byte count");
+    }
+    for (const auto d : s.dims) {
+      if (d <= 0) {
+        throw FitError("point " + std::to_string(i) + " has a non-positive dimension");
+      }
+    }
+    StepModel unit;
+    unit.steps.assign(rank, 1);
+    distinct.emplace(unit.work(s), s.bytes);
+  }
+  if (distinct.size() < 3) {
+    throw FitError("degenerate points: only " + std::to_string(distinct.size()) +
+                   " distinct (work, bytes) pairs; the overhead, throughput and bandwidth cannot be told apart");
+  }
+}
+
+}  // namespace
+
+double StepModel::work(const Sample& sample) const {
+  double w = sample.work_factor;
+  for (std::size_t i = 0; i < sample.dims.size(); ++i) {
+    const std::int64_t step = i < steps.size() ? std::max<std::int64_t>(1, steps[i]) : 1;
+    const std::int64_t rounded = (sample.dims[i] + step - 1) / step * step;
+    w *= static_cast<double>(rounded);
+  }
+  return w;
+}
+
+double StepModel::predict_s(const Sample& sample) const {
+  return overhead_s + std::max(work(sample) / flops_per_s, sample.bytes / bytes_per_s);
+}
+
+double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples) {
+  if (samples.empty()) {
+    return 0.0;
+  }
+  double squares = 0.0;
+  for (const auto& s : samples) {
+    const double e = (model.predict_s(s) - s.time_s) / s.time_s;
+    squares += e * e;
+  }
+  return 100.0 * std::sqrt(squares / static_cast<double>(samples.size()));
+}
+
+StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps) {
+  StepModel shape;
+  shape.steps = steps;
+  std::vector<double> times;
+  std::vector<double> compute_rates;
+  std::vector<double> byte_rates;
+  for (const auto& s : samples) {
+    times.push_back(s.time_s);
+    compute_rates.push_back(shape.work(s) / s.time_s);
+    byte_rates.push_back(s.bytes / s.time_s);
+  }
+  // Starts: the rates the points imply, scaled both ways; the best end point wins.
+  const double t_min = *std::min_element(times.begin(), times.end());
+  const double p0 = std::max(1.0, 2.0 * median_of(compute_rates));
+  const double b0 = std::max(1.0, 2.0 * median_of(byte_rates));
+  StepModel best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  struct Start {
+    double overhead, compute, bandwidth;  // scales of t_min, p0, b0
+  };
+  for (const Start& s : {Start{0.5, 1.0, 1.0}, Start{0.1, 3.0, 0.3}, Start{0.1, 0.3, 3.0}, Start{0.9, 10.0, 10.0}}) {
+    const double tp = s.overhead, pp = s.compute, bp = s.bandwidth;
+    StepModel start = shape;
+    start.overhead_s = std::max(1e-9, tp * t_min);
+    start.flops_per_s = pp * p0;
+    start.bytes_per_s = bp * b0;
+    const auto [model, cost] = solve(samples, steps, start);
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = model;
+    }
+  }
+  return best;
+}
+
+FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options) {
+  check_samples(samples, options.min_points);
+  gsl_set_error_handler_off();  // GSL reports through return codes; never abort the process
+  const std::size_t rank = samples.front().dims.size();
+  // Every combination of candidate steps over the dimensions.
+  std::vector<std::vector<std::int64_t>> combinations = {{}};
+  for (std::size_t d = 0; d < rank; ++d) {
+    std::vector<std::vector<std::int64_t>> next;
+    for (const auto& partial : combinations) {
+      for (const auto step : options.candidate_steps) {
+        auto extended = partial;
+        extended.push_back(step);
+        next.push_back(std::move(extended));
+      }
+    }
+    combinations = std::move(next);
+  }
+  const int folds = std::max(2, std::min<int>(options.folds, static_cast<int>(samples.size()) / 2));
+  std::vector<std::int64_t> best_steps = combinations.front();
+  double best_heldout = std::numeric_limits<double>::infinity();
+  double best_size = std::numeric_limits<double>::infinity();
+  for (const auto& steps : combinations) {
+    double squares = 0.0;
+    std::size_t count = 0;
+    for (int fold = 0; fold < folds; ++fold) {
+      std::vector<Sample> train;
+      std::vector<Sample> test;
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold ? test : train).push_back(samples[i]);
+      }
+      const StepModel model = fit_fixed_steps(train, steps);
+      for (const auto& s : test) {
+        const double e = (model.predict_s(s) - s.time_s) / s.time_s;
+        squares += e * e;
+        ++count;
+      }
+    }
+    const double heldout = 100.0 * std::sqrt(squares / static_cast<double>(std::max<std::size_t>(1, count)));
+    double size = 1.0;
+    for (const auto step : steps) {
+      size *= static_cast<double>(step);
+    }
+    // Prefer the simpler (smaller) steps unless the larger ones predict clearly better.
+    const bool clearly_better = heldout < best_heldout * 0.98;
+    const bool as_good_and_simpler = heldout <= best_heldout * 1.02 && size < best_size;
+    if (clearly_better || as_good_and_simpler) {
+      best_heldout = heldout;
+      best_steps = steps;
+      best_size = size;
+    }
+  }
+  FitResult result;
+  result.model = fit_fixed_steps(samples, best_steps);
+  result.points = samples.size();
+  result.heldout_rmspe_percent = best_heldout;
+  result.rmspe_percent = rmspe_percent(result.model, samples);
+  for (const auto& s : samples) {
+    result.relative_residuals.push_back((result.model.predict_s(s) - s.time_s) / s.time_s);
+  }
+  return result;
+}
+
+}  // namespace roofcast::fit

@@ -1,0 +1,127 @@
+// The step model recovers known overheads, throughputs, bandwidths and step
+// widths from synthetic measurements, with and without noise, and refuses
+// points it cannot fit.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/fit/step_model.hpp"
+
+namespace roofcast::fit {
+namespace {
+
+using ::testing::HasSubstr;
+
+/// Conv-like points: dims {K, C}, work 2·9·HW per (K·C), bytes from the tensors.
+std::vector<Sample> synthetic(const StepModel& truth, double noise, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> jitter(0.0, noise);
+  std::vector<Sample> samples;
+  const std::vector<std::int64_t> hws = {7, 14, 28, 56};
+  for (std::int64_t k = 4; k <= 96; k += 7) {
+    for (std::int64_t c = 3; c <= 67; c += 13) {
+      for (const auto hw : {hws[static_cast<std::size_t>(k + c) % 4], std::int64_t{112}}) {
+        Sample s;
+        s.dims = {k, c};
+        s.work_factor = 2.0 * 9.0 * static_cast<double>(hw * hw);
+        s.bytes = 4.0 * static_cast<double>(c * hw * hw + k * c * 9 + k * hw * hw);
+        s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+        samples.push_back(s);
+      }
+      // A byte-heavy point (low intensity, memory-bound) for every (K, C): B is identifiable.
+      Sample heavy;
+      heavy.dims = {k, c};
+      heavy.work_factor = 2.0 * 56.0 * 56.0;
+      heavy.bytes = 40.0 * static_cast<double>((c + k) * 56 * 56);
+      heavy.time_s = truth.predict_s(heavy) * (1.0 + jitter(rng));
+      samples.push_back(heavy);
+    }
+  }
+  return samples;
+}
+
+StepModel truth() {
+  StepModel m;
+  m.steps = {8, 4};
+  m.overhead_s = 20e-6;
+  m.flops_per_s = 60e9;
+  m.bytes_per_s = 8e9;
+  return m;
+}
+
+TEST(StepModel, WorkRoundsEachDimensionUpToItsStep) {
+  StepModel m;
+  m.steps = {8, 4};
+  const Sample s{.dims = {9, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.work(s), 2.0 * 16 * 4);
+  m.steps = {1, 1};
+  EXPECT_DOUBLE_EQ(m.work(s), 2.0 * 9 * 3);
+}
+
+TEST(StepModel, RecoversExactParametersWithoutNoise) {
+  const auto samples = synthetic(truth(), 0.0, 1);
+  const FitResult fit = fit_step_model(samples);
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_NEAR(fit.model.overhead_s / 20e-6, 1.0, 1e-3);
+  EXPECT_NEAR(fit.model.flops_per_s / 60e9, 1.0, 1e-3);
+  EXPECT_NEAR(fit.model.bytes_per_s / 8e9, 1.0, 1e-3);
+  EXPECT_LT(fit.rmspe_percent, 0.01);
+}
+
+TEST(StepModel, RecoversParametersFromNoisyPoints) {
+  const auto samples = synthetic(truth(), 0.02, 7);  // 2 % multiplicative noise, like a quiet machine
+  const FitResult fit = fit_step_model(samples);
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_NEAR(fit.model.overhead_s / 20e-6, 1.0, 0.10);
+  EXPECT_NEAR(fit.model.flops_per_s / 60e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.bytes_per_s / 8e9, 1.0, 0.03);
+  EXPECT_LT(fit.rmspe_percent, 3.0);           // the noise floor, roughly
+  EXPECT_LT(fit.heldout_rmspe_percent, 3.5);
+  EXPECT_EQ(fit.relative_residuals.size(), samples.size());
+}
+
+TEST(StepModel, NoQuantizationIsChosenWhenThereIsNone) {
+  StepModel plain = truth();
+  plain.steps = {1, 1};
+  const FitResult fit = fit_step_model(synthetic(plain, 0.01, 3));
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{1, 1}));
+}
+
+TEST(StepModel, TooFewOrDegeneratePointsAreRefused) {
+  auto samples = synthetic(truth(), 0.0, 1);
+  samples.resize(4);
+  try {
+    (void)fit_step_model(samples);
+    FAIL();
+  } catch (const FitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("too few points to fit: 4 given, at least 6 needed"));
+  }
+  std::vector<Sample> same(10, Sample{.dims = {8, 8}, .work_factor = 100.0, .bytes = 100.0, .time_s = 1e-3});
+  try {
+    (void)fit_step_model(same);
+    FAIL();
+  } catch (const FitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("degenerate points"));
+  }
+  auto bad = synthetic(truth(), 0.0, 1);
+  bad[3].time_s = 0.0;
+  EXPECT_THROW((void)fit_step_model(bad), FitError);
+  bad = synthetic(truth(), 0.0, 1);
+  bad[2].dims = {8};
+  EXPECT_THROW((void)fit_step_model(bad), FitError);
+}
+
+TEST(StepModel, FittingIsDeterministic) {
+  const auto samples = synthetic(truth(), 0.02, 11);
+  const FitResult a = fit_step_model(samples);
+  const FitResult b = fit_step_model(samples);
+  EXPECT_EQ(a.model.steps, b.model.steps);
+  EXPECT_EQ(a.model.overhead_s, b.model.overhead_s);
+  EXPECT_EQ(a.model.flops_per_s, b.model.flops_per_s);
+  EXPECT_EQ(a.model.bytes_per_s, b.model.bytes_per_s);
+}
+
+}  // namespace
+}  // namespace roofcast::fit
