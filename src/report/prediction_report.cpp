@@ -74,7 +74,8 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
                    {"FLOP/B"},
                    {"attainable"},
                    {"achieved"},
-                   {"util %"}});
+                   {"util %"},
+                   {"± %"}});
   for (const std::size_t i : order) {
     const auto& kernel = prediction.kernels[i];
     const auto& e = prediction.estimates[i];
@@ -82,14 +83,20 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
                    std::string(kernel_class_name(kernel.kernel_class)), ms(e.time_s),
                    fixed(100.0 * e.time_s / latency, 1), std::string(bound_name(e.bound)),
                    fixed(e.arithmetic_intensity, 1), si_unit(e.attainable_flops_per_s, "FLOP/s"),
-                   si_unit(e.achieved_flops_per_s, "FLOP/s"), fixed(100.0 * e.utilization, 1)});
+                   si_unit(e.achieved_flops_per_s, "FLOP/s"), fixed(100.0 * e.utilization, 1),
+                   e.fitted ? fixed(100.0 * e.uncertainty, 1) : "-"});
   }
   table.write(out);
 
   const auto& n = prediction.network;
   out << "\nnetwork (batch " << n.batch << ", " << prediction.kernels.size() << " kernels from "
       << graph.layers.size() << " layers)\n"
-      << "  latency        " << ms(n.latency_s) << " ms\n"
+      << "  latency        " << ms(n.latency_s) << " ms"
+      << (n.fitted_kernels > 0 ? " ± " + fixed(100.0 * n.uncertainty, 1) + " % (fitted models for " +
+                                     std::to_string(n.fitted_kernels) + " of " +
+                                     std::to_string(prediction.kernels.size()) + " kernels)"
+                               : std::string(" (pure roofline: no fitted kernel models)"))
+      << "\n"
       << "  throughput     " << fixed(n.throughput_per_s, 1) << " samples/s\n"
       << "  FLOP/s         " << si_unit(n.flops_per_s, "FLOP/s") << " ("
       << fixed(100.0 * n.flops_per_s / prediction.peak_flops_per_s, 1) << " % of peak)\n";
@@ -138,7 +145,9 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
                        {"arithmetic_intensity_flop_per_byte", e.arithmetic_intensity},
                        {"attainable_flops_per_s", e.attainable_flops_per_s},
                        {"achieved_flops_per_s", e.achieved_flops_per_s},
-                       {"utilization", e.utilization}});
+                       {"utilization", e.utilization},
+                       {"fitted", e.fitted},
+                       {"uncertainty", e.uncertainty}});
   }
   const auto& n = prediction.network;
   const nlohmann::json document = {
@@ -157,6 +166,8 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
         {"dram_bytes_per_s", prediction.bandwidth_bytes_per_s}}},
       {"network",
        {{"latency_s", n.latency_s},
+        {"uncertainty", n.uncertainty},
+        {"fitted_kernels", n.fitted_kernels},
         {"batch", n.batch},
         {"throughput_per_s", n.throughput_per_s},
         {"flops", n.flops},

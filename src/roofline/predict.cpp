@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <variant>
 
 #include "roofcast/common/error.hpp"
 
@@ -56,6 +57,83 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   const MemoryPath dram{.weight_bytes_per_s = bandwidth_bytes_per_s,
                         .activation_bytes_per_s = bandwidth_bytes_per_s};
   return estimate_kernel(kernel, peak_flops_per_s, dram, overhead_s, bytes_scale);
+}
+
+Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scale) {
+  Sample sample;
+  sample.bytes = static_cast<double>(kernel.bytes_read + kernel.bytes_written) * bytes_scale;
+  const auto& head = graph.layers.at(kernel.layers.front());
+  std::vector<std::int64_t> dims;
+  const auto shape_of = [&](std::size_t input) -> const std::vector<std::int64_t>* {
+    return input < head.inputs.size() && head.inputs[input] != graph::kNoTensor
+               ? &graph.tensor(head.inputs[input]).shape
+               : nullptr;
+  };
+  switch (kernel.kernel_class) {
+    case KernelClass::kConv:
+    case KernelClass::kDepthwiseConv:
+    case KernelClass::kGroupedConv: {
+      const auto* weight = shape_of(1);  // [K, C/g, kernel...]
+      if (weight != nullptr && weight->size() >= 2) {
+        dims = {(*weight)[0], (*weight)[1]};
+      }
+      break;
+    }
+    case KernelClass::kGemm: {
+      const auto* a = shape_of(0);
+      const auto* b = shape_of(1);
+      if (a != nullptr && b != nullptr && !a->empty() && b->size() >= 2) {
+        bool trans_b = false;
+        if (const auto* gemm = std::get_if<graph::GemmAttributes>(&head.attributes)) {
+          trans_b = gemm->trans_b;
+        }
+        const std::int64_t k = trans_b ? (*b)[b->size() - 1] : (*b)[b->size() - 2];
+        const std::int64_t n = trans_b ? (*b)[b->size() - 2] : (*b)[b->size() - 1];
+        dims = {n, k};
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  double product = 1.0;
+  for (const auto d : dims) {
+    product *= static_cast<double>(std::max<std::int64_t>(1, d));
+  }
+  sample.dims = dims;
+  sample.work_factor = static_cast<double>(kernel.flops) / product;
+  return sample;
+}
+
+KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
+                                      double peak_flops_per_s, double bandwidth_bytes_per_s) {
+  KernelEstimate e;
+  const StepModel& m = fitted.model;
+  Sample s = sample;
+  if (s.dims.size() != m.steps.size()) {
+    s.dims.clear();  // the kernel lacks the dimensions the model quantizes: unquantized work
+    s.work_factor = static_cast<double>(kernel.flops);
+  }
+  e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
+  e.compute_time_s = m.work(s) / m.flops_per_s;
+  e.memory_time_s = s.bytes / m.bytes_per_s;
+  e.overhead_s = m.overhead_s;
+  e.time_s = m.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
+  if (m.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
+    e.bound = Bound::kOverhead;
+  } else {
+    e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;
+  }
+  const double flops = static_cast<double>(kernel.flops);
+  e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
+  e.attainable_flops_per_s = e.bytes > 0
+                                 ? std::min(peak_flops_per_s, e.arithmetic_intensity * bandwidth_bytes_per_s)
+                                 : peak_flops_per_s;
+  e.achieved_flops_per_s = e.time_s > 0.0 ? flops / e.time_s : 0.0;
+  e.utilization = e.attainable_flops_per_s > 0.0 ? e.achieved_flops_per_s / e.attainable_flops_per_s : 0.0;
+  e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
+  e.fitted = true;
+  return e;
 }
 
 std::int64_t peak_activation_bytes(const Graph& graph, const GraphCost& cost) {
@@ -187,10 +265,17 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   double overhead_s = profile.overheads.per_run_s;
   network.latency_s = profile.overheads.per_run_s;
   prediction.estimates.reserve(prediction.kernels.size());
+  double variance_s2 = 0.0;
   for (const Kernel& kernel : prediction.kernels) {
+    const auto fitted = profile.kernel_models.find(std::string(kernel_class_name(kernel.kernel_class)));
     const KernelEstimate e =
-        estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
-                        profile.overheads.per_kernel_s, bytes_scale);
+        fitted != profile.kernel_models.end()
+            ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), fitted->second,
+                                     prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s)
+            : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
+                              profile.overheads.per_kernel_s, bytes_scale);
+    variance_s2 += (e.time_s * e.uncertainty) * (e.time_s * e.uncertainty);
+    network.fitted_kernels += e.fitted ? 1 : 0;
     network.latency_s += e.time_s;
     (e.bound == Bound::kCompute ? compute_s : e.bound == Bound::kMemory ? memory_s : overhead_s) +=
         e.time_s;
@@ -208,6 +293,7 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   if (network.power_w) {
     network.efficiency_per_s_per_w = network.throughput_per_s / *network.power_w;
   }
+  network.uncertainty = std::sqrt(variance_s2) / network.latency_s;
   network.compute_bound_share = compute_s / network.latency_s;
   network.memory_bound_share = memory_s / network.latency_s;
   network.overhead_bound_share = overhead_s / network.latency_s;

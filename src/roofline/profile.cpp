@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -225,6 +226,42 @@ Provenance parse_provenance(JsonObject object, ProfileKind kind) {
   return provenance;
 }
 
+FittedKernelModel parse_kernel_model(JsonObject& entry) {
+  FittedKernelModel fitted;
+  fitted.kernel_class = entry.string("class");
+  static const std::set<std::string> kClasses = {"conv", "depthwise_conv", "grouped_conv", "gemm", "pool",
+                                                 "elementwise", "normalization", "data_movement", "other"};
+  if (kClasses.count(fitted.kernel_class) == 0) {
+    entry.fail("class", "'" + fitted.kernel_class + "' is not a kernel class");
+  }
+  const auto& steps = entry.array("steps");
+  const std::size_t rank = kernel_class_rank(fitted.kernel_class);
+  if (steps.size() != rank) {
+    entry.fail("steps", "class " + fitted.kernel_class + " takes " + std::to_string(rank) + " steps, got " +
+                            std::to_string(steps.size()));
+  }
+  for (const auto& step : steps) {
+    if (!step.is_number_integer() || step.get<std::int64_t>() < 1) {
+      entry.fail("steps", "every step must be an integer >= 1");
+    }
+    fitted.model.steps.push_back(step.get<std::int64_t>());
+  }
+  fitted.model.overhead_s = non_negative(entry, "overhead_us") * 1e-6;
+  fitted.model.flops_per_s = positive(entry, "gflops") * 1e9;
+  fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
+  JsonObject fit = entry.object("fit");
+  const std::int64_t points = fit.integer("points");
+  if (points < 1) {
+    fit.fail("points", "must be >= 1");
+  }
+  fitted.points = static_cast<std::size_t>(points);
+  fitted.rmspe_percent = non_negative(fit, "rmspe_percent");
+  fitted.heldout_rmspe_percent = non_negative(fit, "heldout_rmspe_percent");
+  fit.finish();
+  entry.finish();
+  return fitted;
+}
+
 /// Every number under ceilings, overheads and power of a datasheet profile needs a provenance entry.
 void check_figures_cited(const nlohmann::json& document, const Provenance& provenance,
                          const std::string& source) {
@@ -260,6 +297,13 @@ void check_figures_cited(const nlohmann::json& document, const Provenance& prove
 }
 
 }  // namespace
+
+std::size_t kernel_class_rank(std::string_view kernel_class) {
+  return kernel_class == "conv" || kernel_class == "depthwise_conv" || kernel_class == "grouped_conv" ||
+                 kernel_class == "gemm"
+             ? 2
+             : 0;
+}
 
 std::string_view precision_name(Precision precision) {
   switch (precision) {
@@ -367,8 +411,16 @@ DeviceProfile parse_profile(std::string_view json_text, const std::string& sourc
   }
   profile.lowering = parse_lowering(root.object("lowering"));
   const auto& models = root.array("kernel_models");
-  if (!models.empty()) {
-    root.fail("kernel_models", "fitted kernel models are not readable by this roofcast version");
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    const std::string where = "kernel_models[" + std::to_string(i) + "]";
+    JsonObject entry(models[i], source, where);
+    FittedKernelModel fitted = parse_kernel_model(entry);
+    if (!profile.kernel_models.emplace(fitted.kernel_class, fitted).second) {
+      entry.fail("class", "'" + fitted.kernel_class + "' has a second model");
+    }
+  }
+  if (profile.kind == ProfileKind::kDatasheet && !profile.kernel_models.empty()) {
+    root.fail("kernel_models", "a datasheet profile has no fitted kernel models (kind must be calibrated)");
   }
   profile.provenance = parse_provenance(root.object("provenance"), profile.kind);
   root.finish();

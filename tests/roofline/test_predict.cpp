@@ -177,6 +177,47 @@ TEST(Predict, OnChipMemoryHoldsWhatFits) {
   EXPECT_DOUBLE_EQ(path.weight_bytes_per_s, kBandwidth);
 }
 
+TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  FittedKernelModel conv;
+  conv.kernel_class = "conv";
+  conv.model.steps = {8, 4};  // K = 4 → 8, C/g = 3 → 4
+  conv.model.overhead_s = 5e-6;
+  conv.model.flops_per_s = 1e9;
+  conv.model.bytes_per_s = 1e9;
+  conv.heldout_rmspe_percent = 4.0;
+  p.kernel_models["conv"] = conv;
+  const Prediction prediction = predict(graph, cost, p);
+  const auto& e = prediction.estimates[0];
+  ASSERT_TRUE(e.fitted);
+  // Work: 14080 FLOPs over K·C/g = 12 → 1173.33 per unit, × 8 · 4 quantized = 37546.7 FLOPs.
+  const double work = 14080.0 / 12.0 * 32.0;
+  EXPECT_NEAR(e.compute_time_s, work / 1e9, 1e-15);
+  EXPECT_NEAR(e.memory_time_s, 4.0 * (300 + 256) / 1e9, 1e-15);
+  EXPECT_NEAR(e.time_s, 5e-6 + work / 1e9, 1e-15);
+  EXPECT_DOUBLE_EQ(e.uncertainty, 0.04);
+  EXPECT_FALSE(prediction.estimates[1].fitted);  // the pool has no model: the roofline
+  EXPECT_EQ(prediction.network.fitted_kernels, 1u);
+  EXPECT_NEAR(prediction.network.uncertainty, e.time_s * 0.04 / prediction.network.latency_s, 1e-12);
+}
+
+TEST(Predict, KernelSampleTakesChannelsForConvAndNKForGemm) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const auto kernels = lower(graph, cost, device().lowering);
+  const Sample conv = kernel_sample(graph, kernels[0], 1.0);
+  EXPECT_EQ(conv.dims, (std::vector<std::int64_t>{4, 3}));
+  EXPECT_DOUBLE_EQ(conv.work_factor * 12.0, static_cast<double>(kernels[0].flops));
+  const Sample gemm = kernel_sample(graph, kernels[2], 0.5);
+  EXPECT_EQ(gemm.dims, (std::vector<std::int64_t>{2, 4}));  // fc: [2, 4] with transB → N 2, K 4
+  EXPECT_DOUBLE_EQ(gemm.bytes, 0.5 * 4.0 * 14);
+  const Sample pool = kernel_sample(graph, kernels[1], 1.0);
+  EXPECT_TRUE(pool.dims.empty());
+  EXPECT_DOUBLE_EQ(pool.work_factor, 260.0);
+}
+
 TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
   // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
   // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.

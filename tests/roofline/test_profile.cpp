@@ -101,6 +101,61 @@ TEST(Profile, PowerIsOptional) {
   EXPECT_FALSE(p.power.active_w.has_value());
 }
 
+Json conv_model() {
+  return Json::parse(R"({"class": "conv", "steps": [8, 4], "overhead_us": 10.0, "gflops": 50.0, "gbs": 10.0,
+                         "fit": {"points": 40, "rmspe_percent": 3.0, "heldout_rmspe_percent": 4.0}})");
+}
+
+/// A calibrated profile: a runtime, fitted kernel models, a calibration run.
+Json calibrated_profile() {
+  Json j = valid_profile();
+  j["kind"] = "calibrated";
+  j["provenance"]["kind"] = "calibrated";
+  j["runtime"] = {{"name", "onnxruntime"}, {"version", "1.22.0"}, {"execution_provider", "cpu"},
+                  {"threads", 1}, {"precision", "fp32"}};
+  j["kernel_models"] = Json::array({conv_model()});
+  j["provenance"]["calibration"] = {{"points", 40}};
+  return j;
+}
+
+TEST(Profile, CalibratedProfileCarriesFittedModels) {
+  const DeviceProfile p = parse_profile(calibrated_profile().dump(), "cal.json");
+  EXPECT_EQ(p.kind, ProfileKind::kCalibrated);
+  ASSERT_TRUE(p.runtime.has_value());
+  EXPECT_EQ(p.runtime->threads, 1);
+  ASSERT_EQ(p.kernel_models.count("conv"), 1u);
+  const auto& m = p.kernel_models.at("conv");
+  EXPECT_EQ(m.model.steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_DOUBLE_EQ(m.model.overhead_s, 10e-6);
+  EXPECT_DOUBLE_EQ(m.model.flops_per_s, 50e9);
+  EXPECT_DOUBLE_EQ(m.heldout_rmspe_percent, 4.0);
+}
+
+TEST(Profile, BrokenKernelModelsAreNamed) {
+  const auto error_of = [](const std::function<void(Json&)>& change) {
+    Json j = calibrated_profile();
+    change(j);
+    try {
+      (void)parse_profile(j.dump(), "cal.json");
+    } catch (const ProfileError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["class"] = "convolution"; }),
+              HasSubstr("kernel_models[0].class: 'convolution' is not a kernel class"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["steps"] = {8}; }),
+              HasSubstr("kernel_models[0].steps: class conv takes 2 steps, got 1"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["steps"] = {8, 0}; }),
+              HasSubstr("every step must be an integer >= 1"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["gflops"] = 0; }),
+              HasSubstr("kernel_models[0].gflops: must be > 0"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"].push_back(conv_model()); }),
+              HasSubstr("'conv' has a second model"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["fit"]["colour"] = 1; }),
+              HasSubstr("kernel_models[0].fit.colour: unknown key"));
+}
+
 struct Broken {
   const char* name;
   std::function<std::string()> text;
@@ -181,8 +236,10 @@ const std::vector<Broken>& broken_profiles() {
        "id: must be a non-empty name"},
       {"attained_bad_suffix", [] { return mutated([](Json& j) { j["ceilings"]["attained"] = {{"gemm", 90.0}}; }); },
        "ceilings.attained.gemm: must end in _gflops (compute) or _gbs (bandwidth)"},
-      {"kernel_models_unreadable", [] { return mutated([](Json& j) { j["kernel_models"].push_back({{"class", "conv"}}); }); },
-       "kernel_models: fitted kernel models are not readable"},
+      {"kernel_model_missing_key", [] { return mutated([](Json& j) { j["kernel_models"].push_back({{"class", "conv"}}); }); },
+       "kernel_models[0].steps: missing"},
+      {"datasheet_with_models", [] { return mutated([](Json& j) { j["kernel_models"].push_back(conv_model()); }); },
+       "kernel_models: a datasheet profile has no fitted kernel models"},
   };
   return cases;
 }

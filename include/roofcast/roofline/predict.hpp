@@ -28,6 +28,10 @@ struct KernelEstimate {
   double attainable_flops_per_s = 0.0;  ///< min(peak, intensity × effective bandwidth)
   double achieved_flops_per_s = 0.0;    ///< flops / time_s
   double utilization = 0.0;         ///< achieved / attainable, in [0, 1]
+  /// Relative uncertainty (one standard deviation) of time_s: the held-out
+  /// RMSPE of the fitted model for the kernel's class; 0 for a pure roofline.
+  double uncertainty = 0.0;
+  bool fitted = false;              ///< predicted by a fitted kernel model, not the bare roofline
 };
 
 /// Whole-network figures (EDLAB's metrics) for batch = the input's first dimension.
@@ -45,6 +49,10 @@ struct NetworkEstimate {
   double compute_bound_share = 0.0;  ///< share of latency in compute-bound kernels
   double memory_bound_share = 0.0;
   double overhead_bound_share = 0.0;
+  /// Relative uncertainty of latency_s: kernel bands added in quadrature
+  /// (errors taken as independent); 0 for a pure roofline.
+  double uncertainty = 0.0;
+  std::size_t fitted_kernels = 0;    ///< kernels predicted by fitted models
 };
 
 /// Where a kernel's bytes come from: DRAM, or on-chip memory where the
@@ -75,6 +83,16 @@ struct PredictOptions {
 /// (`bytes_scale`, e.g. 0.5 for fp32 → fp16).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
                                const MemoryPath& memory, double overhead_s, double bytes_scale);
+
+/// The kernel as its class's fitted model sees it: the quantizable dimensions
+/// (output channels and input channels per group for convolutions, N and K
+/// for Gemm/MatMul, none otherwise), FLOPs per unit of their product, and the
+/// bytes at the predicted precision.
+Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);
+
+/// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B).
+KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
+                                      double peak_flops_per_s, double bandwidth_bytes_per_s);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,

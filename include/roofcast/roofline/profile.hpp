@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "roofcast/roofline/kernel_model.hpp"
+
 namespace roofcast::roofline {
 
 enum class Precision { kFp32, kFp16, kInt8 };
@@ -100,6 +102,18 @@ struct Provenance {
   std::map<std::string, FigureProvenance> figures;  ///< key path -> where the number comes from
 };
 
+/// A kernel class's fitted latency model (kernel_models[] of a calibrated profile).
+struct FittedKernelModel {
+  std::string kernel_class;  ///< conv, depthwise_conv, grouped_conv, gemm, pool, elementwise, normalization, data_movement
+  StepModel model;           ///< steps: [output channels, input channels per group] for convs, [N, K] for gemm, [] otherwise
+  std::size_t points = 0;
+  double rmspe_percent = 0.0;
+  double heldout_rmspe_percent = 0.0;  ///< the uncertainty band of its predictions
+};
+
+/// Quantizable dimensions each kernel class's model takes (0 for the byte-bound classes).
+std::size_t kernel_class_rank(std::string_view kernel_class);
+
 /// One device (and, when calibrated, one runtime configuration on it). Parsed
 /// once, strictly, from hwprofiles/<id>.json; immutable afterwards.
 struct DeviceProfile {
@@ -112,6 +126,7 @@ struct DeviceProfile {
   Overheads overheads;
   Power power;
   LoweringRules lowering;
+  std::map<std::string, FittedKernelModel> kernel_models;  ///< by kernel class name
   Provenance provenance;
   std::string source;     ///< the file it was read from
   std::string file_hash;  ///< fnv1a64 of the file

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace roofcast::roofline {
+
+// Blackthorn's kernel latency model (DESIGN.md, "The model"):
+//
+//   t = t0 + max( W(q) / P , Q / B )
+//
+// W(q) is the work on quantized dimensions: W = work_factor × Π ceil(d_i / q_i) · q_i,
+// each dimension d_i rounded up to the step q_i the kernel library really
+// processes (vector width, channel block, tile). Between steps latency is
+// linear in the work; at a step it jumps. Q is the bytes moved, t0 the fixed
+// overhead, P and B the effective throughput and bandwidth.
+
+/// One measured kernel of a class.
+struct Sample {
+  std::vector<std::int64_t> dims;  ///< the quantizable dimensions, in the class's order
+  double work_factor = 0.0;        ///< FLOPs per unit of Π dims (the other factors)
+  double bytes = 0.0;              ///< bytes moved
+  double time_s = 0.0;             ///< measured median
+};
+
+struct StepModel {
+  std::vector<std::int64_t> steps;  ///< one per dimension; 1 = no quantization
+  double overhead_s = 0.0;          ///< t0
+  double flops_per_s = 0.0;         ///< P
+  double bytes_per_s = 0.0;         ///< B
+
+  /// Work on quantized dimensions.
+  double work(const Sample& sample) const;
+  double predict_s(const Sample& sample) const;
+};
+
+}  // namespace roofcast::roofline

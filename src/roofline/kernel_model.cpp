@@ -1,0 +1,21 @@
+#include "roofcast/roofline/kernel_model.hpp"
+
+#include <algorithm>
+
+namespace roofcast::roofline {
+
+double StepModel::work(const Sample& sample) const {
+  double w = sample.work_factor;
+  for (std::size_t i = 0; i < sample.dims.size(); ++i) {
+    const std::int64_t step = i < steps.size() ? std::max<std::int64_t>(1, steps[i]) : 1;
+    const std::int64_t rounded = (sample.dims[i] + step - 1) / step * step;
+    w *= static_cast<double>(rounded);
+  }
+  return w;
+}
+
+double StepModel::predict_s(const Sample& sample) const {
+  return overhead_s + std::max(work(sample) / flops_per_s, sample.bytes / bytes_per_s);
+}
+
+}  // namespace roofcast::roofline
