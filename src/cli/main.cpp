@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analyze.hpp"
+#include "calibrate.hpp"
 #include "ceilings.hpp"
 #include "devices.hpp"
 #include "materialize.hpp"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_measure(app, command_line),
       roofcast::cli::setup_validate(app, command_line),
       roofcast::cli::setup_micro_model(app),
+      roofcast::cli::setup_calibrate(app, command_line),
   };
 
   try {

@@ -63,6 +63,38 @@ std::vector<KernelTiming> kernel_timings(const OrtTrace& trace) {
 
 }  // namespace
 
+KernelProfile profile_kernels(Runner& runner, const graph::Graph& graph, const fs::path& runnable_model,
+                              const MeasureOptions& options) {
+  fs::create_directories(options.work_dir);
+  RunRequest request{.model = runnable_model,
+                     .inputs = input_specs(graph),
+                     .session = options.session,
+                     .policy = options.policy,
+                     .profile = true,
+                     .profile_prefix = {},
+                     .optimized_model_path = options.work_dir / "optimized.onnx"};
+  // A prefix of its own per request: the runtime names traces by the second.
+  static int request_count = 0;
+  request.profile_prefix = options.work_dir / ("ort_profile_" + std::to_string(++request_count));
+  const RunResult result = runner.run(request);
+  if (!result.profile_file) {
+    throw RunnerError(graph.source + ": the runner returned no profile trace");
+  }
+  const OrtTrace trace =
+      load_ort_trace(*result.profile_file, static_cast<std::size_t>(std::max(0, options.policy.warmup_runs)));
+  if (trace.run_durations_s.empty()) {
+    throw RunnerError(result.profile_file->string() + ": the trace holds no measured run");
+  }
+  KernelProfile profile;
+  profile.latency = summarize(result.samples_s);
+  profile.kernels = kernel_timings(trace);
+  map_kernels_to_layers(graph, graph::read_node_list(request.optimized_model_path), profile.kernels);
+  std::error_code ec;
+  fs::remove(*result.profile_file, ec);  // large; what matters is kept
+  fs::remove(request.optimized_model_path, ec);
+  return profile;
+}
+
 ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const fs::path& runnable_model,
                                const MeasureOptions& options) {
   ModelMeasurement m;
@@ -99,31 +131,12 @@ ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph, const 
   }
   if (options.per_kernel) {
     say(options, "profiling " + graph.source + " per kernel");
-    fs::create_directories(options.work_dir);
-    RunRequest profiled = request;
-    profiled.profile = true;
-    // A prefix of its own per request: the runtime names traces by the second.
-    static int request_count = 0;
-    profiled.profile_prefix = options.work_dir / ("ort_profile_" + std::to_string(++request_count));
-    profiled.optimized_model_path = options.work_dir / "optimized.onnx";
-    const RunResult result = runner.run(profiled);
-    if (!result.profile_file) {
-      throw RunnerError(graph.source + ": the runner returned no profile trace");
-    }
-    const OrtTrace trace =
-        load_ort_trace(*result.profile_file, static_cast<std::size_t>(std::max(0, options.policy.warmup_runs)));
-    if (trace.run_durations_s.empty()) {
-      throw RunnerError(result.profile_file->string() + ": the trace holds no measured run");
-    }
-    m.profiled = summarize(result.samples_s);
-    m.kernels = kernel_timings(trace);
-    map_kernels_to_layers(graph, graph::read_node_list(profiled.optimized_model_path), m.kernels);
+    KernelProfile profile = profile_kernels(runner, graph, runnable_model, options);
+    m.profiled = profile.latency;
+    m.kernels = std::move(profile.kernels);
     for (const auto& kernel : m.kernels) {
       m.kernel_sum_median_s += kernel.stats.median_s;
     }
-    std::error_code ec;
-    fs::remove(*result.profile_file, ec);  // large; the JSON keeps what matters
-    fs::remove(profiled.optimized_model_path, ec);
   }
   return m;
 }

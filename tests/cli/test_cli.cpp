@@ -315,4 +315,37 @@ TEST(Cli, MicroModelWritesARunnableSingleKernelModel) {
   EXPECT_EQ(run("micro-model conv:c=8,colour=red -o " + path.string() + " --force").exit_code, 2);
 }
 
+TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
+  if (!node_installed()) {
+    GTEST_SKIP() << "node is not installed: roofcast calibrate cannot run here";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_calibrate";
+  std::filesystem::remove_all(dir);
+  const auto profile = dir / "cal-test.json";
+  const std::string arguments = "calibrate --budget 16 --min-time 0.01 -o " + profile.string();
+  const Result first = run(arguments);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_THAT(first.output, AllOf(HasSubstr("conv"), HasSubstr("held-out"), HasSubstr("points")));
+  std::ifstream in(profile);
+  const auto document = nlohmann::json::parse(in);
+  EXPECT_EQ(document.at("kind"), "calibrated");
+  EXPECT_EQ(document.at("runtime").at("name"), "onnxruntime");
+  EXPECT_GT(document.at("kernel_models").size(), 0u);
+  // The log holds every point; without --resume nothing is overwritten.
+  EXPECT_TRUE(std::filesystem::exists(profile.string() + ".points.jsonl"));
+  const Result again = run(arguments);
+  EXPECT_EQ(again.exit_code, 7);
+  EXPECT_THAT(again.output, HasSubstr("--resume"));
+  const Result resumed = run(arguments + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_THAT(resumed.output, HasSubstr("points already measured"));
+  // The same measurements give the same profile.
+  std::ifstream again_in(profile);
+  EXPECT_EQ(nlohmann::json::parse(again_in), document);
+  // And it predicts.
+  const Result predicted = run("predict " + kModels + "/resnet18.onnx -d " + profile.string());
+  EXPECT_EQ(predicted.exit_code, 0) << predicted.output;
+  EXPECT_THAT(predicted.output, HasSubstr("fitted models for"));
+}
+
 }  // namespace

@@ -67,6 +67,15 @@ struct ModelMeasurement {
 /// The graph's inputs as the runner should feed them.
 std::vector<InputSpec> input_specs(const graph::Graph& graph);
 
+/// A profiled session alone: per-kernel times, mapped to layers, and the
+/// (profiled) latency.
+struct KernelProfile {
+  SampleStats latency;
+  std::vector<KernelTiming> kernels;
+};
+KernelProfile profile_kernels(Runner& runner, const graph::Graph& graph,
+                              const std::filesystem::path& runnable_model, const MeasureOptions& options);
+
 /// Measures `runnable_model` (the model with weights) whose graph is `graph`.
 ModelMeasurement measure_model(Runner& runner, const graph::Graph& graph,
                                const std::filesystem::path& runnable_model, const MeasureOptions& options);

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "roofcast/fit/step_model.hpp"
+
+namespace roofcast::fit {
+
+/// A microbenchmark to measure: a kernel class and a micro-model spec
+/// (measure::parse_micro_model's syntax).
+struct PlannedPoint {
+  std::string kernel_class;
+  std::string spec;
+};
+
+/// The calibration's measurement points within `budget` (DESIGN.md,
+/// "Calibration"): per class, sweeps of one dimension at a time around base
+/// configurations common in CNNs and transformers (to expose steps), then
+/// Sobol quasi-random points over the class's dimensions (to fill the space).
+/// Deterministic for a budget; specs are unique.
+std::vector<PlannedPoint> plan_points(std::size_t budget);
+
+/// A measured point as the calibration log keeps it (one JSON line each).
+struct MeasuredPoint {
+  std::string kernel_class;
+  std::string spec;
+  Sample sample;          ///< dims, work factor and bytes of the lowered kernel; time_s its median
+  double spread = 0.0;    ///< (p90 − p10) / median of the kernel's samples
+  double unix_time_s = 0.0;  ///< when it was measured
+};
+
+std::string point_json_line(const MeasuredPoint& point);
+/// FitError naming `source` and the line number for a malformed line.
+MeasuredPoint parse_point_line(const std::string& line, const std::string& source, std::size_t line_number);
+
+/// A class's fit, or why it has none.
+struct ClassFit {
+  std::string kernel_class;
+  std::size_t points = 0;
+  bool fitted = false;
+  FitResult fit;
+  std::string note;  ///< e.g. "too few points"
+};
+
+/// Fits every class that has points; deterministic for the same points (in any order).
+std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOptions& options = {});
+
+}  // namespace roofcast::fit
+
+#include <map>
+
+namespace roofcast::fit {
+
+/// Everything a calibrated profile records (hwprofiles/SCHEMA.md).
+struct CalibrationRecord {
+  std::string id;
+  std::string hardware_name;
+  std::string processor;
+  double memory_gib = 1.0;
+  std::string runtime_name;
+  std::string runtime_version;
+  std::string execution_provider;
+  int threads = 1;
+  double peak_gflops = 0.0;                    ///< measured FP32 peak at `threads`
+  std::map<std::string, double> memory_gbs;    ///< measured read bandwidth per level
+  double per_run_us = 0.0;                     ///< a one-element model's latency
+  std::vector<ClassFit> fits;
+  std::size_t points = 0;
+  std::size_t budget = 0;
+  double first_unix_time_s = 0.0;              ///< of the calibration log: the profile depends on it, not on now
+  double last_unix_time_s = 0.0;
+  std::string log_file;
+  std::string host_cpu;
+  std::string tool;                            ///< "roofcast 0.1.0 (abc1234)"
+};
+
+/// The calibrated profile as JSON (kind calibrated, fitted kernel models).
+/// Deterministic for the same record.
+std::string calibrated_profile_json(const CalibrationRecord& record);
+
+}  // namespace roofcast::fit

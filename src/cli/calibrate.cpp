@@ -1,0 +1,337 @@
+#include "calibrate.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "model_options.hpp"
+#include "roofcast/build_info.hpp"
+#include "roofcast/common/error.hpp"
+#include "roofcast/common/hash.hpp"
+#include "roofcast/fit/calibration.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/measure/ceilings.hpp"
+#include "roofcast/measure/measurement.hpp"
+#include "roofcast/measure/micro_models.hpp"
+#include "roofcast/report/text_table.hpp"
+#include "roofcast/roofline/predict.hpp"
+#include "run_model.hpp"
+
+namespace roofcast::cli {
+namespace fs = std::filesystem;
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string clock_text(double seconds) {
+  char text[32];
+  const auto s = static_cast<long long>(std::max(0.0, seconds));
+  std::snprintf(text, sizeof text, "%lld:%02lld", s / 60, s % 60);
+  return text;
+}
+
+void progress(std::size_t done, std::size_t total, double elapsed_s, std::size_t measured_now) {
+  constexpr int kWidth = 30;
+  const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+  const double left = measured_now > 0 ? elapsed_s / static_cast<double>(measured_now) *
+                                             static_cast<double>(total - done)
+                                       : 0.0;
+  std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+            << std::string(static_cast<std::size_t>(kWidth - filled), '.') << "] " << done << "/" << total
+            << " points, " << clock_text(elapsed_s) << " elapsed, ~" << clock_text(left) << " left   "
+            << std::flush;
+}
+
+/// The ceilings line of the log: measured once, reused on --resume so that
+/// the profile depends only on the log.
+struct LoggedCeilings {
+  double peak_gflops = 0.0;
+  std::map<std::string, double> memory_gbs;
+  double per_run_us = 0.0;
+  double unix_time_s = 0.0;
+};
+
+std::string ceilings_line(const LoggedCeilings& c) {
+  return nlohmann::json{{"ceilings",
+                         {{"peak_gflops", c.peak_gflops},
+                          {"memory_gbs", c.memory_gbs},
+                          {"per_run_us", c.per_run_us},
+                          {"unix_time_s", c.unix_time_s}}}}
+      .dump();
+}
+
+void append_line(const fs::path& log, const std::string& line) {
+  std::ofstream out(log, std::ios::app);
+  out << line << '\n';
+  out.flush();
+  if (!out) {
+    throw IoError(log.string() + ": cannot append to the calibration log");
+  }
+}
+
+/// Time of the micro-model's kernel per run: every runtime kernel except layout
+/// reorders (a network pays those only at layout boundaries).
+measure::SampleStats kernel_time(const measure::KernelProfile& profile) {
+  std::size_t runs = 0;
+  for (const auto& k : profile.kernels) {
+    runs = std::max(runs, k.samples_s.size());
+  }
+  std::vector<double> per_run(runs, 0.0);
+  for (const auto& k : profile.kernels) {
+    if (k.op_name.rfind("Reorder", 0) == 0 || k.mapping == "unmapped") {
+      continue;
+    }
+    for (std::size_t r = 0; r < k.samples_s.size(); ++r) {
+      per_run[r] += k.samples_s[r];
+    }
+  }
+  return measure::summarize(per_run);
+}
+
+roofline::LoweringRules runtime_rules() {
+  roofline::LoweringRules rules;
+  rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation, roofline::FusionRule::kConvAdd,
+                roofline::FusionRule::kGemmBias, roofline::FusionRule::kGemmActivation};
+  return rules;
+}
+
+}  // namespace
+
+Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
+  auto options = std::make_shared<CalibrateOptions>();
+  auto* command = app.add_subcommand(
+      "calibrate", "Fit a device profile for this machine and runtime from a budget of microbenchmarks");
+  command->add_option("--runner", options->runner, "The runtime")->check(CLI::IsMember({"onnxruntime"}))
+      ->capture_default_str();
+  command->add_option("--threads", options->threads, "Intra-op threads")->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("-o,--output", options->output, "The profile to write, e.g. hwprofiles/my-board-1t.json")
+      ->required();
+  command->add_option("--budget", options->budget, "Microbenchmark points")->check(CLI::Range(16, 100000))
+      ->capture_default_str();
+  command->add_option("--min-time", options->min_time_s, "Measured seconds per point")->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command->add_flag("--resume", options->resume,
+                    "Continue an interrupted calibration from its log (OUTPUT.points.jsonl)");
+  return {command, [options, command_line] { return run_calibrate(*options, command_line); }};
+}
+
+int run_calibrate(const CalibrateOptions& options, const std::string& command_line) {
+  const fs::path output(options.output);
+  const fs::path log = output.string() + ".points.jsonl";
+  if (fs::exists(log) && !options.resume) {
+    throw IoError(log.string() + ": a calibration log exists; pass --resume to continue it, or remove it");
+  }
+  if (fs::exists(output) && !options.resume) {
+    throw IoError(output.string() + ": already exists; remove it or choose another name");
+  }
+  if (!output.parent_path().empty()) {
+    fs::create_directories(output.parent_path());
+  }
+  // What the log already holds.
+  std::optional<LoggedCeilings> ceilings;
+  std::vector<fit::MeasuredPoint> points;
+  std::set<std::string> done;
+  if (fs::exists(log)) {
+    std::ifstream in(log);
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      if (line.empty()) {
+        continue;
+      }
+      if (line.find("\"ceilings\"") != std::string::npos) {
+        const auto j = nlohmann::json::parse(line).at("ceilings");
+        ceilings = LoggedCeilings{j.at("peak_gflops").get<double>(),
+                                  j.at("memory_gbs").get<std::map<std::string, double>>(),
+                                  j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>()};
+        continue;
+      }
+      points.push_back(fit::parse_point_line(line, log.string(), number));
+      done.insert(points.back().spec);
+    }
+    std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
+  }
+
+  auto runner = start_runner(RunnerFlags{.runner = options.runner, .threads = options.threads});
+  const auto work = fs::temp_directory_path() / ("roofcast-calibrate-" + std::to_string(::getpid()));
+  fs::create_directories(work);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{work};
+  measure::MeasureOptions measure_options;
+  measure_options.session.intra_op_threads = options.threads;
+  measure_options.policy.warmup_runs = 3;
+  measure_options.policy.min_runs = 10;
+  measure_options.policy.min_time_s = options.min_time_s;
+  measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
+  measure_options.work_dir = work;
+
+  if (!ceilings) {
+    std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
+    LoggedCeilings c;
+    c.unix_time_s = unix_now();
+    const auto spec = measure::read_cpu_spec();
+    c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
+    const auto sweep = measure::measure_bandwidth_sweep(options.threads, 16 * 1024, 512ll * 1024 * 1024, 0.1);
+    for (const auto& level : measure::bandwidth_levels(sweep, spec)) {
+      c.memory_gbs[level.level] = level.bytes_per_s / 1e9;
+    }
+    // The per-run overhead: a one-element Relu.
+    const auto tiny = measure::parse_micro_model("elementwise:op=Relu,shape=1x1");
+    const fs::path tiny_path = work / "tiny.onnx";
+    write_file_atomically(tiny_path, measure::micro_model_bytes(tiny));
+    measure::RunRequest request{.model = tiny_path,
+                                .inputs = {{"x", "float32", {1, 1}}},
+                                .session = measure_options.session,
+                                .policy = measure_options.policy,
+                                .profile = false,
+                                .profile_prefix = {},
+                                .optimized_model_path = {}};
+    c.per_run_us = measure::summarize(runner->run(request).samples_s).median_s * 1e6;
+    append_line(log, ceilings_line(c));
+    ceilings = c;
+  }
+
+  const auto plan = fit::plan_points(options.budget);
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t measured_now = 0;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& planned = plan[i];
+    if (done.count(planned.spec) != 0) {
+      continue;
+    }
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress(points.size(), plan.size(), elapsed, measured_now);
+    const auto spec = measure::parse_micro_model(planned.spec);
+    const fs::path model = work / "point.onnx";
+    write_file_atomically(model, measure::micro_model_bytes(spec));
+    const graph::Graph graph = graph::load_graph(model);
+    const auto kernels = roofline::lower(graph, graph::graph_cost(graph), runtime_rules());
+    if (kernels.size() != 1) {
+      throw FitError("micro-model " + planned.spec + " lowers to " + std::to_string(kernels.size()) +
+                     " kernels, not 1");
+    }
+    measure::KernelProfile profile;
+    try {
+      profile = measure::profile_kernels(*runner, graph, model, measure_options);
+    } catch (const RunnerError& error) {
+      std::cerr << '\n';
+      throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
+                        " points are saved in " + log.string() + "; rerun with --resume to continue)");
+    }
+    const auto stats = kernel_time(profile);
+    if (!(stats.median_s > 0.0)) {
+      ++skipped;
+      continue;
+    }
+    fit::MeasuredPoint point;
+    point.kernel_class = planned.kernel_class;
+    point.spec = planned.spec;
+    point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
+    point.sample.time_s = stats.median_s;
+    point.spread = stats.spread();
+    point.unix_time_s = unix_now();
+    append_line(log, fit::point_json_line(point));
+    points.push_back(point);
+    done.insert(point.spec);
+    ++measured_now;
+  }
+  progress(points.size(), plan.size(),
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), measured_now);
+  std::cerr << '\n';
+  if (skipped > 0) {
+    std::cerr << "roofcast: warning: " << skipped << " point(s) gave no kernel time and were left out\n";
+  }
+
+  std::cerr << "roofcast: fitting " << points.size() << " points\n";
+  const auto fits = fit::fit_classes(points);
+  const auto spec = measure::read_cpu_spec();
+  const RunContext context = current_context(command_line);
+  fit::CalibrationRecord record;
+  record.id = output.stem().string();
+  record.hardware_name = spec.model.empty() ? "this machine" : spec.model;
+  record.processor = std::to_string(options.threads) + " of " + std::to_string(spec.logical_cpus) +
+                     " logical CPUs, " + spec.isa;
+  record.memory_gib = [] {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kib = 0.0;
+    in >> key >> kib;
+    return kib > 0 ? std::round(kib / 1048576.0 * 10.0) / 10.0 : 1.0;
+  }();
+  record.runtime_name = runner->info().name;
+  record.runtime_version = runner->info().version;
+  record.execution_provider = runner->info().execution_provider;
+  record.threads = options.threads;
+  record.peak_gflops = ceilings->peak_gflops;
+  record.memory_gbs = ceilings->memory_gbs;
+  record.per_run_us = ceilings->per_run_us;
+  record.fits = fits;
+  record.points = points.size();
+  record.budget = options.budget;
+  record.first_unix_time_s = ceilings->unix_time_s;
+  record.last_unix_time_s = ceilings->unix_time_s;
+  for (const auto& p : points) {
+    record.last_unix_time_s = std::max(record.last_unix_time_s, p.unix_time_s);
+  }
+  record.log_file = log.filename().string();
+  record.host_cpu = context.host_cpu;
+  record.tool = std::string("roofcast ") + build_info::kVersion + " (" + build_info::kGitRevision + ")";
+  const std::string json = fit::calibrated_profile_json(record);
+  (void)roofline::parse_profile(json, output.string());  // it must load back through the strict parser
+  write_file_atomically(output, json);
+
+  report::TextTable table({{"class", report::Align::kLeft},
+                           {"points"},
+                           {"steps", report::Align::kLeft},
+                           {"t0 µs"},
+                           {"GFLOP/s"},
+                           {"GB/s"},
+                           {"RMSPE %"},
+                           {"held-out %"}});
+  for (const auto& f : fits) {
+    if (!f.fitted) {
+      table.add_row({f.kernel_class, std::to_string(f.points), "-", "-", "-", "-", "-", f.note});
+      continue;
+    }
+    const auto& m = f.fit.model;
+    std::string steps;
+    for (const auto step : m.steps) {
+      steps += (steps.empty() ? "" : "x") + std::to_string(step);
+    }
+    char t0[32], p[32], b[32], e[32], h[32];
+    std::snprintf(t0, sizeof t0, "%.1f", m.overhead_s * 1e6);
+    std::snprintf(p, sizeof p, "%.1f", m.flops_per_s / 1e9);
+    std::snprintf(b, sizeof b, "%.1f", m.bytes_per_s / 1e9);
+    std::snprintf(e, sizeof e, "%.1f", f.fit.rmspe_percent);
+    std::snprintf(h, sizeof h, "%.1f", f.fit.heldout_rmspe_percent);
+    table.add_row({f.kernel_class, std::to_string(f.points), steps.empty() ? "-" : steps, t0, p, b, e, h});
+  }
+  std::ostringstream text;
+  table.write(text);
+  text << "\nwrote " << output.string() << " (" << points.size() << " points, "
+       << static_cast<long long>(record.last_unix_time_s - record.first_unix_time_s) << " s of measuring; log "
+       << log.string() << ")\n";
+  write_output("", text.str());
+  return 0;
+}
+
+}  // namespace roofcast::cli

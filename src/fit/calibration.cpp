@@ -1,0 +1,399 @@
+#include "roofcast/fit/calibration.hpp"
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+#include <cmath>
+#include <gsl/gsl_qrng.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "roofcast/common/error.hpp"
+
+namespace roofcast::fit {
+namespace {
+
+/// Collects unique specs for one class up to its share of the budget.
+class Planner {
+ public:
+  Planner(std::string kernel_class, std::size_t quota) : class_(std::move(kernel_class)), quota_(quota) {}
+
+  bool full() const { return points_.size() >= quota_; }
+  void add(const std::string& spec) {
+    if (!full() && seen_.insert(spec).second) {
+      points_.push_back({class_, spec});
+    }
+  }
+  const std::vector<PlannedPoint>& points() const { return points_; }
+
+ private:
+  std::string class_;
+  std::size_t quota_;
+  std::set<std::string> seen_;
+  std::vector<PlannedPoint> points_;
+};
+
+std::string s(std::int64_t value) { return std::to_string(value); }
+
+/// `count` Sobol points in [0, 1)^dimensions (GSL's generator, deterministic).
+std::vector<std::vector<double>> sobol(std::size_t dimensions, std::size_t count) {
+  gsl_qrng* generator = gsl_qrng_alloc(gsl_qrng_sobol, static_cast<unsigned>(dimensions));
+  std::vector<std::vector<double>> points;
+  std::vector<double> x(dimensions);
+  for (std::size_t i = 0; i < count; ++i) {
+    gsl_qrng_get(generator, x.data());
+    points.push_back(x);
+  }
+  gsl_qrng_free(generator);
+  return points;
+}
+
+/// exp-uniform between lo and hi, rounded.
+std::int64_t log_between(double u, double lo, double hi) {
+  return static_cast<std::int64_t>(std::llround(std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo)))));
+}
+
+template <typename T>
+const T& pick(const std::vector<T>& options, double u) {
+  return options[std::min(options.size() - 1, static_cast<std::size_t>(u * static_cast<double>(options.size())))];
+}
+
+std::string conv(std::int64_t c, std::int64_t k, std::int64_t hw, std::int64_t kernel, std::int64_t stride,
+                 std::int64_t group = 1) {
+  return "conv:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",k=" + s(k) + ",kernel=" + s(kernel) +
+         ",stride=" + s(stride) + ",group=" + s(group) + ",act=Relu";
+}
+
+void plan_conv(Planner& p) {
+  // Base layers as CNNs have them: (c, k, hw, kernel, stride).
+  const std::vector<std::array<std::int64_t, 5>> bases = {
+      {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1}, {256, 256, 14, 3, 1}, {64, 256, 56, 1, 1},
+      {256, 64, 56, 1, 1},  {512, 128, 28, 1, 1}, {32, 32, 112, 3, 1},  {512, 512, 7, 3, 1},
+      {96, 24, 56, 1, 1},   {24, 144, 56, 1, 1},  {3, 32, 224, 3, 2},   {1024, 256, 14, 1, 1}};
+  // Sweeps of one dimension by single channels: the steps show.
+  for (std::size_t b = 0; b < 4 && !p.full(); ++b) {
+    const auto [c, k, hw, kernel, stride] = bases[b];
+    for (std::int64_t d = -8; d <= 8 && !p.full(); d += 2) {
+      p.add(conv(c, k + d, hw, kernel, stride));
+      p.add(conv(c + d + 1, k, hw, kernel, stride));
+    }
+  }
+  for (const auto& [c, k, hw, kernel, stride] : bases) {
+    p.add(conv(c, k, hw, kernel, stride));
+  }
+  for (const auto& u : sobol(4, 400)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[2]);
+    std::int64_t c = log_between(u[0], 8, hw >= 56 ? 256 : 1024);
+    std::int64_t k = log_between(u[1], 8, hw >= 56 ? 256 : 1024);
+    const std::int64_t kernel = u[3] < 0.5 ? 1 : 3;
+    if (static_cast<double>(c * k * hw * hw * kernel * kernel) > 4e8) {
+      continue;  // over ~0.8 GFLOP: slow to measure, and such layers are rare
+    }
+    p.add(conv(c, k, hw, kernel, 1));
+  }
+}
+
+void plan_depthwise(Planner& p) {
+  for (std::int64_t c = 88; c <= 104 && !p.full(); c += 2) {
+    p.add("conv:c=" + s(c) + ",h=28,w=28,depthwise=1,kernel=3,stride=1,act=Relu");
+  }
+  for (const auto& u : sobol(4, 400)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
+    const std::int64_t c = log_between(u[0], 16, hw >= 56 ? 192 : 1152);
+    const std::int64_t kernel = u[2] < 0.7 ? 3 : 5;
+    const std::int64_t stride = u[3] < 0.75 ? 1 : 2;
+    p.add("conv:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",depthwise=1,kernel=" + s(kernel) +
+          ",stride=" + s(stride) + ",act=Relu");
+  }
+}
+
+void plan_grouped(Planner& p) {
+  for (const auto& u : sobol(4, 400)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t width = pick<std::int64_t>({8, 16, 24, 32, 48, 64}, u[0]);  // channels per group
+    const std::int64_t groups = log_between(u[1], 2, 32);
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[2]);
+    const std::int64_t kernel = u[3] < 0.8 ? 3 : 1;
+    p.add(conv(width * groups, width * groups, hw, kernel, 1, groups));
+  }
+}
+
+void plan_gemm(Planner& p) {
+  for (std::int64_t d = -8; d <= 8 && !p.full(); d += 2) {
+    p.add("gemm:m=1,k=1280,n=" + s(1000 + d));
+    p.add("matmul:m=197,k=" + s(768 + d + 1) + ",n=768,bias=1");
+  }
+  p.add("matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0");
+  p.add("matmul:batch=12,m=197,k=197,n=64,bias=0,weights=0");
+  for (const auto& u : sobol(4, 400)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t m = pick<std::int64_t>({1, 1, 49, 197, 196}, u[0]);
+    const std::int64_t k = log_between(u[1], 32, 4096);
+    const std::int64_t n = log_between(u[2], 32, 4096);
+    if (static_cast<double>(m * k * n) > 6e8) {
+      continue;
+    }
+    p.add(std::string(u[3] < 0.5 ? "gemm" : "matmul") + ":m=" + s(m) + ",k=" + s(k) + ",n=" + s(n));
+  }
+}
+
+void plan_pool(Planner& p) {
+  for (const auto& u : sobol(3, 200)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t c = log_between(u[0], 16, 1024);
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
+    if (u[2] < 0.5) {
+      p.add("pool:op=MaxPool,c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",kernel=3,stride=2");
+    } else {
+      p.add("pool:op=GlobalAveragePool,c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw));
+    }
+  }
+}
+
+void plan_elementwise(Planner& p) {
+  const std::vector<std::string> ops = {"Add", "Mul", "Relu", "Sigmoid", "HardSwish", "Clip", "Div", "Erf"};
+  for (const auto& u : sobol(3, 300)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t c = log_between(u[0], 16, 1024);
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
+    p.add("elementwise:op=" + pick(ops, u[2]) + ",shape=1x" + s(c) + "x" + s(hw) + "x" + s(hw));
+  }
+}
+
+void plan_normalization(Planner& p) {
+  for (const auto& u : sobol(3, 200)) {
+    if (p.full()) {
+      break;
+    }
+    if (u[2] < 0.5) {
+      const std::int64_t tokens = log_between(u[0], 49, 785);
+      const std::int64_t heads = pick<std::int64_t>({4, 8, 12, 16}, u[1]);
+      p.add("normalization:op=Softmax,shape=1x" + s(heads) + "x" + s(tokens) + "x" + s(tokens));
+    } else {
+      const std::int64_t tokens = log_between(u[0], 49, 3137);
+      const std::int64_t width = pick<std::int64_t>({96, 192, 384, 768, 1024}, u[1]);
+      p.add("normalization:op=LayerNormalization,shape=1x" + s(tokens) + "x" + s(width));
+    }
+  }
+}
+
+void plan_data_movement(Planner& p) {
+  for (const auto& u : sobol(3, 200)) {
+    if (p.full()) {
+      break;
+    }
+    const std::int64_t c = log_between(u[0], 16, 512);
+    const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[1]);
+    const double which = u[2];
+    if (which < 0.4) {
+      p.add("concat:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",inputs=" + s(2 + (c % 3)));
+    } else if (which < 0.8) {
+      p.add("transpose:shape=1x" + s(c) + "x" + s(hw) + "x" + s(hw) + ",perm=0x2x3x1");
+    } else {
+      p.add("resize:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",scale=2,mode=nearest");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<PlannedPoint> plan_points(std::size_t budget) {
+  // Shares of the budget: the classes that hold most of a network's time get most points.
+  const std::vector<std::pair<std::string, double>> shares = {
+      {"conv", 0.30},          {"depthwise_conv", 0.13}, {"grouped_conv", 0.07}, {"gemm", 0.20},
+      {"pool", 0.06},          {"elementwise", 0.10},    {"normalization", 0.07}, {"data_movement", 0.07}};
+  std::vector<PlannedPoint> all;
+  for (const auto& [kernel_class, share] : shares) {
+    Planner planner(kernel_class, std::max<std::size_t>(8, static_cast<std::size_t>(share * static_cast<double>(budget))));
+    if (kernel_class == "conv") plan_conv(planner);
+    if (kernel_class == "depthwise_conv") plan_depthwise(planner);
+    if (kernel_class == "grouped_conv") plan_grouped(planner);
+    if (kernel_class == "gemm") plan_gemm(planner);
+    if (kernel_class == "pool") plan_pool(planner);
+    if (kernel_class == "elementwise") plan_elementwise(planner);
+    if (kernel_class == "normalization") plan_normalization(planner);
+    if (kernel_class == "data_movement") plan_data_movement(planner);
+    all.insert(all.end(), planner.points().begin(), planner.points().end());
+  }
+  return all;
+}
+
+std::string point_json_line(const MeasuredPoint& point) {
+  const nlohmann::ordered_json line = {{"class", point.kernel_class},
+                                       {"spec", point.spec},
+                                       {"dims", point.sample.dims},
+                                       {"work_factor", point.sample.work_factor},
+                                       {"bytes", point.sample.bytes},
+                                       {"time_s", point.sample.time_s},
+                                       {"spread", point.spread},
+                                       {"unix_time_s", point.unix_time_s}};
+  return line.dump();
+}
+
+MeasuredPoint parse_point_line(const std::string& line, const std::string& source, std::size_t line_number) {
+  try {
+    const auto j = nlohmann::json::parse(line);
+    MeasuredPoint point;
+    point.kernel_class = j.at("class").get<std::string>();
+    point.spec = j.at("spec").get<std::string>();
+    point.sample.dims = j.at("dims").get<std::vector<std::int64_t>>();
+    point.sample.work_factor = j.at("work_factor").get<double>();
+    point.sample.bytes = j.at("bytes").get<double>();
+    point.sample.time_s = j.at("time_s").get<double>();
+    point.spread = j.at("spread").get<double>();
+    point.unix_time_s = j.at("unix_time_s").get<double>();
+    return point;
+  } catch (const nlohmann::json::exception& error) {
+    throw FitError(source + ":" + std::to_string(line_number) + ": not a calibration point (" + error.what() + ")");
+  }
+}
+
+std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOptions& options) {
+  // Order-independent: sort by class and spec first.
+  std::sort(points.begin(), points.end(), [](const MeasuredPoint& a, const MeasuredPoint& b) {
+    return std::tie(a.kernel_class, a.spec) < std::tie(b.kernel_class, b.spec);
+  });
+  std::map<std::string, std::vector<Sample>> by_class;
+  for (const auto& p : points) {
+    by_class[p.kernel_class].push_back(p.sample);
+  }
+  std::vector<ClassFit> fits;
+  for (const auto& [kernel_class, samples] : by_class) {
+    ClassFit fit;
+    fit.kernel_class = kernel_class;
+    fit.points = samples.size();
+    try {
+      fit.fit = fit_step_model(samples, options);
+      fit.fitted = true;
+    } catch (const FitError& error) {
+      fit.note = error.what();
+    }
+    fits.push_back(std::move(fit));
+  }
+  return fits;
+}
+
+}  // namespace roofcast::fit
+
+#include <ctime>
+
+namespace roofcast::fit {
+
+std::string calibrated_profile_json(const CalibrationRecord& r) {
+  using Json = nlohmann::ordered_json;
+  const auto round2 = [](double v) { return std::round(v * 100.0) / 100.0; };
+  // Six significant digits: readable, and a throughput of 1e-5 GFLOP/s does not round to 0.
+  const auto round4 = [](double v) {
+    if (v == 0.0 || !std::isfinite(v)) {
+      return v;
+    }
+    const double scale = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
+    return std::round(v * scale) / scale;
+  };
+  Json models = Json::array();
+  Json fit_errors = Json::object();
+  std::vector<double> overheads_us;
+  for (const auto& f : r.fits) {
+    if (!f.fitted) {
+      fit_errors[f.kernel_class] = {{"points", f.points}, {"fitted", false}, {"note", f.note}};
+      continue;
+    }
+    const auto& m = f.fit.model;
+    overheads_us.push_back(m.overhead_s * 1e6);
+    models.push_back({{"class", f.kernel_class},
+                      {"steps", m.steps},
+                      {"overhead_us", round4(m.overhead_s * 1e6)},
+                      {"gflops", round4(m.flops_per_s / 1e9)},
+                      {"gbs", round4(m.bytes_per_s / 1e9)},
+                      {"fit",
+                       {{"points", f.points},
+                        {"rmspe_percent", round2(f.fit.rmspe_percent)},
+                        {"heldout_rmspe_percent", round2(f.fit.heldout_rmspe_percent)}}}});
+    fit_errors[f.kernel_class] = {{"points", f.points},
+                                  {"fitted", true},
+                                  {"rmspe_percent", round2(f.fit.rmspe_percent)},
+                                  {"heldout_rmspe_percent", round2(f.fit.heldout_rmspe_percent)}};
+  }
+  std::sort(overheads_us.begin(), overheads_us.end());
+  const double per_kernel_us = overheads_us.empty() ? 0.0 : overheads_us[overheads_us.size() / 2];
+  const auto date = [](double unix_s) {
+    const std::time_t t = static_cast<std::time_t>(unix_s);
+    std::tm parts{};
+    gmtime_r(&t, &parts);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return std::string(text);
+  };
+  Json memory = Json::object();
+  Json figures = Json::object();
+  const Json measured = {{"basis", "measured"}, {"source", "calibration"}};
+  figures["ceilings.peak_gflops.fp32"] = measured;
+  figures["ceilings.peak_gflops.fp32"]["note"] = "FP32 FMA chains on " + std::to_string(r.threads) + " threads";
+  for (const auto& [level, gbs] : r.memory_gbs) {
+    memory[level] = round2(gbs);
+    figures["ceilings.memory_gbs." + level] = measured;
+    figures["ceilings.memory_gbs." + level]["note"] = "vector-load read bandwidth sweep";
+  }
+  figures["overheads.per_kernel_us"] = measured;
+  figures["overheads.per_kernel_us"]["note"] = "median of the fitted classes' overheads (for classes without a model)";
+  figures["overheads.per_run_us"] = measured;
+  figures["overheads.per_run_us"]["note"] = "latency of a one-element Relu model";
+  const int year = [&] {
+    const std::string d = date(r.first_unix_time_s);
+    return std::atoi(d.substr(0, 4).c_str());
+  }();
+  Json profile = {
+      {"schema_version", 1},
+      {"id", r.id},
+      {"kind", "calibrated"},
+      {"hardware", {{"name", r.hardware_name}, {"processor", r.processor}, {"memory_gib", r.memory_gib}}},
+      {"runtime",
+       {{"name", r.runtime_name},
+        {"version", r.runtime_version},
+        {"execution_provider", r.execution_provider},
+        {"threads", r.threads},
+        {"precision", "fp32"}}},
+      {"default_precision", "fp32"},
+      {"ceilings", {{"peak_gflops", {{"fp32", round2(r.peak_gflops)}}}, {"memory_gbs", memory}}},
+      {"overheads", {{"per_kernel_us", round4(per_kernel_us)}, {"per_run_us", round4(r.per_run_us)}}},
+      // ONNX Runtime's CPU provider at level "all": BatchNormalization folded, activations and a
+      // residual Add fused into Conv, MatMul + Add → Gemm, activations after Gemm.
+      {"lowering",
+       {{"fuse", {"conv_bn", "conv_activation", "conv_add", "gemm_bias", "gemm_activation"}}, {"drop_views", true}}},
+      {"kernel_models", models},
+      {"provenance",
+       {{"kind", "calibrated"},
+        {"sources",
+         {{{"id", "calibration"},
+           {"title", "roofcast calibrate on " + r.host_cpu + ", " + date(r.first_unix_time_s)},
+           {"publisher", r.tool},
+           {"url", ""},
+           {"year", year}}}},
+        {"figures", figures},
+        {"calibration",
+         {{"points", r.points},
+          {"budget", r.budget},
+          {"started_utc", date(r.first_unix_time_s)},
+          {"wall_time_s", std::round(r.last_unix_time_s - r.first_unix_time_s)},
+          {"log", r.log_file},
+          {"fit_error_per_class", fit_errors},
+          {"whole_network_measurements_used", 0}}}}}};
+  return profile.dump(2) + "\n";
+}
+
+}  // namespace roofcast::fit

@@ -1,0 +1,153 @@
+// Calibration planning, the point log, per-class fitting and the calibrated
+// profile it writes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/fit/calibration.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/measure/micro_models.hpp"
+#include "roofcast/roofline/lower.hpp"
+#include "roofcast/roofline/predict.hpp"
+#include "roofcast/roofline/profile.hpp"
+
+namespace roofcast::fit {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Calibration, PlanIsDeterministicUniqueAndWithinBudget) {
+  const auto plan = plan_points(300);
+  EXPECT_LE(plan.size(), 300u);
+  EXPECT_GE(plan.size(), 250u);
+  std::set<std::string> specs;
+  std::set<std::string> classes;
+  for (const auto& p : plan) {
+    EXPECT_TRUE(specs.insert(p.spec).second) << p.spec;
+    classes.insert(p.kernel_class);
+  }
+  EXPECT_EQ(classes.size(), 8u);
+  const auto again = plan_points(300);
+  ASSERT_EQ(again.size(), plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    EXPECT_EQ(again[i].spec, plan[i].spec);
+  }
+}
+
+TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
+  roofline::LoweringRules rules;
+  rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation, roofline::FusionRule::kConvAdd,
+                roofline::FusionRule::kGemmBias, roofline::FusionRule::kGemmActivation};
+  for (const auto& p : plan_points(120)) {
+    const auto spec = measure::parse_micro_model(p.spec);
+    const graph::Graph graph = graph::load_graph_from_bytes(measure::micro_model_bytes(spec), p.spec);
+    const auto kernels = roofline::lower(graph, graph::graph_cost(graph), rules);
+    ASSERT_EQ(kernels.size(), 1u) << p.spec;
+    EXPECT_EQ(roofline::kernel_class_name(kernels[0].kernel_class), p.kernel_class) << p.spec;
+    const auto sample = roofline::kernel_sample(graph, kernels[0], 1.0);
+    EXPECT_EQ(sample.dims.size(), roofline::kernel_class_rank(p.kernel_class)) << p.spec;
+  }
+}
+
+TEST(Calibration, LogLinesRoundTrip) {
+  MeasuredPoint point;
+  point.kernel_class = "conv";
+  point.spec = "conv:c=8,h=8,w=8,k=8";
+  point.sample = {.dims = {8, 8}, .work_factor = 1152.0, .bytes = 4096.0, .time_s = 1.5e-5};
+  point.spread = 0.03;
+  point.unix_time_s = 1.7e9;
+  const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
+  EXPECT_EQ(back.spec, point.spec);
+  EXPECT_EQ(back.sample.dims, point.sample.dims);
+  EXPECT_DOUBLE_EQ(back.sample.time_s, point.sample.time_s);
+  try {
+    (void)parse_point_line("{\"class\": \"conv\"}", "cal.points.jsonl", 7);
+    FAIL();
+  } catch (const FitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:7: not a calibration point"));
+  }
+}
+
+std::vector<MeasuredPoint> synthetic_points() {
+  roofline::StepModel conv;
+  conv.steps = {8, 1};
+  conv.overhead_s = 10e-6;
+  conv.flops_per_s = 80e9;
+  conv.bytes_per_s = 10e9;
+  std::vector<MeasuredPoint> points;
+  for (std::int64_t k = 5; k < 120; k += 9) {
+    for (std::int64_t c = 3; c < 60; c += 11) {
+      MeasuredPoint p;
+      p.kernel_class = "conv";
+      p.spec = "conv:c=" + std::to_string(c) + ",k=" + std::to_string(k);
+      p.sample = {.dims = {k, c}, .work_factor = 2.0 * 9 * 28 * 28, .bytes = 4.0 * (c + k) * 28 * 28 * (k % 2 ? 1 : 30),
+                  .time_s = 0.0};
+      p.sample.time_s = conv.predict_s(p.sample);
+      points.push_back(p);
+    }
+  }
+  return points;
+}
+
+TEST(Calibration, ClassFitsDoNotDependOnPointOrder) {
+  auto points = synthetic_points();
+  const auto a = fit_classes(points);
+  std::mt19937 rng(3);
+  std::shuffle(points.begin(), points.end(), rng);
+  const auto b = fit_classes(points);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_TRUE(a[0].fitted);
+  EXPECT_EQ(a[0].fit.model.steps, (std::vector<std::int64_t>{8, 1}));
+  EXPECT_EQ(a[0].fit.model.flops_per_s, b[0].fit.model.flops_per_s);
+  EXPECT_EQ(a[0].fit.model.overhead_s, b[0].fit.model.overhead_s);
+}
+
+TEST(Calibration, TooFewPointsInAClassIsANoteNotACrash) {
+  auto points = synthetic_points();
+  points.resize(3);
+  const auto fits = fit_classes(points);
+  ASSERT_EQ(fits.size(), 1u);
+  EXPECT_FALSE(fits[0].fitted);
+  EXPECT_THAT(fits[0].note, HasSubstr("too few points"));
+}
+
+TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
+  CalibrationRecord record;
+  record.id = "test-cal";
+  record.hardware_name = "Test CPU";
+  record.processor = "1 of 2 logical CPUs, avx2+fma";
+  record.memory_gib = 16;
+  record.runtime_name = "onnxruntime";
+  record.runtime_version = "1.22.0";
+  record.execution_provider = "cpu";
+  record.threads = 1;
+  record.peak_gflops = 100.0;
+  record.memory_gbs = {{"l1", 150.0}, {"dram", 20.0}};
+  record.per_run_us = 12.5;
+  record.fits = fit_classes(synthetic_points());
+  record.points = 84;
+  record.budget = 300;
+  record.first_unix_time_s = 1.7e9;
+  record.last_unix_time_s = 1.7e9 + 95;
+  record.log_file = "test-cal.json.points.jsonl";
+  record.host_cpu = "Test CPU";
+  record.tool = "roofcast test";
+  const std::string json = calibrated_profile_json(record);
+  EXPECT_EQ(json, calibrated_profile_json(record));
+  const roofline::DeviceProfile profile = roofline::parse_profile(json, "test-cal.json");
+  EXPECT_EQ(profile.kind, roofline::ProfileKind::kCalibrated);
+  ASSERT_EQ(profile.kernel_models.count("conv"), 1u);
+  EXPECT_EQ(profile.kernel_models.at("conv").model.steps, (std::vector<std::int64_t>{8, 1}));
+  EXPECT_NEAR(profile.kernel_models.at("conv").model.flops_per_s / 80e9, 1.0, 1e-3);
+  EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
+  EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
+  EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));
+}
+
+}  // namespace
+}  // namespace roofcast::fit
