@@ -83,7 +83,7 @@ void append_line(const fs::path& log, const std::string& line) {
 
 /// Time of the micro-model's kernel per run: every runtime kernel except layout
 /// reorders (a network pays those only at layout boundaries).
-measure::SampleStats kernel_time(const measure::KernelProfile& profile) {
+std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile) {
   std::size_t runs = 0;
   for (const auto& k : profile.kernels) {
     runs = std::max(runs, k.samples_s.size());
@@ -97,7 +97,7 @@ measure::SampleStats kernel_time(const measure::KernelProfile& profile) {
       per_run[r] += k.samples_s[r];
     }
   }
-  return measure::summarize(per_run);
+  return per_run;
 }
 
 roofline::LoweringRules runtime_rules() {
@@ -177,7 +177,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   measure::MeasureOptions measure_options;
   measure_options.session.intra_op_threads = options.threads;
   measure_options.policy.warmup_runs = 3;
-  measure_options.policy.min_runs = 10;
+  measure_options.policy.min_runs = 20;
   measure_options.policy.min_time_s = options.min_time_s;
   measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
   measure_options.work_dir = work;
@@ -237,7 +237,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
                         " points are saved in " + log.string() + "; rerun with --resume to continue)");
     }
-    const auto stats = kernel_time(profile);
+    const auto per_run = kernel_time_per_run(profile);
+    const auto stats = measure::summarize(per_run);
     if (!(stats.median_s > 0.0)) {
       ++skipped;
       continue;
@@ -246,7 +247,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     point.kernel_class = planned.kernel_class;
     point.spec = planned.spec;
     point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
-    point.sample.time_s = stats.median_s;
+    point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
     point.spread = stats.spread();
     point.unix_time_s = unix_now();
     append_line(log, fit::point_json_line(point));

@@ -209,6 +209,20 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   }
   FitResult result;
   result.model = fit_fixed_steps(samples, best_steps);
+  // A class whose points never compute (copies) or never move bytes leaves that
+  // rate unconstrained: pin it to a large finite value so that its term is 0.
+  const bool any_work = std::any_of(samples.begin(), samples.end(),
+                                    [&](const Sample& s) { return result.model.work(s) > 0.0; });
+  const bool any_bytes = std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.bytes > 0.0; });
+  if (!any_work || !std::isfinite(result.model.flops_per_s)) {
+    result.model.flops_per_s = kUnusedRate;
+  }
+  if (!any_bytes || !std::isfinite(result.model.bytes_per_s)) {
+    result.model.bytes_per_s = kUnusedRate;
+  }
+  if (!std::isfinite(result.model.overhead_s)) {
+    throw FitError("the fit diverged (non-finite overhead)");
+  }
   result.points = samples.size();
   result.heldout_rmspe_percent = best_heldout;
   result.rmspe_percent = rmspe_percent(result.model, samples);

@@ -23,6 +23,19 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[below] + (sorted[above] - sorted[below]) * fraction;
 }
 
+double interquartile_mean(std::vector<double> samples) {
+  if (samples.empty()) {
+    throw RunnerError("no latency samples to summarize");
+  }
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  const std::size_t begin = n / 4;
+  const std::size_t end = std::max(begin + 1, n - n / 4);
+  return std::accumulate(samples.begin() + static_cast<std::ptrdiff_t>(begin),
+                         samples.begin() + static_cast<std::ptrdiff_t>(end), 0.0) /
+         static_cast<double>(end - begin);
+}
+
 SampleStats summarize(std::vector<double> samples) {
   if (samples.empty()) {
     throw RunnerError("no latency samples to summarize");

@@ -11,6 +11,9 @@ namespace roofcast::fit {
 using roofline::Sample;
 using roofline::StepModel;
 
+/// The rate a fit reports for a term its points never exercise (1e18 per second).
+inline constexpr double kUnusedRate = 1e18;
+
 struct FitOptions {
   /// Candidate steps per dimension (the same list for each); the best
   /// combination by held-out error is chosen.

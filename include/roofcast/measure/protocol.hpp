@@ -37,6 +37,10 @@ struct SampleStats {
 /// The q-quantile (0 ≤ q ≤ 1) of sorted samples, linearly interpolated.
 double quantile(const std::vector<double>& sorted, double q);
 
+/// Mean of the samples between the 25th and 75th percentiles: robust like the
+/// median, but not stuck on the grid of a timer with 1 µs resolution.
+double interquartile_mean(std::vector<double> samples);
+
 /// Statistics of `samples`; FitError-free: throws RunnerError when empty.
 SampleStats summarize(std::vector<double> samples);
 
