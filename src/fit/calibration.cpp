@@ -49,6 +49,13 @@ std::vector<std::vector<double>> sobol(std::size_t dimensions, std::size_t count
   return points;
 }
 
+/// Real networks mostly use channel counts that are multiples of 8; three of
+/// four space-filling points follow them, the fourth keeps the odd counts in view.
+std::int64_t channels(double u, double lo, double hi, std::size_t index) {
+  const auto value = static_cast<std::int64_t>(std::llround(std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo)))));
+  return index % 4 == 3 ? value : std::max<std::int64_t>(8, (value + 4) / 8 * 8);
+}
+
 /// exp-uniform between lo and hi, rounded.
 std::int64_t log_between(double u, double lo, double hi) {
   return static_cast<std::int64_t>(std::llround(std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo)))));
@@ -82,13 +89,14 @@ void plan_conv(Planner& p) {
   for (const auto& [c, k, hw, kernel, stride] : bases) {
     p.add(conv(c, k, hw, kernel, stride));
   }
+  std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
     if (p.full()) {
       break;
     }
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[2]);
-    std::int64_t c = log_between(u[0], 8, hw >= 56 ? 256 : 1024);
-    std::int64_t k = log_between(u[1], 8, hw >= 56 ? 256 : 1024);
+    const std::int64_t c = channels(u[0], 8, hw >= 56 ? 256 : 1024, index);
+    const std::int64_t k = channels(u[1], 8, hw >= 56 ? 256 : 1024, index++);
     const std::int64_t kernel = u[3] < 0.5 ? 1 : 3;
     if (static_cast<double>(c * k * hw * hw * kernel * kernel) > 4e8) {
       continue;  // over ~0.8 GFLOP: slow to measure, and such layers are rare
@@ -101,12 +109,13 @@ void plan_depthwise(Planner& p) {
   for (std::int64_t c = 88; c <= 104 && !p.full(); c += 2) {
     p.add("conv:c=" + s(c) + ",h=28,w=28,depthwise=1,kernel=3,stride=1,act=Relu");
   }
+  std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
     if (p.full()) {
       break;
     }
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
-    const std::int64_t c = log_between(u[0], 16, hw >= 56 ? 192 : 1152);
+    const std::int64_t c = channels(u[0], 16, hw >= 56 ? 192 : 1152, index++);
     const std::int64_t kernel = u[2] < 0.7 ? 3 : 5;
     const std::int64_t stride = u[3] < 0.75 ? 1 : 2;
     p.add("conv:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",depthwise=1,kernel=" + s(kernel) +
@@ -134,13 +143,14 @@ void plan_gemm(Planner& p) {
   }
   p.add("matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0");
   p.add("matmul:batch=12,m=197,k=197,n=64,bias=0,weights=0");
+  std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
     if (p.full()) {
       break;
     }
     const std::int64_t m = pick<std::int64_t>({1, 1, 49, 197, 196}, u[0]);
-    const std::int64_t k = log_between(u[1], 32, 4096);
-    const std::int64_t n = log_between(u[2], 32, 4096);
+    const std::int64_t k = channels(u[1], 32, 4096, index);
+    const std::int64_t n = channels(u[2], 32, 4096, index++);
     if (static_cast<double>(m * k * n) > 6e8) {
       continue;
     }
@@ -315,15 +325,21 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     }
     const auto& m = f.fit.model;
     overheads_us.push_back(m.overhead_s * 1e6);
-    models.push_back({{"class", f.kernel_class},
-                      {"steps", m.steps},
-                      {"overhead_us", round4(m.overhead_s * 1e6)},
-                      {"gflops", round4(m.flops_per_s / 1e9)},
-                      {"gbs", round4(m.bytes_per_s / 1e9)},
-                      {"fit",
-                       {{"points", f.points},
-                        {"rmspe_percent", round2(f.fit.rmspe_percent)},
-                        {"heldout_rmspe_percent", round2(f.fit.heldout_rmspe_percent)}}}});
+    Json entry = {{"class", f.kernel_class},
+                  {"steps", m.steps},
+                  {"overhead_us", round4(m.overhead_s * 1e6)},
+                  {"gflops", round4(m.flops_per_s / 1e9)},
+                  {"gbs", round4(m.bytes_per_s / 1e9)}};
+    if (m.align > 0) {
+      entry["slow_path"] = {{"unless_multiple_of", m.align},
+                            {"overhead_us", round4(m.slow_overhead_s * 1e6)},
+                            {"gflops", round4(m.slow_flops_per_s / 1e9)},
+                            {"gbs", round4(m.slow_bytes_per_s / 1e9)}};
+    }
+    entry["fit"] = {{"points", f.points},
+                    {"rmspe_percent", round2(f.fit.rmspe_percent)},
+                    {"heldout_rmspe_percent", round2(f.fit.heldout_rmspe_percent)}};
+    models.push_back(entry);
     fit_errors[f.kernel_class] = {{"points", f.points},
                                   {"fitted", true},
                                   {"rmspe_percent", round2(f.fit.rmspe_percent)},

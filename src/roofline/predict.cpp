@@ -115,11 +115,12 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
     s.work_factor = static_cast<double>(kernel.flops);
   }
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
-  e.compute_time_s = m.work(s) / m.flops_per_s;
-  e.memory_time_s = s.bytes / m.bytes_per_s;
-  e.overhead_s = m.overhead_s;
-  e.time_s = m.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
-  if (m.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
+  const bool slow = m.takes_slow_path(s);
+  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s);
+  e.memory_time_s = s.bytes / (slow ? m.slow_bytes_per_s : m.bytes_per_s);
+  e.overhead_s = slow ? m.slow_overhead_s : m.overhead_s;
+  e.time_s = e.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
+  if (e.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
     e.bound = Bound::kOverhead;
   } else {
     e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;

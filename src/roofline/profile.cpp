@@ -249,6 +249,21 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   fitted.model.overhead_s = non_negative(entry, "overhead_us") * 1e-6;
   fitted.model.flops_per_s = positive(entry, "gflops") * 1e9;
   fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
+  if (entry.has("slow_path")) {
+    JsonObject slow = entry.object("slow_path");
+    const std::int64_t align = slow.integer("unless_multiple_of");
+    if (align < 2) {
+      slow.fail("unless_multiple_of", "must be >= 2");
+    }
+    if (rank == 0) {
+      slow.fail("unless_multiple_of", "class " + fitted.kernel_class + " has no dimension to align");
+    }
+    fitted.model.align = align;
+    fitted.model.slow_overhead_s = non_negative(slow, "overhead_us") * 1e-6;
+    fitted.model.slow_flops_per_s = positive(slow, "gflops") * 1e9;
+    fitted.model.slow_bytes_per_s = positive(slow, "gbs") * 1e9;
+    slow.finish();
+  }
   JsonObject fit = entry.object("fit");
   const std::int64_t points = fit.integer("points");
   if (points < 1) {

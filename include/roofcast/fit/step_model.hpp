@@ -18,6 +18,8 @@ struct FitOptions {
   /// Candidate steps per dimension (the same list for each); the best
   /// combination by held-out error is chosen.
   std::vector<std::int64_t> candidate_steps = {1, 2, 4, 8, 16, 32};
+  /// Candidate blocks for a slow path of unaligned first dimensions (see StepModel::align).
+  std::vector<std::int64_t> candidate_alignments = {4, 8, 16};
   int folds = 4;               ///< k-fold cross-validation for model selection
   std::size_t min_points = 6;  ///< fewer is an error
 };
@@ -36,7 +38,9 @@ struct FitResult {
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps);
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
-/// for every dimension, then fits on all samples. FitError for too few points,
+/// for every dimension, then whether a slow path for unaligned first
+/// dimensions (a second set of parameters) predicts held-out points clearly
+/// better, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});
