@@ -195,7 +195,8 @@ TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
   // Work: 14080 FLOPs over K·C/g = 12 → 1173.33 per unit, × 8 · 4 quantized = 37546.7 FLOPs.
   const double work = 14080.0 / 12.0 * 32.0;
   EXPECT_NEAR(e.compute_time_s, work / 1e9, 1e-15);
-  EXPECT_NEAR(e.memory_time_s, 4.0 * (300 + 256) / 1e9, 1e-15);
+  // Activations at the class's 1 GB/s, the 108 weights from DRAM (10 GB/s).
+  EXPECT_NEAR(e.memory_time_s, 4.0 * (300 + 256 - 108) / 1e9 + 4.0 * 108 / kBandwidth, 1e-15);
   EXPECT_NEAR(e.time_s, 5e-6 + work / 1e9, 1e-15);
   EXPECT_DOUBLE_EQ(e.uncertainty, 0.04);
   EXPECT_FALSE(prediction.estimates[1].fitted);  // the pool has no model: the roofline

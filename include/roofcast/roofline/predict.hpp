@@ -90,9 +90,12 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
 /// bytes at the predicted precision.
 Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);
 
-/// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B).
+/// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B),
+/// except that the kernel's weights move at `bandwidth_bytes_per_s` (DRAM):
+/// calibration measures kernels with warm weights, a network reads each
+/// weight once per inference.
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
-                                      double peak_flops_per_s, double bandwidth_bytes_per_s);
+                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
