@@ -263,7 +263,20 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
 
   std::cerr << "roofcast: fitting " << points.size() << " points\n";
-  const auto fits = fit::fit_classes(points);
+  // Rates within what this machine can do: no kernel beats the measured peak or
+  // the fastest cache, none streams slower than half of DRAM.
+  fit::FitOptions fit_options;
+  double fastest = 0.0;
+  for (const auto& [level, gbs] : ceilings->memory_gbs) {
+    fastest = std::max(fastest, gbs);
+  }
+  if (ceilings->peak_gflops > 0.0 && fastest > 0.0 && ceilings->memory_gbs.count("dram") != 0) {
+    fit_options.bounds.min_flops_per_s = ceilings->peak_gflops * 1e9 / 1000.0;
+    fit_options.bounds.max_flops_per_s = ceilings->peak_gflops * 1e9 * 1.25;
+    fit_options.bounds.min_bytes_per_s = ceilings->memory_gbs.at("dram") * 1e9 * 0.5;
+    fit_options.bounds.max_bytes_per_s = fastest * 1e9 * 1.5;
+  }
+  const auto fits = fit::fit_classes(points, fit_options);
   const auto spec = measure::read_cpu_spec();
   const RunContext context = current_context(command_line);
   fit::CalibrationRecord record;

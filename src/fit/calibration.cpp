@@ -20,6 +20,8 @@ class Planner {
   Planner(std::string kernel_class, std::size_t quota) : class_(std::move(kernel_class)), quota_(quota) {}
 
   bool full() const { return points_.size() >= quota_; }
+  std::size_t size() const { return points_.size(); }
+  std::size_t quota() const { return quota_; }
   void add(const std::string& spec) {
     if (!full() && seen_.insert(spec).second) {
       points_.push_back({class_, spec});
@@ -78,10 +80,12 @@ void plan_conv(Planner& p) {
       {64, 64, 56, 3, 1},   {128, 128, 28, 3, 1}, {256, 256, 14, 3, 1}, {64, 256, 56, 1, 1},
       {256, 64, 56, 1, 1},  {512, 128, 28, 1, 1}, {32, 32, 112, 3, 1},  {512, 512, 7, 3, 1},
       {96, 24, 56, 1, 1},   {24, 144, 56, 1, 1},  {3, 32, 224, 3, 2},   {1024, 256, 14, 1, 1}};
-  // Sweeps of one dimension by single channels: the steps show.
-  for (std::size_t b = 0; b < 4 && !p.full(); ++b) {
-    const auto [c, k, hw, kernel, stride] = bases[b];
-    for (std::int64_t d = -8; d <= 8 && !p.full(); d += 2) {
+  // Sweeps of one dimension by single channels, round-robin over four bases
+  // (the steps show), within 40 % of the class's points: the rest must cover the space.
+  const std::size_t sweep_points = p.quota() * 2 / 5;
+  for (std::int64_t d = -8; d <= 8 && p.size() < sweep_points; d += 2) {
+    for (std::size_t b = 0; b < 4 && p.size() < sweep_points; ++b) {
+      const auto [c, k, hw, kernel, stride] = bases[b];
       p.add(conv(c, k + d, hw, kernel, stride));
       p.add(conv(c + d + 1, k, hw, kernel, stride));
     }
@@ -106,7 +110,7 @@ void plan_conv(Planner& p) {
 }
 
 void plan_depthwise(Planner& p) {
-  for (std::int64_t c = 88; c <= 104 && !p.full(); c += 2) {
+  for (std::int64_t c = 88; c <= 104 && p.size() < p.quota() * 2 / 5; c += 2) {
     p.add("conv:c=" + s(c) + ",h=28,w=28,depthwise=1,kernel=3,stride=1,act=Relu");
   }
   std::size_t index = 0;
@@ -137,7 +141,7 @@ void plan_grouped(Planner& p) {
 }
 
 void plan_gemm(Planner& p) {
-  for (std::int64_t d = -8; d <= 8 && !p.full(); d += 2) {
+  for (std::int64_t d = -8; d <= 8 && p.size() < p.quota() * 2 / 5; d += 2) {
     p.add("gemm:m=1,k=1280,n=" + s(1000 + d));
     p.add("matmul:m=197,k=" + s(768 + d + 1) + ",n=768,bias=1");
   }

@@ -17,21 +17,35 @@ namespace {
 struct Problem {
   const std::vector<Sample>* samples;
   const std::vector<std::int64_t>* steps;
+  const RateBounds* bounds;
 };
 
-StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps) {
+/// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
+double bounded(double x, double lo, double hi) {
+  const double a = std::log(lo);
+  const double b = std::log(hi);
+  return std::exp(a + (b - a) / (1.0 + std::exp(-x)));
+}
+double unbounded(double value, double lo, double hi) {
+  const double a = std::log(lo);
+  const double b = std::log(hi);
+  const double t = std::clamp((std::log(value) - a) / (b - a), 1e-6, 1.0 - 1e-6);
+  return std::log(t / (1.0 - t));
+}
+
+StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds) {
   StepModel m;
   m.steps = steps;
   m.overhead_s = std::exp(gsl_vector_get(x, 0));
-  m.flops_per_s = std::exp(gsl_vector_get(x, 1));
-  m.bytes_per_s = std::exp(gsl_vector_get(x, 2));
+  m.flops_per_s = bounded(gsl_vector_get(x, 1), bounds.min_flops_per_s, bounds.max_flops_per_s);
+  m.bytes_per_s = bounded(gsl_vector_get(x, 2), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
   return m;
 }
 
 /// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
 int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
   const auto& problem = *static_cast<const Problem*>(data);
-  const StepModel m = model_from(x, *problem.steps);
+  const StepModel m = model_from(x, *problem.steps, *problem.bounds);
   for (std::size_t i = 0; i < problem.samples->size(); ++i) {
     const Sample& s = (*problem.samples)[i];
     gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
@@ -41,8 +55,8 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 
 /// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                                   const StepModel& start) {
-  Problem problem{&samples, &steps};
+                                   const StepModel& start, const RateBounds& bounds) {
+  Problem problem{&samples, &steps, &bounds};
   gsl_multifit_nlinear_fdf fdf{};
   fdf.f = residuals;
   fdf.df = nullptr;  // finite differences: the max() has a kink an analytic Jacobian gains nothing on
@@ -55,12 +69,12 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
       gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &parameters, fdf.n, fdf.p);
   gsl_vector* x = gsl_vector_alloc(3);
   gsl_vector_set(x, 0, std::log(start.overhead_s));
-  gsl_vector_set(x, 1, std::log(start.flops_per_s));
-  gsl_vector_set(x, 2, std::log(start.bytes_per_s));
+  gsl_vector_set(x, 1, unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
+  gsl_vector_set(x, 2, unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
   gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
-  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps);
+  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds);
   double cost = 0.0;
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);
@@ -122,17 +136,18 @@ bool fittable(const std::vector<Sample>& samples, const std::vector<std::int64_t
 }
 
 /// Fits one path (align = 0), or the fast and slow paths separately.
-StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, std::int64_t align) {
+StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, std::int64_t align,
+                   const RateBounds& bounds) {
   if (align == 0) {
-    return fit_fixed_steps(samples, steps);
+    return fit_fixed_steps(samples, steps, bounds);
   }
   std::vector<Sample> fast;
   std::vector<Sample> slow;
   for (const auto& s : samples) {
     (!s.dims.empty() && s.dims[0] % align != 0 ? slow : fast).push_back(s);
   }
-  StepModel model = fit_fixed_steps(fast, steps);
-  const StepModel slow_model = fit_fixed_steps(slow, steps);
+  StepModel model = fit_fixed_steps(fast, steps, bounds);
+  const StepModel slow_model = fit_fixed_steps(slow, steps, bounds);
   model.align = align;
   model.slow_overhead_s = slow_model.overhead_s;
   model.slow_flops_per_s = slow_model.flops_per_s;
@@ -142,7 +157,7 @@ StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::in
 
 /// Cross-validated RMSPE (%) of a form; infinity when a fold cannot fit it.
 double heldout_percent(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                       std::int64_t align, int folds, std::size_t min_points) {
+                       std::int64_t align, int folds, std::size_t min_points, const RateBounds& bounds) {
   double squares = 0.0;
   std::size_t count = 0;
   for (int fold = 0; fold < folds; ++fold) {
@@ -161,7 +176,7 @@ double heldout_percent(const std::vector<Sample>& samples, const std::vector<std
         return std::numeric_limits<double>::infinity();
       }
     }
-    const StepModel model = fit_form(train, steps, align);
+    const StepModel model = fit_form(train, steps, align, bounds);
     for (const auto& s : test) {
       const double e = (model.predict_s(s) - s.time_s) / s.time_s;
       squares += e * e;
@@ -185,7 +200,8 @@ double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples)
   return 100.0 * std::sqrt(squares / static_cast<double>(samples.size()));
 }
 
-StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps) {
+StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
+                          const RateBounds& bounds) {
   StepModel shape;
   shape.steps = steps;
   std::vector<double> times;
@@ -211,7 +227,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.overhead_s = std::max(1e-9, tp * t_min);
     start.flops_per_s = pp * p0;
     start.bytes_per_s = bp * b0;
-    const auto [model, cost] = solve(samples, steps, start);
+    start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
+    start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    const auto [model, cost] = solve(samples, steps, start, bounds);
     if (cost < best_cost) {
       best_cost = cost;
       best = model;
@@ -242,7 +260,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   double best_heldout = std::numeric_limits<double>::infinity();
   double best_size = std::numeric_limits<double>::infinity();
   for (const auto& steps : combinations) {
-    const double heldout = heldout_percent(samples, steps, 0, folds, options.min_points);
+    const double heldout = heldout_percent(samples, steps, 0, folds, options.min_points, options.bounds);
     double size = 1.0;
     for (const auto step : steps) {
       size *= static_cast<double>(step);
@@ -260,7 +278,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   std::int64_t best_align = 0;
   if (!samples.front().dims.empty()) {
     for (const std::int64_t align : options.candidate_alignments) {
-      const double heldout = heldout_percent(samples, best_steps, align, folds, options.min_points);
+      const double heldout = heldout_percent(samples, best_steps, align, folds, options.min_points, options.bounds);
       if (heldout < best_heldout * 0.9) {  // a second path must earn its three parameters
         best_heldout = heldout;
         best_align = align;
@@ -268,7 +286,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     }
   }
   FitResult result;
-  result.model = fit_form(samples, best_steps, best_align);
+  result.model = fit_form(samples, best_steps, best_align, options.bounds);
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),

@@ -262,14 +262,32 @@ std::string predicted_vs_measured_svg(const std::string& title, const std::vecto
           << "</title></circle>\n";
     }
   }
+  struct Label {
+    double x, y, label_y;
+    std::string text;
+  };
+  std::vector<Label> labels;
   for (const auto& n : networks) {
     const double x = px(n.measured_s);
     const double y = py(n.predicted_s);
     out << "<path d=\"M " << num(x) << ' ' << num(y - 7) << " l 7 7 l -7 7 l -7 -7 Z\" fill=\"black\"><title>"
-        << svg::escape(short_model(n.model)) << "</title></path>\n"
-        << "<text x=\"" << num(x + 9) << "\" y=\"" << num(y + 4)
-        << "\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">" << svg::escape(short_model(n.model))
-        << "</text>\n";
+        << svg::escape(short_model(n.model)) << "</title></path>\n";
+    labels.push_back({x, y, y + 4, short_model(n.model)});
+  }
+  // Names left of their diamonds (the side above y = x, which kernels leave
+  // mostly empty), pushed apart vertically so none overlap.
+  std::sort(labels.begin(), labels.end(), [](const Label& first, const Label& second) { return first.y < second.y; });
+  for (std::size_t i = 1; i < labels.size(); ++i) {
+    labels[i].label_y = std::max(labels[i].label_y, labels[i - 1].label_y + 13.0);
+  }
+  for (const auto& l : labels) {
+    if (std::fabs(l.label_y - (l.y + 4)) > 1.0) {
+      out << "<line x1=\"" << num(l.x - 8) << "\" y1=\"" << num(l.y) << "\" x2=\"" << num(l.x - 14) << "\" y2=\""
+          << num(l.label_y - 4) << "\" stroke=\"#777\" stroke-width=\"0.8\"/>\n";
+    }
+    out << "<text x=\"" << num(l.x - 16) << "\" y=\"" << num(l.label_y)
+        << "\" text-anchor=\"end\" stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\">"
+        << svg::escape(l.text) << "</text>\n";
   }
   out << "</g>\n<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kRight - kLeft << "\" height=\""
       << kBottom - kTop << "\" fill=\"none\" stroke=\"#333\"/>\n"

@@ -14,6 +14,16 @@ using roofline::StepModel;
 /// The rate a fit reports for a term its points never exercise (1e18 per second).
 inline constexpr double kUnusedRate = 1e18;
 
+/// Physically plausible ranges for the fitted throughput and bandwidth (the
+/// device's measured ceilings): keeps a fit on few or one-sided points from
+/// trading an absurd rate against the overhead.
+struct RateBounds {
+  double min_flops_per_s = 1e3;
+  double max_flops_per_s = 1e18;
+  double min_bytes_per_s = 1e3;
+  double max_bytes_per_s = 1e18;
+};
+
 struct FitOptions {
   /// Candidate steps per dimension (the same list for each); the best
   /// combination by held-out error is chosen.
@@ -22,6 +32,7 @@ struct FitOptions {
   std::vector<std::int64_t> candidate_alignments = {4, 8, 16};
   int folds = 4;               ///< k-fold cross-validation for model selection
   std::size_t min_points = 6;  ///< fewer is an error
+  RateBounds bounds;
 };
 
 struct FitResult {
@@ -35,7 +46,8 @@ struct FitResult {
 /// Fits t0, P, B for fixed steps by nonlinear least squares on relative
 /// errors (GSL's multifit_nlinear, Levenberg–Marquardt; parameters on a log
 /// scale so they stay positive). Pure: same samples, same result.
-StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps);
+StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
+                          const RateBounds& bounds = {});
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for unaligned first
