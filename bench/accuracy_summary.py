@@ -20,6 +20,8 @@ for t in (1, 2):
         "points": cal["points"], "calibration_wall_time_s": cal["wall_time_s"],
         "kernel": v["summary"]["kernel"], "network": v["summary"]["network"],
         "spearman_rho": v["summary"]["spearman_rho"],
+        "kernel_band_coverage": v["summary"].get("kernel_band_coverage"),
+        "network_band_coverage": v["summary"].get("network_band_coverage"),
         "measurement_noise_mape_percent": 100 * sum(noise) / len(noise),
         "measurement_noise_max_percent": 100 * max(noise),
         "budget_curve": curve}
@@ -27,6 +29,7 @@ for t in (1, 2):
     print(f"{t} thread(s): {s['points']} points, {s['calibration_wall_time_s']:.0f} s of calibration; "
           f"kernel RMSPE {s['kernel']['rmspe_percent']:.1f} %, network MAPE {s['network']['mape_percent']:.1f} %, "
           f"within ±10 % {100*s['network']['within_10_percent']:.0f} %, Spearman {s['spearman_rho']:.3f}; "
+          f"inside the ± band: {100*(s['kernel_band_coverage'] or 0):.0f} % of kernels, {100*(s['network_band_coverage'] or 0):.0f} % of networks; "
           f"measurement noise (run to run) MAPE {s['measurement_noise_mape_percent']:.1f} %, max {s['measurement_noise_max_percent']:.1f} %")
     for c in curve:
         print(f"   budget {c['budget']:4d}: kernel RMSPE {c['kernel_rmspe_percent']:.1f} %, network MAPE {c['network_mape_percent']:.1f} %")

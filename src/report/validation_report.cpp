@@ -75,6 +75,13 @@ void write_validation_table(std::ostream& out, const ValidationSetup& setup,
   out << "\nper network: " << metrics_line(summary.network) << '\n'
       << "per kernel:  " << metrics_line(summary.kernel) << "; the compared kernels hold "
       << fixed(100 * summary.kernel_time_share, 1) << " % of the profiled kernel time\n"
+      << "measured inside the predicted ± band: "
+      << (summary.kernel_band_coverage
+              ? fixed(100 * *summary.kernel_band_coverage, 0) + " % of kernels, " +
+                    fixed(100 * summary.network_band_coverage.value_or(0.0), 0) +
+                    " % of networks (one standard deviation would hold about 68 %)"
+              : std::string("- (the profile has no fitted models, so no bands)"))
+      << '\n'
       << "Spearman ρ across networks: "
       << (summary.spearman_rho ? fixed(*summary.spearman_rho, 3) : std::string("- (needs 3 or more networks)"))
       << '\n';
@@ -155,7 +162,11 @@ std::string validation_json(const ValidationSetup& setup, const std::vector<Netw
        {{"network", metrics_json(summary.network)},
         {"kernel", metrics_json(summary.kernel)},
         {"spearman_rho", summary.spearman_rho ? nlohmann::json(*summary.spearman_rho) : nlohmann::json(nullptr)},
-        {"kernel_time_share", summary.kernel_time_share}}},
+        {"kernel_time_share", summary.kernel_time_share},
+        {"kernel_band_coverage",
+         summary.kernel_band_coverage ? nlohmann::json(*summary.kernel_band_coverage) : nlohmann::json(nullptr)},
+        {"network_band_coverage",
+         summary.network_band_coverage ? nlohmann::json(*summary.network_band_coverage) : nlohmann::json(nullptr)}}},
       {"networks", list}};
   return document.dump(2) + "\n";
 }

@@ -21,8 +21,8 @@ ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predict
     const double magnitude = std::fabs(error);
     squares += error * error;
     absolutes += magnitude;
-    within_5 += magnitude <= 0.05 ? 1 : 0;
-    within_10 += magnitude <= 0.10 ? 1 : 0;
+    within_5 += magnitude <= 0.05 + 1e-12 ? 1 : 0;  // tolerate rounding at the boundary
+    within_10 += magnitude <= 0.10 + 1e-12 ? 1 : 0;
     m.max_abs_error = std::max(m.max_abs_error, 100.0 * magnitude);
     m.count += 1;
   }
@@ -104,6 +104,7 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   result.measured_p10_s = measurement.network.p10_s;
   result.measured_p90_s = measurement.network.p90_s;
   result.state = std::string(measure::state_name(measurement.state));
+  result.uncertainty = prediction.network.uncertainty;
 
   const std::size_t predicted_count = prediction.kernels.size();
   const std::size_t measured_count = measurement.kernels.size();
@@ -167,6 +168,11 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     c.ops += (c.ops.empty() ? "" : "+") + kernel.ops;
     c.predicted_kernels.push_back(k);
     c.predicted_s += prediction.estimates[k].time_s;
+    const double band_s = prediction.estimates[k].time_s * prediction.estimates[k].uncertainty;
+    c.uncertainty += band_s * band_s;  // a variance until the end
+  }
+  for (auto& [root, c] : by_root) {
+    c.uncertainty = c.predicted_s > 0.0 ? std::sqrt(c.uncertainty) / c.predicted_s : 0.0;
   }
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];
@@ -214,6 +220,26 @@ ValidationSummary summarize(const std::vector<NetworkComparison>& networks) {
   summary.network = error_metrics(network_pairs);
   summary.spearman_rho = spearman(predicted, measured);
   summary.kernel_time_share = all_s > 0.0 ? compared_s / all_s : 0.0;
+  // Inside the band: |predicted − measured| ≤ band × predicted.
+  std::size_t kernels_banded = 0, kernels_inside = 0, networks_banded = 0, networks_inside = 0;
+  for (const auto& n : networks) {
+    if (n.uncertainty > 0.0) {
+      ++networks_banded;
+      networks_inside += std::fabs(n.predicted_s - n.measured_s) <= n.uncertainty * n.predicted_s ? 1 : 0;
+    }
+    for (const auto& k : n.kernels) {
+      if (k.uncertainty > 0.0) {
+        ++kernels_banded;
+        kernels_inside += std::fabs(k.predicted_s - k.measured_s) <= k.uncertainty * k.predicted_s ? 1 : 0;
+      }
+    }
+  }
+  if (kernels_banded > 0) {
+    summary.kernel_band_coverage = static_cast<double>(kernels_inside) / static_cast<double>(kernels_banded);
+  }
+  if (networks_banded > 0) {
+    summary.network_band_coverage = static_cast<double>(networks_inside) / static_cast<double>(networks_banded);
+  }
   return summary;
 }
 

@@ -41,6 +41,7 @@ struct KernelComparison {
   std::vector<std::size_t> measured_kernels;   ///< indices into ModelMeasurement::kernels
   double predicted_s = 0.0;
   double measured_s = 0.0;   ///< Σ medians of the runtime kernels
+  double uncertainty = 0.0;  ///< relative band of predicted_s (0: pure roofline, no band)
   double error() const { return measured_s > 0.0 ? (predicted_s - measured_s) / measured_s : 0.0; }
 };
 
@@ -50,6 +51,7 @@ struct NetworkComparison {
   double measured_s = 0.0;        ///< the unprofiled network median
   double measured_p10_s = 0.0;
   double measured_p90_s = 0.0;
+  double uncertainty = 0.0;       ///< the prediction's relative band (0: none)
   std::string state;              ///< the measurement's state
   std::vector<KernelComparison> kernels;
   double unmodelled_measured_s = 0.0;  ///< runtime kernels no roofcast kernel covers
@@ -67,6 +69,10 @@ struct ValidationSummary {
   ErrorMetrics network;
   std::optional<double> spearman_rho;  ///< across networks, predicted vs measured latency
   double kernel_time_share = 0.0;      ///< measured time in compared kernels / Σ profiled kernel time
+  /// Share of kernels / networks whose measured time fell inside the predicted
+  /// ± band (nullopt when the profile gives no bands).
+  std::optional<double> kernel_band_coverage;
+  std::optional<double> network_band_coverage;
 };
 
 ValidationSummary summarize(const std::vector<NetworkComparison>& networks);

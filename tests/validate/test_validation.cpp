@@ -1,0 +1,94 @@
+// Validation metrics with hand-computed numbers, and the grouping of roofcast
+// kernels with runtime kernels through shared layers.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model_builder.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/validate/validation.hpp"
+
+namespace roofcast::validate {
+namespace {
+
+using roofcast::testing::ModelBuilder;
+
+TEST(Metrics, HandComputed) {
+  // Errors: +10 %, −20 %, +5 %, 0 %.
+  const ErrorMetrics m = error_metrics({{1.1, 1.0}, {0.8, 1.0}, {2.1, 2.0}, {3.0, 3.0}, {5.0, 0.0}});
+  EXPECT_EQ(m.count, 4u);  // the pair with measured 0 is skipped
+  EXPECT_NEAR(m.rmspe, 100.0 * std::sqrt((0.01 + 0.04 + 0.0025 + 0.0) / 4.0), 1e-9);
+  EXPECT_NEAR(m.mape, 100.0 * (0.1 + 0.2 + 0.05) / 4.0, 1e-9);
+  EXPECT_DOUBLE_EQ(m.within_5, 0.5);
+  EXPECT_DOUBLE_EQ(m.within_10, 0.75);
+  EXPECT_NEAR(m.max_abs_error, 20.0, 1e-9);
+}
+
+TEST(Metrics, SpearmanWithTiesAndTooFewPoints) {
+  EXPECT_DOUBLE_EQ(*spearman({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
+  EXPECT_DOUBLE_EQ(*spearman({1, 2, 3, 4}, {4, 3, 2, 1}), -1.0);
+  // Ranks a: 1, 2.5, 2.5, 4; b: 1, 2, 3, 4 → ρ = 4.5 / sqrt(4.5 · 5).
+  EXPECT_NEAR(*spearman({1, 2, 2, 3}, {1, 2, 3, 4}), 4.5 / std::sqrt(4.5 * 5.0), 1e-12);
+  EXPECT_FALSE(spearman({1, 2}, {1, 2}).has_value());
+  EXPECT_FALSE(spearman({1, 1, 1}, {1, 2, 3}).has_value());
+}
+
+TEST(Compare, GroupsKernelsThatShareLayersAndCountsBands) {
+  // conv → relu → sigmoid → flatten: roofcast runs Conv+Relu, Sigmoid (Flatten is a view);
+  // the runtime ran the Conv, the Relu and the Sigmoid as separate kernels, plus the Flatten.
+  ModelBuilder b;
+  b.input("x", {1, 4, 4, 4}).weight("w", {4, 4, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv")
+      .node("Relu", {"c"}, {"r"}, {}, "relu")
+      .node("Sigmoid", {"r"}, {"s"}, {}, "sigmoid")
+      .node("Flatten", {"s"}, {"y"}, {}, "flatten")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "group.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  roofline::DeviceProfile profile;
+  profile.ceilings.peak_flops_per_s = {{roofline::Precision::kFp32, 1e9}};
+  profile.ceilings.bandwidth_bytes_per_s = {{"dram", 1e9}};
+  profile.lowering.fuse = {roofline::FusionRule::kConvActivation};
+  roofline::FittedKernelModel conv;
+  conv.kernel_class = "conv";
+  conv.model.steps = {1, 1};
+  conv.model.overhead_s = 10e-6;
+  conv.model.flops_per_s = 1e12;
+  conv.model.bytes_per_s = 1e12;
+  conv.heldout_rmspe_percent = 10.0;
+  profile.kernel_models["conv"] = conv;
+  const roofline::Prediction prediction = roofline::predict(graph, cost, profile);
+  ASSERT_EQ(prediction.kernels.size(), 2u);
+
+  measure::ModelMeasurement m;
+  m.model = "group.onnx";
+  m.network.median_s = 100e-6;
+  const auto timing = [](const char* name, std::vector<std::size_t> layers, double seconds) {
+    measure::KernelTiming k;
+    k.node_name = name;
+    k.op_name = name;
+    k.layers = std::move(layers);
+    k.stats.median_s = seconds;
+    return k;
+  };
+  m.kernels = {timing("conv", {0}, 8e-6), timing("relu", {1}, 2e-6), timing("sigmoid", {2}, 5e-6),
+               timing("flatten", {3}, 1e-6)};
+  const NetworkComparison c = compare(graph, prediction, m);
+  ASSERT_EQ(c.kernels.size(), 2u);
+  // Conv+Relu predicted against conv + relu measured; the Flatten's time joins the
+  // kernel that produced its input (the Sigmoid).
+  EXPECT_EQ(c.kernels[0].measured_kernels.size(), 2u);
+  EXPECT_NEAR(c.kernels[0].measured_s, 10e-6, 1e-15);
+  EXPECT_NEAR(c.kernels[1].measured_s, 6e-6, 1e-15);
+  EXPECT_EQ(c.kernels[1].runtime_ops, "sigmoid+flatten");
+  EXPECT_DOUBLE_EQ(c.kernels[0].uncertainty, 0.10);
+  EXPECT_DOUBLE_EQ(c.kernels[1].uncertainty, 0.0);  // the roofline gives no band
+  const ValidationSummary s = summarize({c});
+  ASSERT_TRUE(s.kernel_band_coverage.has_value());
+  // Conv+Relu: predicted ≈ 10 µs + tiny work, measured 10 µs: inside its 10 % band.
+  EXPECT_DOUBLE_EQ(*s.kernel_band_coverage, 1.0);
+  EXPECT_DOUBLE_EQ(s.kernel_time_share, 1.0);
+}
+
+}  // namespace
+}  // namespace roofcast::validate
