@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roofcast/common/units.hpp"
+#include "context_json.hpp"
 #include "roofcast/report/csv.hpp"
 #include "roofcast/report/text_table.hpp"
 
@@ -40,16 +41,6 @@ std::string tensor_list(const Graph& graph, const std::vector<graph::TensorId>& 
             " " + tensor.shape_text();
   }
   return text;
-}
-
-nlohmann::json context_json(const RunContext& context) {
-  return {{"tool", "roofcast"},
-          {"tool_version", context.tool_version},
-          {"git_revision", context.git_revision},
-          {"date_utc", context.date_utc},
-          {"host_cpu", context.host_cpu},
-          {"host_logical_cpus", context.host_logical_cpus},
-          {"command", context.command}};
 }
 
 nlohmann::json tensor_json(const graph::Tensor& tensor) {

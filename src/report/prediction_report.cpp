@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "roofcast/common/units.hpp"
+#include "context_json.hpp"
 #include "roofcast/report/csv.hpp"
 #include "roofcast/report/text_table.hpp"
 
@@ -24,16 +25,6 @@ std::string ms(double seconds) { return fixed(seconds * 1e3, 3); }
 
 std::string optional_fixed(const std::optional<double>& value, int digits) {
   return value ? fixed(*value, digits) : "-";
-}
-
-nlohmann::json context_json(const RunContext& context) {
-  return {{"tool", "roofcast"},
-          {"tool_version", context.tool_version},
-          {"git_revision", context.git_revision},
-          {"date_utc", context.date_utc},
-          {"host_cpu", context.host_cpu},
-          {"host_logical_cpus", context.host_logical_cpus},
-          {"command", context.command}};
 }
 
 nlohmann::json optional_json(const std::optional<double>& value) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "context_json.hpp"
 #include "roofcast/report/csv.hpp"
 #include "roofcast/report/text_table.hpp"
 #include "svg_common.hpp"
@@ -149,13 +150,7 @@ std::string validation_json(const ValidationSetup& setup, const std::vector<Netw
   const nlohmann::json document = {
       {"schema_version", 1},
       {"kind", "roofcast.validation"},
-      {"context",
-       {{"tool_version", context.tool_version},
-        {"git_revision", context.git_revision},
-        {"date_utc", context.date_utc},
-        {"host_cpu", context.host_cpu},
-        {"host_logical_cpus", context.host_logical_cpus},
-        {"command", context.command}}},
+      {"context", context_json(context)},
       {"device", {{"id", setup.device}, {"profile", setup.profile}}},
       {"runner", setup.runner},
       {"summary",
