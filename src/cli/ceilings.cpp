@@ -1,6 +1,5 @@
 #include "ceilings.hpp"
 
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -19,11 +18,6 @@
 namespace roofcast::cli {
 namespace {
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
 
 std::string size_text(std::int64_t bytes) { return bytes_format(bytes); }
 
@@ -32,7 +26,7 @@ void write_table(std::ostream& out, const measure::CeilingsReport& r) {
   out << "cpu:     " << spec.model << " (" << spec.vendor << " family " << spec.cpu_family << "), "
       << spec.logical_cpus << " logical CPUs, " << spec.isa << " (" << spec.isa_lanes
       << " FP32 lanes per instruction, " << spec.datapath_lanes << " per FMA unit per cycle), clock "
-      << fixed(spec.clock_hz / 1e9, 2) << " GHz from " << spec.clock_source << "\n\n";
+      << fixed_format(spec.clock_hz / 1e9, 2) << " GHz from " << spec.clock_source << "\n\n";
   report::TextTable peak({{"peak FP32", report::Align::kLeft},
                           {"measured"},
                           {"specification implies"},
@@ -43,7 +37,7 @@ void write_table(std::ostream& out, const measure::CeilingsReport& r) {
     const double implied = spec.peak_flops_per_s(threads);
     peak.add_row({std::to_string(threads) + (threads == 1 ? " thread" : " threads"),
                   si_unit(measured, "FLOP/s"), si_unit(implied, "FLOP/s"), spec.formula(threads),
-                  implied > 0 ? fixed(measured / implied, 2) : "-"});
+                  implied > 0 ? fixed_format(measured / implied, 2) : "-"});
     if (r.threads == 1) {
       break;
     }
@@ -80,12 +74,12 @@ void write_table(std::ostream& out, const measure::CeilingsReport& r) {
     }
     out << "\nruntime-attained (" << r.runtime_name << ", " << r.threads << " threads)\n"
         << "  GEMM 1024x1024x1024   " << si_unit(rt.gemm_flops_per_s, "FLOP/s") << " ("
-        << fixed(100.0 * rt.gemm_flops_per_s / r.peak_flops_all, 1) << " % of the measured peak; median "
-        << fixed(rt.gemm.median_s * 1e3, 3) << " ms, spread " << fixed(100 * rt.gemm.spread(), 1) << " %)\n"
+        << fixed_format(100.0 * rt.gemm_flops_per_s / r.peak_flops_all, 1) << " % of the measured peak; median "
+        << fixed_format(rt.gemm.median_s * 1e3, 3) << " ms, spread " << fixed_format(100 * rt.gemm.spread(), 1) << " %)\n"
         << "  Add 16x1024x1024      " << si_unit(rt.elementwise_bytes_per_s, "B/s") << " ("
-        << (dram > 0 ? fixed(100.0 * rt.elementwise_bytes_per_s / dram, 1) : "-")
-        << " % of the measured DRAM read bandwidth; median " << fixed(rt.elementwise.median_s * 1e3, 3)
-        << " ms, spread " << fixed(100 * rt.elementwise.spread(), 1) << " %)\n";
+        << (dram > 0 ? fixed_format(100.0 * rt.elementwise_bytes_per_s / dram, 1) : "-")
+        << " % of the measured DRAM read bandwidth; median " << fixed_format(rt.elementwise.median_s * 1e3, 3)
+        << " ms, spread " << fixed_format(100 * rt.elementwise.spread(), 1) << " %)\n";
   }
 }
 

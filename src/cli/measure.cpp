@@ -1,17 +1,14 @@
 #include "measure.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <numeric>
 #include <sstream>
-#include <unistd.h>
 
 #include "roofcast/common/hash.hpp"
+#include "roofcast/common/units.hpp"
 #include "roofcast/graph/load.hpp"
-#include "roofcast/graph/materialize.hpp"
 #include "roofcast/measure/measurement.hpp"
 #include "roofcast/report/text_table.hpp"
 #include "run_model.hpp"
@@ -19,11 +16,6 @@
 namespace roofcast::cli {
 namespace {
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
 
 void write_measurement_table(std::ostream& out, const measure::ModelMeasurement& m, const graph::Graph& graph,
                              std::size_t top) {
@@ -32,12 +24,12 @@ void write_measurement_table(std::ostream& out, const measure::ModelMeasurement&
       << "runner:  " << m.runner.name << ' ' << m.runner.version << " (" << m.runner.execution_provider << ", "
       << m.runner.host << "), " << m.session.intra_op_threads << " thread(s), optimization "
       << m.session.graph_optimization_level << ", " << m.session.execution_mode << '\n'
-      << "latency: median " << fixed(n.median_s * 1e3, 3) << " ms (p10 " << fixed(n.p10_s * 1e3, 3) << ", p90 "
-      << fixed(n.p90_s * 1e3, 3) << ", min " << fixed(n.min_s * 1e3, 3) << ", n = " << n.count << ") — "
+      << "latency: median " << fixed_format(n.median_s * 1e3, 3) << " ms (p10 " << fixed_format(n.p10_s * 1e3, 3) << ", p90 "
+      << fixed_format(n.p90_s * 1e3, 3) << ", min " << fixed_format(n.min_s * 1e3, 3) << ", n = " << n.count << ") — "
       << measure::state_name(m.state) << (m.reason.empty() ? "" : ": " + m.reason) << ", attempt " << m.attempts
-      << ", other processes " << fixed(100 * m.other_cpu_share, 0) << " % of the CPUs\n"
+      << ", other processes " << fixed_format(100 * m.other_cpu_share, 0) << " % of the CPUs\n"
       << "power:   "
-      << (m.power.average_w ? fixed(*m.power.average_w, 2) + " W (" + m.power.method + ")" : m.power.method) << '\n';
+      << (m.power.average_w ? fixed_format(*m.power.average_w, 2) + " W (" + m.power.method + ")" : m.power.method) << '\n';
   if (!m.profiled) {
     return;
   }
@@ -45,10 +37,10 @@ void write_measurement_table(std::ostream& out, const measure::ModelMeasurement&
   for (const auto& k : m.kernels) {
     unmapped += k.layers.empty() ? 1 : 0;
   }
-  out << "profiled: median " << fixed(m.profiled->median_s * 1e3, 3) << " ms (profiler overhead "
-      << fixed(100 * (m.profiled->median_s / n.median_s - 1.0), 1) << " %), " << m.kernels.size()
-      << " kernels, sum of kernel medians " << fixed(m.kernel_sum_median_s * 1e3, 3) << " ms ("
-      << fixed(100 * m.kernel_sum_median_s / m.profiled->median_s, 1) << " % of the profiled median), "
+  out << "profiled: median " << fixed_format(m.profiled->median_s * 1e3, 3) << " ms (profiler overhead "
+      << fixed_format(100 * (m.profiled->median_s / n.median_s - 1.0), 1) << " %), " << m.kernels.size()
+      << " kernels, sum of kernel medians " << fixed_format(m.kernel_sum_median_s * 1e3, 3) << " ms ("
+      << fixed_format(100 * m.kernel_sum_median_s / m.profiled->median_s, 1) << " % of the profiled median), "
       << unmapped << " unmapped\n\n";
   std::vector<std::size_t> order(m.kernels.size());
   std::iota(order.begin(), order.end(), 0);
@@ -73,9 +65,9 @@ void write_measurement_table(std::ostream& out, const measure::ModelMeasurement&
     for (const auto index : k.layers) {
       layers += (layers.empty() ? "" : ", ") + graph.layers[index].name;
     }
-    table.add_row({std::to_string(i), k.node_name, k.op_name, fixed(k.stats.median_s * 1e3, 4),
-                   fixed(k.stats.p10_s * 1e3, 4), fixed(k.stats.p90_s * 1e3, 4),
-                   fixed(100 * k.stats.median_s / m.kernel_sum_median_s, 1), layers.empty() ? "-" : layers,
+    table.add_row({std::to_string(i), k.node_name, k.op_name, fixed_format(k.stats.median_s * 1e3, 4),
+                   fixed_format(k.stats.p10_s * 1e3, 4), fixed_format(k.stats.p90_s * 1e3, 4),
+                   fixed_format(100 * k.stats.median_s / m.kernel_sum_median_s, 1), layers.empty() ? "-" : layers,
                    k.mapping});
   }
   table.write(out);

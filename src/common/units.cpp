@@ -22,6 +22,12 @@ std::string si_format(double value, int digits) {
   return text;
 }
 
+std::string fixed_format(double value, int digits) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f", digits, value);
+  return text;
+}
+
 std::string si_unit(double value, std::string_view unit) {
   static constexpr const char* kPrefixes[] = {"", "k", "M", "G", "T", "P", "E"};
   int index = 0;

@@ -11,18 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "one_line.hpp"
 #include "roofcast/common/error.hpp"
 
 namespace roofcast::graph {
 namespace {
-
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && text.back() == ' ') {
-    text.pop_back();
-  }
-  return text;
-}
 
 bool write_all(int fd, const std::string& bytes) {
   std::size_t written = 0;

@@ -17,19 +17,12 @@
 #include "op_registry.hpp"
 #include "shape_folding.hpp"
 #include "roofcast/common/checked.hpp"
+#include "one_line.hpp"
 #include "roofcast/common/error.hpp"
 #include "roofcast/common/hash.hpp"
 
 namespace roofcast::graph {
 namespace {
-
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && text.back() == ' ') {
-    text.pop_back();
-  }
-  return text;
-}
 
 std::string node_label(const onnx::NodeProto& node, int index) {
   const std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index)

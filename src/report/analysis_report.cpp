@@ -18,11 +18,6 @@ using graph::GraphCost;
 using graph::kNoTensor;
 using graph::LayerCost;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
 
 std::string output_shape(const Graph& graph, const graph::Layer& layer) {
   for (const auto id : layer.outputs) {
@@ -94,7 +89,7 @@ void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost
                     si_format(static_cast<double>(c.flops)),
                     si_format(static_cast<double>(c.params)),
                     bytes_format(c.bytes_read + c.bytes_written),
-                    fixed(c.arithmetic_intensity(), 2)});
+                    fixed_format(c.arithmetic_intensity(), 2)});
   }
   layers.write(out);
   if (hidden > 0) {
@@ -121,7 +116,7 @@ void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost
   for (const auto& [op, summary] : ops) {
     op_table.add_row({op, std::to_string(summary.count), si_format(static_cast<double>(summary.macs)),
                       si_format(static_cast<double>(summary.flops)),
-                      fixed(100.0 * static_cast<double>(summary.flops) / total_flops, 1),
+                      fixed_format(100.0 * static_cast<double>(summary.flops) / total_flops, 1),
                       bytes_format(summary.bytes)});
   }
   op_table.write(out);
@@ -131,7 +126,7 @@ void write_analysis_table(std::ostream& out, const Graph& graph, const GraphCost
       << si_format(static_cast<double>(t.flops)) << " FLOPs, "
       << si_format(static_cast<double>(t.params)) << " params (" << bytes_format(t.weight_bytes)
       << "), read " << bytes_format(t.bytes_read) << ", written " << bytes_format(t.bytes_written)
-      << ", intensity " << fixed(t.arithmetic_intensity(), 2) << " FLOP/B, " << t.layers
+      << ", intensity " << fixed_format(t.arithmetic_intensity(), 2) << " FLOP/B, " << t.layers
       << " layers";
   if (t.unsupported_layers > 0) {
     out << " (" << t.unsupported_layers << " unsupported, bytes only)";

@@ -15,16 +15,11 @@ namespace {
 
 using roofline::Prediction;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
 
-std::string ms(double seconds) { return fixed(seconds * 1e3, 3); }
+std::string ms(double seconds) { return fixed_format(seconds * 1e3, 3); }
 
 std::string optional_fixed(const std::optional<double>& value, int digits) {
-  return value ? fixed(*value, digits) : "-";
+  return value ? fixed_format(*value, digits) : "-";
 }
 
 nlohmann::json optional_json(const std::optional<double>& value) {
@@ -42,7 +37,7 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
       << precision_name(prediction.precision) << ": peak "
       << si_unit(prediction.peak_flops_per_s, "FLOP/s") << ", DRAM "
       << si_unit(prediction.bandwidth_bytes_per_s, "B/s") << ", ridge "
-      << fixed(prediction.peak_flops_per_s / prediction.bandwidth_bytes_per_s, 1) << " FLOP/B)\n\n";
+      << fixed_format(prediction.peak_flops_per_s / prediction.bandwidth_bytes_per_s, 1) << " FLOP/B)\n\n";
 
   std::vector<std::size_t> order(prediction.kernels.size());
   std::iota(order.begin(), order.end(), 0);
@@ -72,10 +67,10 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
     const auto& e = prediction.estimates[i];
     table.add_row({std::to_string(i), kernel.name, kernel.ops,
                    std::string(kernel_class_name(kernel.kernel_class)), ms(e.time_s),
-                   fixed(100.0 * e.time_s / latency, 1), std::string(bound_name(e.bound)),
-                   fixed(e.arithmetic_intensity, 1), si_unit(e.attainable_flops_per_s, "FLOP/s"),
-                   si_unit(e.achieved_flops_per_s, "FLOP/s"), fixed(100.0 * e.utilization, 1),
-                   e.fitted ? fixed(100.0 * e.uncertainty, 1) : "-"});
+                   fixed_format(100.0 * e.time_s / latency, 1), std::string(bound_name(e.bound)),
+                   fixed_format(e.arithmetic_intensity, 1), si_unit(e.attainable_flops_per_s, "FLOP/s"),
+                   si_unit(e.achieved_flops_per_s, "FLOP/s"), fixed_format(100.0 * e.utilization, 1),
+                   e.fitted ? fixed_format(100.0 * e.uncertainty, 1) : "-"});
   }
   table.write(out);
 
@@ -83,17 +78,17 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
   out << "\nnetwork (batch " << n.batch << ", " << prediction.kernels.size() << " kernels from "
       << graph.layers.size() << " layers)\n"
       << "  latency        " << ms(n.latency_s) << " ms"
-      << (n.fitted_kernels > 0 ? " ± " + fixed(100.0 * n.uncertainty, 1) + " % (fitted models for " +
+      << (n.fitted_kernels > 0 ? " ± " + fixed_format(100.0 * n.uncertainty, 1) + " % (fitted models for " +
                                      std::to_string(n.fitted_kernels) + " of " +
                                      std::to_string(prediction.kernels.size()) + " kernels)"
                                : std::string(" (pure roofline: no fitted kernel models)"))
       << "\n"
-      << "  throughput     " << fixed(n.throughput_per_s, 1) << " samples/s\n"
+      << "  throughput     " << fixed_format(n.throughput_per_s, 1) << " samples/s\n"
       << "  FLOP/s         " << si_unit(n.flops_per_s, "FLOP/s") << " ("
-      << fixed(100.0 * n.flops_per_s / prediction.peak_flops_per_s, 1) << " % of peak)\n";
+      << fixed_format(100.0 * n.flops_per_s / prediction.peak_flops_per_s, 1) << " % of peak)\n";
   if (n.power_w) {
-    out << "  power          " << fixed(*n.power_w, 1) << " W (profile's active power)\n"
-        << "  efficiency     " << fixed(*n.efficiency_per_s_per_w, 2) << " samples/s/W\n";
+    out << "  power          " << fixed_format(*n.power_w, 1) << " W (profile's active power)\n"
+        << "  efficiency     " << fixed_format(*n.efficiency_per_s_per_w, 2) << " samples/s/W\n";
   } else {
     out << "  power          not in the profile\n";
   }
@@ -105,9 +100,9 @@ void write_prediction_table(std::ostream& out, const graph::Graph& graph,
                     ": weights " + (prediction.memory.weights_on_chip ? "fit" : "stream from DRAM") +
                     ", activations " + (prediction.memory.activations_on_chip ? "fit" : "go through DRAM") + "\n"
               : std::string())
-      << "  time by bound  compute " << fixed(100.0 * n.compute_bound_share, 1) << " %, memory "
-      << fixed(100.0 * n.memory_bound_share, 1) << " %, overhead "
-      << fixed(100.0 * n.overhead_bound_share, 1) << " %\n";
+      << "  time by bound  compute " << fixed_format(100.0 * n.compute_bound_share, 1) << " %, memory "
+      << fixed_format(100.0 * n.memory_bound_share, 1) << " %, overhead "
+      << fixed_format(100.0 * n.overhead_bound_share, 1) << " %\n";
 }
 
 std::string prediction_json(const graph::Graph& graph, const roofline::DeviceProfile& profile,
@@ -187,7 +182,7 @@ void write_prediction_csv(std::ostream& out, const graph::Graph& graph,
                      {"device", profile.id},
                      {"profile_fnv1a64", profile.file_hash},
                      {"precision", std::string(precision_name(prediction.precision))},
-                     {"latency_s", fixed(prediction.network.latency_s, 9)}});
+                     {"latency_s", fixed_format(prediction.network.latency_s, 9)}});
   write_csv_row(out, {"index", "name", "ops", "class", "flops", "bytes", "time_s", "bound",
                       "arithmetic_intensity_flop_per_byte", "attainable_flops_per_s",
                       "achieved_flops_per_s", "utilization"});
@@ -220,7 +215,7 @@ void write_compare_table(std::ostream& out, const std::vector<CompareRow>& rows)
   for (const auto& row : rows) {
     const auto& n = row.network;
     table.add_row({row.model, row.device, row.precision, ms(n.latency_s),
-                   fixed(n.throughput_per_s, 1), si_unit(n.flops_per_s, "FLOP/s"),
+                   fixed_format(n.throughput_per_s, 1), si_unit(n.flops_per_s, "FLOP/s"),
                    optional_fixed(n.power_w, 1), optional_fixed(n.efficiency_per_s_per_w, 2),
                    bytes_format(n.peak_memory_bytes)});
   }
@@ -239,8 +234,8 @@ void write_compare_csv(std::ostream& out, const std::vector<CompareRow>& rows,
     std::snprintf(numbers[1], 32, "%.6g", n.throughput_per_s);
     std::snprintf(numbers[2], 32, "%.6g", n.flops_per_s);
     write_csv_row(out, {row.model, row.device, row.precision, numbers[0], numbers[1], numbers[2],
-                        n.power_w ? fixed(*n.power_w, 3) : "",
-                        n.efficiency_per_s_per_w ? fixed(*n.efficiency_per_s_per_w, 4) : "",
+                        n.power_w ? fixed_format(*n.power_w, 3) : "",
+                        n.efficiency_per_s_per_w ? fixed_format(*n.efficiency_per_s_per_w, 4) : "",
                         std::to_string(n.peak_memory_bytes)});
   }
 }

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "roofcast/common/units.hpp"
+
 namespace roofcast::report::svg {
 
 /// Average advance of an 11 px sans-serif glyph, for laying out labels.
@@ -26,11 +28,7 @@ inline std::string escape(const std::string& text) {
   return out;
 }
 
-inline std::string num(double value, int digits = 1) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+inline std::string num(double value, int digits = 1) { return fixed_format(value, digits); }
 
 inline std::string general(double value) {
   char text[48];

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "context_json.hpp"
+#include "roofcast/common/units.hpp"
 #include "roofcast/report/csv.hpp"
 #include "roofcast/report/text_table.hpp"
 #include "svg_common.hpp"
@@ -18,11 +19,6 @@ namespace {
 using validate::ErrorMetrics;
 using validate::NetworkComparison;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
 
 std::string signed_percent(double share) {
   char text[64];
@@ -46,9 +42,9 @@ nlohmann::json metrics_json(const ErrorMetrics& m) {
 }
 
 std::string metrics_line(const ErrorMetrics& m) {
-  return "RMSPE " + fixed(m.rmspe, 1) + " %, MAPE " + fixed(m.mape, 1) + " %, within ±5 % " +
-         fixed(100 * m.within_5, 0) + " %, within ±10 % " + fixed(100 * m.within_10, 0) + " %, max |error| " +
-         fixed(m.max_abs_error, 1) + " % (n = " + std::to_string(m.count) + ")";
+  return "RMSPE " + fixed_format(m.rmspe, 1) + " %, MAPE " + fixed_format(m.mape, 1) + " %, within ±5 % " +
+         fixed_format(100 * m.within_5, 0) + " %, within ±10 % " + fixed_format(100 * m.within_10, 0) + " %, max |error| " +
+         fixed_format(m.max_abs_error, 1) + " % (n = " + std::to_string(m.count) + ")";
 }
 
 }  // namespace
@@ -68,23 +64,23 @@ void write_validation_table(std::ostream& out, const ValidationSetup& setup,
                    {"unmodelled ms"},
                    {"state", Align::kLeft}});
   for (const auto& n : networks) {
-    table.add_row({short_model(n.model), fixed(n.measured_s * 1e3, 3), fixed(n.measured_p10_s * 1e3, 3),
-                   fixed(n.measured_p90_s * 1e3, 3), fixed(n.predicted_s * 1e3, 3), signed_percent(n.error()),
-                   std::to_string(n.kernels.size()), fixed(n.unmodelled_measured_s * 1e3, 3), n.state});
+    table.add_row({short_model(n.model), fixed_format(n.measured_s * 1e3, 3), fixed_format(n.measured_p10_s * 1e3, 3),
+                   fixed_format(n.measured_p90_s * 1e3, 3), fixed_format(n.predicted_s * 1e3, 3), signed_percent(n.error()),
+                   std::to_string(n.kernels.size()), fixed_format(n.unmodelled_measured_s * 1e3, 3), n.state});
   }
   table.write(out);
   out << "\nper network: " << metrics_line(summary.network) << '\n'
       << "per kernel:  " << metrics_line(summary.kernel) << "; the compared kernels hold "
-      << fixed(100 * summary.kernel_time_share, 1) << " % of the profiled kernel time\n"
+      << fixed_format(100 * summary.kernel_time_share, 1) << " % of the profiled kernel time\n"
       << "measured inside the predicted ± band: "
       << (summary.kernel_band_coverage
-              ? fixed(100 * *summary.kernel_band_coverage, 0) + " % of kernels, " +
-                    fixed(100 * summary.network_band_coverage.value_or(0.0), 0) +
+              ? fixed_format(100 * *summary.kernel_band_coverage, 0) + " % of kernels, " +
+                    fixed_format(100 * summary.network_band_coverage.value_or(0.0), 0) +
                     " % of networks (one standard deviation would hold about 68 %)"
               : std::string("- (the profile has no fitted models, so no bands)"))
       << '\n'
       << "Spearman ρ across networks: "
-      << (summary.spearman_rho ? fixed(*summary.spearman_rho, 3) : std::string("- (needs 3 or more networks)"))
+      << (summary.spearman_rho ? fixed_format(*summary.spearman_rho, 3) : std::string("- (needs 3 or more networks)"))
       << '\n';
   if (worst == 0) {
     return;
@@ -116,7 +112,7 @@ void write_validation_table(std::ostream& out, const ValidationSetup& setup,
                          {"error %"}});
   for (const auto& row : rows) {
     worst_table.add_row({short_model(row.network->model), row.kernel->name, row.kernel->ops, row.kernel->runtime_ops,
-                         fixed(row.kernel->measured_s * 1e3, 4), fixed(row.kernel->predicted_s * 1e3, 4),
+                         fixed_format(row.kernel->measured_s * 1e3, 4), fixed_format(row.kernel->predicted_s * 1e3, 4),
                          signed_percent(row.kernel->error())});
   }
   worst_table.write(out);
