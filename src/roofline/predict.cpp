@@ -22,6 +22,26 @@ std::string_view bound_name(Bound bound) {
   return "overhead";
 }
 
+namespace {
+
+/// From the three terms (compute, memory, overhead) already set: the time, what
+/// bounds it, and where it sits under the roof of `roof_bytes_per_s`.
+void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s, double roof_bytes_per_s) {
+  e.time_s = e.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
+  if (e.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
+    e.bound = Bound::kOverhead;
+  } else {
+    e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;
+  }
+  e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
+  e.attainable_flops_per_s =
+      e.bytes > 0 ? std::min(peak_flops_per_s, e.arithmetic_intensity * roof_bytes_per_s) : peak_flops_per_s;
+  e.achieved_flops_per_s = e.time_s > 0.0 ? flops / e.time_s : 0.0;
+  e.utilization = e.attainable_flops_per_s > 0.0 ? e.achieved_flops_per_s / e.attainable_flops_per_s : 0.0;
+}
+
+}  // namespace
+
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
                                const MemoryPath& memory, double overhead_s, double bytes_scale) {
   const auto scaled = [bytes_scale](std::int64_t bytes) {
@@ -35,20 +55,9 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
                     static_cast<double>(e.bytes - weight_bytes) / memory.activation_bytes_per_s;
   e.overhead_s = overhead_s;
-  e.time_s = overhead_s + std::max(e.compute_time_s, e.memory_time_s);
-  if (overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
-    e.bound = Bound::kOverhead;
-  } else {
-    e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;
-  }
-  e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
   const double bandwidth = e.memory_time_s > 0.0 ? static_cast<double>(e.bytes) / e.memory_time_s
                                                  : memory.activation_bytes_per_s;
-  e.attainable_flops_per_s =
-      e.bytes > 0 ? std::min(peak_flops_per_s, e.arithmetic_intensity * bandwidth) : peak_flops_per_s;
-  e.achieved_flops_per_s = e.time_s > 0.0 ? flops / e.time_s : 0.0;
-  e.utilization = e.attainable_flops_per_s > 0.0 ? e.achieved_flops_per_s / e.attainable_flops_per_s
-                                                 : 0.0;
+  complete_estimate(e, flops, peak_flops_per_s, bandwidth);
   return e;
 }
 
@@ -124,19 +133,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s) +
                     weight_bytes / bandwidth_bytes_per_s;
   e.overhead_s = slow ? m.slow_overhead_s : m.overhead_s;
-  e.time_s = e.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
-  if (e.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
-    e.bound = Bound::kOverhead;
-  } else {
-    e.bound = e.compute_time_s >= e.memory_time_s ? Bound::kCompute : Bound::kMemory;
-  }
-  const double flops = static_cast<double>(kernel.flops);
-  e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
-  e.attainable_flops_per_s = e.bytes > 0
-                                 ? std::min(peak_flops_per_s, e.arithmetic_intensity * bandwidth_bytes_per_s)
-                                 : peak_flops_per_s;
-  e.achieved_flops_per_s = e.time_s > 0.0 ? flops / e.time_s : 0.0;
-  e.utilization = e.attainable_flops_per_s > 0.0 ? e.achieved_flops_per_s / e.attainable_flops_per_s : 0.0;
+  complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
   e.fitted = true;
   return e;
