@@ -1,6 +1,5 @@
 #include "analyze.hpp"
 
-#include <iostream>
 #include <memory>
 #include <sstream>
 
@@ -28,10 +27,7 @@ Subcommand setup_analyze(CLI::App& app, const std::string& command_line) {
 int run_analyze(const AnalyzeOptions& options, const std::string& command_line) {
   const graph::Graph graph = graph::load_graph(options.model, to_load_options(options.model_flags));
   const graph::GraphCost cost = graph::graph_cost(graph);
-  for (const auto& op : cost.unsupported_ops) {
-    std::cerr << "roofcast: warning: " << graph.source << ": op '" << op
-              << "' has no cost entry; its layers count bytes only, no FLOPs\n";
-  }
+  warn_unsupported(graph, cost);
   std::ostringstream text;
   if (options.json) {
     text << report::analysis_json(graph, cost, current_context(command_line));

@@ -15,6 +15,12 @@ void add_device_flags(CLI::App& command, DeviceFlags& flags) {
                      "fp32, fp16 or int8 (default: the profile's default_precision)");
 }
 
+void add_device_option(CLI::App& command, std::string& device) {
+  command.add_option("-d,--device", device,
+                     "Device profile: an id from `roofcast devices` or a path to a .json file")
+      ->required();
+}
+
 std::vector<std::filesystem::path> profile_search_dirs(const DeviceFlags& flags) {
   if (!flags.profiles_dir.empty()) {
     return {flags.profiles_dir};

@@ -19,6 +19,9 @@ struct DeviceFlags {
 
 void add_device_flags(CLI::App& command, DeviceFlags& flags);
 
+/// The required `-d, --device NAME|PATH` of a command that predicts on one device.
+void add_device_option(CLI::App& command, std::string& device);
+
 /// --profiles-dir when given; otherwise $ROOFCAST_PROFILES_DIR, ./hwprofiles and
 /// the hwprofiles/ of the source tree this binary was built from.
 std::vector<std::filesystem::path> profile_search_dirs(const DeviceFlags& flags);

@@ -54,6 +54,13 @@ graph::LoadOptions to_load_options(const ModelFlags& flags) {
   return options;
 }
 
+void warn_unsupported(const graph::Graph& graph, const graph::GraphCost& cost) {
+  for (const auto& op : cost.unsupported_ops) {
+    std::cerr << "roofcast: warning: " << graph.source << ": op '" << op
+              << "' has no cost entry; its layers count bytes only, no FLOPs\n";
+  }
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::cout << text;

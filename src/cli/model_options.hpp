@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "roofcast/graph/cost.hpp"
 #include "roofcast/graph/load.hpp"
 
 namespace roofcast::cli {
@@ -19,6 +20,9 @@ void add_model_flags(CLI::App& command, ModelFlags& flags);
 
 /// Throws UsageError naming the flag for a malformed value.
 graph::LoadOptions to_load_options(const ModelFlags& flags);
+
+/// One warning on stderr per op type the cost registry does not know.
+void warn_unsupported(const graph::Graph& graph, const graph::GraphCost& cost);
 
 /// Writes `text` to `path` (atomically), or to stdout when `path` is empty.
 void write_output(const std::string& path, const std::string& text);

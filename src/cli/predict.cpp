@@ -1,7 +1,6 @@
 #include "predict.hpp"
 
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <sstream>
 
@@ -11,25 +10,12 @@
 #include "roofcast/roofline/predict.hpp"
 
 namespace roofcast::cli {
-namespace {
-
-void warn_unsupported(const graph::Graph& graph, const graph::GraphCost& cost) {
-  for (const auto& op : cost.unsupported_ops) {
-    std::cerr << "roofcast: warning: " << graph.source << ": op '" << op
-              << "' has no cost entry; its layers count bytes only, no FLOPs\n";
-  }
-}
-
-}  // namespace
-
 Subcommand setup_predict(CLI::App& app, const std::string& command_line) {
   auto options = std::make_shared<PredictOptions>();
   auto* command = app.add_subcommand(
       "predict", "Predict per-kernel and network latency of a model on a device profile");
   command->add_option("model", options->model, "ONNX model file")->required();
-  command->add_option("-d,--device", options->device,
-                      "Device profile: an id from `roofcast devices` or a path to a .json file")
-      ->required();
+  add_device_option(*command, options->device);
   add_model_flags(*command, options->model_flags);
   add_device_flags(*command, options->device_flags);
   auto* json = command->add_flag("--json", options->json, "Write JSON (every kernel) instead of the table");

@@ -18,9 +18,7 @@ Subcommand setup_roofline(CLI::App& app, const std::string& command_line) {
   auto* command = app.add_subcommand(
       "roofline", "Plot a model's kernels against a device's roofline (SVG, and the data as CSV)");
   command->add_option("model", options->model, "ONNX model file")->required();
-  command->add_option("-d,--device", options->device,
-                      "Device profile: an id from `roofcast devices` or a path to a .json file")
-      ->required();
+  add_device_option(*command, options->device);
   add_model_flags(*command, options->model_flags);
   add_device_flags(*command, options->device_flags);
   command->add_option("-o,--output", options->output, "The SVG file to write")->required();
