@@ -152,10 +152,14 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
         continue;
       }
       if (line.find("\"ceilings\"") != std::string::npos) {
-        const auto j = nlohmann::json::parse(line).at("ceilings");
-        ceilings = LoggedCeilings{j.at("peak_gflops").get<double>(),
-                                  j.at("memory_gbs").get<std::map<std::string, double>>(),
-                                  j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>()};
+        try {
+          const auto j = nlohmann::json::parse(line).at("ceilings");
+          ceilings = LoggedCeilings{j.at("peak_gflops").get<double>(),
+                                    j.at("memory_gbs").get<std::map<std::string, double>>(),
+                                    j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>()};
+        } catch (const nlohmann::json::exception& error) {
+          throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
+        }
         continue;
       }
       points.push_back(fit::parse_point_line(line, log.string(), number));
@@ -164,6 +168,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
   }
 
+  const auto cpu = measure::read_cpu_spec();
   auto runner = start_runner(RunnerFlags{.runner = options.runner, .threads = options.threads});
   const auto work = fs::temp_directory_path() / ("roofcast-calibrate-" + std::to_string(::getpid()));
   fs::create_directories(work);
@@ -186,10 +191,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
     c.unix_time_s = unix_now();
-    const auto spec = measure::read_cpu_spec();
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
     const auto sweep = measure::measure_bandwidth_sweep(options.threads, 16 * 1024, 512ll * 1024 * 1024, 0.1);
-    for (const auto& level : measure::bandwidth_levels(sweep, spec)) {
+    for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {
       c.memory_gbs[level.level] = level.bytes_per_s / 1e9;
     }
     // The per-run overhead: a one-element Relu.
@@ -277,13 +281,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     fit_options.bounds.max_bytes_per_s = fastest * 1e9 * 1.5;
   }
   const auto fits = fit::fit_classes(points, fit_options);
-  const auto spec = measure::read_cpu_spec();
   const RunContext context = current_context(command_line);
   fit::CalibrationRecord record;
   record.id = output.stem().string();
-  record.hardware_name = spec.model.empty() ? "this machine" : spec.model;
-  record.processor = std::to_string(options.threads) + " of " + std::to_string(spec.logical_cpus) +
-                     " logical CPUs, " + spec.isa;
+  record.hardware_name = cpu.model.empty() ? "this machine" : cpu.model;
+  record.processor = std::to_string(options.threads) + " of " + std::to_string(cpu.logical_cpus) +
+                     " logical CPUs, " + cpu.isa;
   record.memory_gib = [] {
     std::ifstream in("/proc/meminfo");
     std::string key;
