@@ -105,6 +105,12 @@ class Lowering {
         // BatchNormalization folded into the Conv's weights costs nothing at run time.
         const bool folded = layer.op_type == "BatchNormalization";
         append(kernels_.back(), i, folded);
+        if (is_activation(layer.op_type) && kernels_.back().kernel_class != KernelClass::kElementwise &&
+            rules_.in_kernel_activations &&
+            rules_.in_kernel_activations->count(layer.op_type) == 0 && !layer.outputs.empty() &&
+            layer.outputs[0] != graph::kNoTensor) {
+          kernels_.back().epilogue_bytes += 2 * graph_.tensor(layer.outputs[0]).size_bytes();
+        }
         continue;
       }
       Kernel kernel;

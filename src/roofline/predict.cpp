@@ -27,7 +27,7 @@ namespace {
 /// From the three terms (compute, memory, overhead) already set: the time, what
 /// bounds it, and where it sits under the roof of `roof_bytes_per_s`.
 void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s, double roof_bytes_per_s) {
-  e.time_s = e.overhead_s + std::max(e.compute_time_s, e.memory_time_s);
+  e.time_s = e.overhead_s + std::max(e.compute_time_s, e.memory_time_s) + e.epilogue_s;
   if (e.overhead_s >= std::max(e.compute_time_s, e.memory_time_s)) {
     e.bound = Bound::kOverhead;
   } else {
@@ -55,6 +55,7 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
                     static_cast<double>(e.bytes - weight_bytes) / memory.activation_bytes_per_s;
   e.overhead_s = overhead_s;
+  e.epilogue_s = static_cast<double>(scaled(kernel.epilogue_bytes)) / memory.activation_bytes_per_s;
   const double bandwidth = e.memory_time_s > 0.0 ? static_cast<double>(e.bytes) / e.memory_time_s
                                                  : memory.activation_bytes_per_s;
   complete_estimate(e, flops, peak_flops_per_s, bandwidth);
@@ -115,7 +116,8 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
 }
 
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
-                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale) {
+                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
+                                      double epilogue_bytes_per_s) {
   KernelEstimate e;
   const StepModel& m = fitted.model;
   Sample s = sample;
@@ -133,6 +135,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s) +
                     weight_bytes / bandwidth_bytes_per_s;
   e.overhead_s = slow ? m.slow_overhead_s : m.overhead_s;
+  e.epilogue_s = static_cast<double>(kernel.epilogue_bytes) * bytes_scale / epilogue_bytes_per_s;
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
   e.fitted = true;
@@ -269,12 +272,18 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   network.latency_s = profile.overheads.per_run_s;
   prediction.estimates.reserve(prediction.kernels.size());
   double variance_s2 = 0.0;
+  // A fused activation applied in a separate pass streams like an elementwise kernel.
+  const auto elementwise = profile.kernel_models.find(std::string(kernel_class_name(KernelClass::kElementwise)));
+  const double epilogue_bytes_per_s = elementwise != profile.kernel_models.end()
+                                          ? elementwise->second.model.bytes_per_s
+                                          : prediction.memory.activation_bytes_per_s;
   for (const Kernel& kernel : prediction.kernels) {
     const auto fitted = profile.kernel_models.find(std::string(kernel_class_name(kernel.kernel_class)));
     const KernelEstimate e =
         fitted != profile.kernel_models.end()
             ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), fitted->second,
-                                     prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale)
+                                     prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale,
+                                     epilogue_bytes_per_s)
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                               profile.overheads.per_kernel_s, bytes_scale);
     variance_s2 += (e.time_s * e.uncertainty) * (e.time_s * e.uncertainty);

@@ -164,6 +164,19 @@ LoweringRules parse_lowering(JsonObject object) {
     }
   }
   rules.drop_views = object.boolean("drop_views");
+  if (object.has("in_kernel_activations")) {
+    const auto& names = object.array("in_kernel_activations");
+    rules.in_kernel_activations.emplace();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string where = "in_kernel_activations[" + std::to_string(i) + "]";
+      if (!names[i].is_string() || names[i].get<std::string>().empty()) {
+        object.fail(where, "must be an operator name such as \"Relu\"");
+      }
+      if (!rules.in_kernel_activations->insert(names[i].get<std::string>()).second) {
+        object.fail(where, "'" + names[i].get<std::string>() + "' is listed twice");
+      }
+    }
+  }
   object.finish();
   return rules;
 }

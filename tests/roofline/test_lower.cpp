@@ -58,6 +58,29 @@ TEST(Lower, ConvBatchNormReluIsOneKernel) {
   EXPECT_EQ(k.bytes_written, 4 * outputs);
 }
 
+/// x 1x8x16x16 → Conv 1x1 (8 → 16) → `activation`.
+ModelBuilder conv_then(const std::string& activation) {
+  ModelBuilder b;
+  b.input("x", {1, 8, 16, 16}).weight("w", {16, 8, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node(activation, {"c"}, {"y"}, {}, "act").output("y");
+  return b;
+}
+
+TEST(Lower, ActivationOutsideTheKernelLoopCostsAPassOverTheOutput) {
+  LoweringRules rules = all_rules();
+  const std::int64_t output_bytes = 4 * 16 * 16 * 16;
+  // Without the runtime's list, every fused activation is free.
+  EXPECT_EQ(lowered(conv_then("Clip"), rules).at(0).epilogue_bytes, 0);
+  rules.in_kernel_activations = std::set<std::string>{"Relu"};
+  const auto relu = lowered(conv_then("Relu"), rules);
+  const auto clip = lowered(conv_then("Clip"), rules);
+  ASSERT_EQ(relu.size(), 1u);
+  ASSERT_EQ(clip.size(), 1u);
+  EXPECT_EQ(relu[0].epilogue_bytes, 0);
+  EXPECT_EQ(clip[0].ops, "Conv+Clip");
+  EXPECT_EQ(clip[0].epilogue_bytes, 2 * output_bytes);  // the output read and written once more
+}
+
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   LoweringRules none;
   none.drop_views = true;

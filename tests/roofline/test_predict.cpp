@@ -204,6 +204,43 @@ TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
   EXPECT_NEAR(prediction.network.uncertainty, e.time_s * 0.04 / prediction.network.latency_s, 1e-12);
 }
 
+TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {
+  // x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip: with only Relu inside the kernel, the Clip
+  // reads and writes the 256-float output once more: on the activation path for the
+  // roofline, at the elementwise model's 2 GB/s for a fitted kernel.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "clip.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse.insert(FusionRule::kConvActivation);
+  const double free_s = predict(graph, cost, p).estimates.at(0).time_s;
+  p.lowering.in_kernel_activations = std::set<std::string>{"Relu"};
+  const Prediction roofline = predict(graph, cost, p);
+  ASSERT_EQ(roofline.kernels.size(), 1u);
+  EXPECT_NEAR(roofline.estimates[0].epilogue_s, 2.0 * 1024 / kBandwidth, 1e-15);  // no elementwise model: DRAM
+  EXPECT_NEAR(roofline.estimates[0].time_s, free_s + 2.0 * 1024 / kBandwidth, 1e-15);
+  FittedKernelModel elementwise;
+  elementwise.kernel_class = "elementwise";
+  elementwise.model.overhead_s = 1e-6;
+  elementwise.model.flops_per_s = 1e9;
+  elementwise.model.bytes_per_s = 2e9;
+  p.kernel_models["elementwise"] = elementwise;
+  FittedKernelModel conv;
+  conv.kernel_class = "conv";
+  conv.model.steps = {1, 1};
+  conv.model.overhead_s = 1e-6;
+  conv.model.flops_per_s = 1e9;
+  conv.model.bytes_per_s = 1e9;
+  p.kernel_models["conv"] = conv;
+  const auto fitted = predict(graph, cost, p).estimates.at(0);
+  ASSERT_TRUE(fitted.fitted);
+  EXPECT_NEAR(fitted.epilogue_s, 2.0 * 1024 / 2e9, 1e-15);
+  EXPECT_NEAR(fitted.time_s, fitted.overhead_s + std::max(fitted.compute_time_s, fitted.memory_time_s) +
+                                 fitted.epilogue_s, 1e-15);
+}
+
 TEST(Predict, KernelSampleTakesChannelsForConvAndNKForGemm) {
   const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
   const graph::GraphCost cost = graph::graph_cost(graph);

@@ -37,6 +37,9 @@ struct Kernel {
   std::int64_t bytes_read = 0;      ///< at the model's own dtypes
   std::int64_t bytes_written = 0;
   std::int64_t weight_bytes = 0;
+  /// Bytes read and written by a separate pass of a fused activation the
+  /// runtime does not apply inside the kernel (LoweringRules::in_kernel_activations).
+  std::int64_t epilogue_bytes = 0;
 
   /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.
   double arithmetic_intensity() const;

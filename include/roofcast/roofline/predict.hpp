@@ -18,10 +18,13 @@ std::string_view bound_name(Bound bound);
 
 /// The roofline estimate of one kernel.
 struct KernelEstimate {
-  double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s)
+  double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s) + epilogue_s
   double compute_time_s = 0.0;      ///< flops / peak
   double memory_time_s = 0.0;       ///< weight bytes / weight bandwidth + other bytes / activation bandwidth
   double overhead_s = 0.0;          ///< the profile's per-kernel overhead
+  /// A fused activation's separate pass over the output (Kernel::epilogue_bytes
+  /// at the elementwise bandwidth); 0 when the runtime applies it in the kernel.
+  double epilogue_s = 0.0;
   Bound bound = Bound::kOverhead;   ///< the largest of the three terms
   std::int64_t bytes = 0;           ///< bytes moved at the predicted precision
   double arithmetic_intensity = 0.0;///< flops / bytes, FLOP/B
@@ -94,8 +97,11 @@ Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double byt
 /// except that the kernel's weights move at `bandwidth_bytes_per_s` (DRAM):
 /// calibration measures kernels with warm weights, a network reads each
 /// weight once per inference.
+/// A fused activation's separate pass (Kernel::epilogue_bytes) moves at
+/// `epilogue_bytes_per_s`: the fitted elementwise bandwidth.
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
-                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale);
+                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
+                                      double epilogue_bytes_per_s);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,

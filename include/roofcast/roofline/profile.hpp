@@ -78,6 +78,11 @@ struct Power {
 struct LoweringRules {
   std::set<FusionRule> fuse;
   bool drop_views = true;
+  /// Activations the runtime applies inside a fused kernel's inner loop, at no
+  /// cost. Any other activation fused into a kernel costs a separate pass over
+  /// the kernel's output (ONNX Runtime's CPU kernels apply Relu in the loop and
+  /// Clip, HardSigmoid, Sigmoid, Tanh after it). Unset: every fused activation is free.
+  std::optional<std::set<std::string>> in_kernel_activations;
 
   bool has(FusionRule rule) const { return fuse.count(rule) != 0; }
 };
