@@ -335,7 +335,8 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
                   {"gflops", round4(m.flops_per_s / 1e9)},
                   {"gbs", round4(m.bytes_per_s / 1e9)}};
     if (m.align > 0) {
-      entry["slow_path"] = {{"unless_multiple_of", m.align},
+      entry["slow_path"] = {{"dimension", m.align_dim},
+                            {"unless_multiple_of", m.align},
                             {"overhead_us", round4(m.slow_overhead_s * 1e6)},
                             {"gflops", round4(m.slow_flops_per_s / 1e9)},
                             {"gbs", round4(m.slow_bytes_per_s / 1e9)}};

@@ -135,30 +135,48 @@ bool fittable(const std::vector<Sample>& samples, const std::vector<std::int64_t
   return distinct.size() >= 3;
 }
 
+/// Where a slow path applies: kernels whose dimension `dim` is not a multiple of `align` (0: none).
+struct Alignment {
+  std::int64_t align = 0;
+  std::size_t dim = 0;
+
+  bool slow(const Sample& s) const { return align > 0 && dim < s.dims.size() && s.dims[dim] % align != 0; }
+};
+
 /// Fits one path (align = 0), or the fast and slow paths separately.
-StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, std::int64_t align,
+StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, Alignment alignment,
                    const RateBounds& bounds) {
-  if (align == 0) {
+  if (alignment.align == 0) {
     return fit_fixed_steps(samples, steps, bounds);
   }
   std::vector<Sample> fast;
   std::vector<Sample> slow;
   for (const auto& s : samples) {
-    (!s.dims.empty() && s.dims[0] % align != 0 ? slow : fast).push_back(s);
+    (alignment.slow(s) ? slow : fast).push_back(s);
   }
   StepModel model = fit_fixed_steps(fast, steps, bounds);
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds);
-  model.align = align;
+  model.align = alignment.align;
+  model.align_dim = alignment.dim;
   model.slow_overhead_s = slow_model.overhead_s;
   model.slow_flops_per_s = slow_model.flops_per_s;
   model.slow_bytes_per_s = slow_model.bytes_per_s;
   return model;
 }
 
-/// Cross-validated RMSPE (%) of a form; infinity when a fold cannot fit it.
-double heldout_percent(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                       std::int64_t align, int folds, std::size_t min_points, const RateBounds& bounds) {
+/// Held-out error of a form: the RMS of ln(predicted / measured), which model
+/// selection compares (symmetric: a fold that overshoots 5× counts as much as
+/// one that undershoots 5×, where a relative error would weigh it 16× more),
+/// and the RMSPE (%) reported. Infinity when a fold cannot fit the form.
+struct Heldout {
+  double log_rms = std::numeric_limits<double>::infinity();
+  double rmspe_percent = std::numeric_limits<double>::infinity();
+};
+
+Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
+                      Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds) {
   double squares = 0.0;
+  double log_squares = 0.0;
   std::size_t count = 0;
   for (int fold = 0; fold < folds; ++fold) {
     std::vector<Sample> train;
@@ -166,24 +184,28 @@ double heldout_percent(const std::vector<Sample>& samples, const std::vector<std
     for (std::size_t i = 0; i < samples.size(); ++i) {
       (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold ? test : train).push_back(samples[i]);
     }
-    if (align > 0) {
+    if (alignment.align > 0) {
       std::vector<Sample> fast;
       std::vector<Sample> slow;
       for (const auto& s : train) {
-        (!s.dims.empty() && s.dims[0] % align != 0 ? slow : fast).push_back(s);
+        (alignment.slow(s) ? slow : fast).push_back(s);
       }
       if (!fittable(fast, steps, min_points / 2) || !fittable(slow, steps, min_points / 2)) {
-        return std::numeric_limits<double>::infinity();
+        return {};
       }
     }
-    const StepModel model = fit_form(train, steps, align, bounds);
+    const StepModel model = fit_form(train, steps, alignment, bounds);
     for (const auto& s : test) {
-      const double e = (model.predict_s(s) - s.time_s) / s.time_s;
+      const double predicted = model.predict_s(s);
+      const double e = (predicted - s.time_s) / s.time_s;
+      const double l = std::log(std::max(predicted, 1e-15) / s.time_s);
       squares += e * e;
+      log_squares += l * l;
       ++count;
     }
   }
-  return 100.0 * std::sqrt(squares / static_cast<double>(std::max<std::size_t>(1, count)));
+  const double n = static_cast<double>(std::max<std::size_t>(1, count));
+  return {std::sqrt(log_squares / n), 100.0 * std::sqrt(squares / n)};
 }
 
 }  // namespace
@@ -256,37 +278,48 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     combinations = std::move(next);
   }
   const int folds = std::max(2, std::min<int>(options.folds, static_cast<int>(samples.size()) / 2));
-  std::vector<std::int64_t> best_steps = combinations.front();
-  double best_heldout = std::numeric_limits<double>::infinity();
-  double best_size = std::numeric_limits<double>::infinity();
+  // Every combination of steps, with one path and with a slow path for each
+  // dimension and block: the form with the smallest held-out error, preferring
+  // smaller steps unless larger ones predict clearly better, and one path unless
+  // a second one (three more parameters) predicts clearly better.
+  struct Candidate {
+    std::vector<std::int64_t> steps;
+    Alignment alignment;
+    Heldout heldout;
+    double size = std::numeric_limits<double>::infinity();
+  };
+  const auto consider = [](Candidate& best, Candidate candidate) {
+    const bool clearly_better = candidate.heldout.log_rms < best.heldout.log_rms * 0.98;
+    const bool as_good_and_simpler =
+        candidate.heldout.log_rms <= best.heldout.log_rms * 1.02 && candidate.size < best.size;
+    if (clearly_better || as_good_and_simpler) {
+      best = std::move(candidate);
+    }
+  };
+  Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
+  Candidate two_paths = one_path;
   for (const auto& steps : combinations) {
-    const double heldout = heldout_percent(samples, steps, 0, folds, options.min_points, options.bounds);
     double size = 1.0;
     for (const auto step : steps) {
       size *= static_cast<double>(step);
     }
-    // Prefer the simpler (smaller) steps unless the larger ones predict clearly better.
-    const bool clearly_better = heldout < best_heldout * 0.98;
-    const bool as_good_and_simpler = heldout <= best_heldout * 1.02 && size < best_size;
-    if (clearly_better || as_good_and_simpler) {
-      best_heldout = heldout;
-      best_steps = steps;
-      best_size = size;
-    }
-  }
-  // Then the candidate forms with a slow path for unaligned first dimensions.
-  std::int64_t best_align = 0;
-  if (!samples.front().dims.empty()) {
-    for (const std::int64_t align : options.candidate_alignments) {
-      const double heldout = heldout_percent(samples, best_steps, align, folds, options.min_points, options.bounds);
-      if (heldout < best_heldout * 0.9) {  // a second path must earn its three parameters
-        best_heldout = heldout;
-        best_align = align;
+    consider(one_path,
+             {steps, {}, heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds), size});
+    for (std::size_t dim = 0; dim < rank; ++dim) {
+      for (const std::int64_t align : options.candidate_alignments) {
+        const Alignment alignment{align, dim};
+        consider(two_paths, {steps, alignment,
+                             heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds),
+                             size});
       }
     }
   }
+  const Candidate& chosen = two_paths.heldout.log_rms < one_path.heldout.log_rms * 0.9 ? two_paths : one_path;
+  const std::vector<std::int64_t>& best_steps = chosen.steps;
+  const Alignment best_alignment = chosen.alignment;
+  const Heldout best = chosen.heldout;
   FitResult result;
-  result.model = fit_form(samples, best_steps, best_align, options.bounds);
+  result.model = fit_form(samples, best_steps, best_alignment, options.bounds);
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),
@@ -302,7 +335,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     throw FitError("the fit diverged (non-finite overhead)");
   }
   result.points = samples.size();
-  result.heldout_rmspe_percent = best_heldout;
+  result.heldout_rmspe_percent = best.rmspe_percent;
   result.rmspe_percent = rmspe_percent(result.model, samples);
   for (const auto& s : samples) {
     result.relative_residuals.push_back((result.model.predict_s(s) - s.time_s) / s.time_s);

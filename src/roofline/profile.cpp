@@ -272,6 +272,14 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
       slow.fail("unless_multiple_of", "class " + fitted.kernel_class + " has no dimension to align");
     }
     fitted.model.align = align;
+    if (slow.has("dimension")) {
+      const std::int64_t dim = slow.integer("dimension");
+      if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {
+        slow.fail("dimension", "must index one of the class's " + std::to_string(rank) + " steps (0 to " +
+                                   std::to_string(rank - 1) + ")");
+      }
+      fitted.model.align_dim = static_cast<std::size_t>(dim);
+    }
     fitted.model.slow_overhead_s = non_negative(slow, "overhead_us") * 1e-6;
     fitted.model.slow_flops_per_s = positive(slow, "gflops") * 1e9;
     fitted.model.slow_bytes_per_s = positive(slow, "gbs") * 1e9;

@@ -89,6 +89,29 @@ TEST(StepModel, NoQuantizationIsChosenWhenThereIsNone) {
   EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{1, 1}));
 }
 
+TEST(StepModel, FindsASlowPathOnTheSecondDimension) {
+  // Input channels that are not a multiple of 4 take a library's generic path:
+  // a third of the throughput, half the bandwidth, a larger overhead.
+  StepModel m;
+  m.steps = {8, 1};
+  m.overhead_s = 5e-6;
+  m.flops_per_s = 100e9;
+  m.bytes_per_s = 20e9;
+  m.align = 4;
+  m.align_dim = 1;
+  m.slow_overhead_s = 15e-6;
+  m.slow_flops_per_s = 30e9;
+  m.slow_bytes_per_s = 10e9;
+  const FitResult fit = fit_step_model(synthetic(m, 0.01, 5));
+  EXPECT_EQ(fit.model.align, 4);
+  EXPECT_EQ(fit.model.align_dim, 1u);
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{8, 1}));
+  EXPECT_NEAR(fit.model.flops_per_s / 100e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.slow_flops_per_s / 30e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.slow_bytes_per_s / 10e9, 1.0, 0.05);
+  EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
+}
+
 TEST(StepModel, TooFewOrDegeneratePointsAreRefused) {
   auto samples = synthetic(truth(), 0.0, 1);
   samples.resize(4);

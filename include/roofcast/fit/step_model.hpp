@@ -50,8 +50,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
                           const RateBounds& bounds = {});
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
-/// for every dimension, then whether a slow path for unaligned first
-/// dimensions (a second set of parameters) predicts held-out points clearly
+/// for every dimension, then whether a slow path for kernels whose dimension d
+/// is not a multiple of a block (a second set of parameters; every d and
+/// `candidate_alignments` tried) predicts held-out points clearly
 /// better, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).

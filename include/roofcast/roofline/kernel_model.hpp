@@ -32,15 +32,16 @@ struct StepModel {
 
   /// Kernel libraries often have a fast path only for channel counts that are
   /// a multiple of a block (ONNX Runtime's NCHWc kernels: 4, 8 or 16) and fall
-  /// back to a slow one otherwise. When `align` > 0, a kernel whose first
-  /// dimension is not a multiple of it takes the `slow_*` parameters.
+  /// back to a slow one otherwise. When `align` > 0, a kernel whose dimension
+  /// `align_dim` is not a multiple of it takes the `slow_*` parameters.
   std::int64_t align = 0;
+  std::size_t align_dim = 0;
   double slow_overhead_s = 0.0;
   double slow_flops_per_s = 0.0;
   double slow_bytes_per_s = 0.0;
 
   bool takes_slow_path(const Sample& sample) const {
-    return align > 0 && !sample.dims.empty() && sample.dims[0] % align != 0;
+    return align > 0 && align_dim < sample.dims.size() && sample.dims[align_dim] % align != 0;
   }
 
   /// Work on quantized dimensions.
