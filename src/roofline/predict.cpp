@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <variant>
 
 #include "roofcast/common/error.hpp"
@@ -271,7 +272,7 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   double overhead_s = profile.overheads.per_run_s;
   network.latency_s = profile.overheads.per_run_s;
   prediction.estimates.reserve(prediction.kernels.size());
-  double variance_s2 = 0.0;
+  std::map<KernelClass, double> class_spread_s;  // Σ time × band per class: correlated within a class
   // A fused activation applied in a separate pass streams like an elementwise kernel.
   const auto elementwise = profile.kernel_models.find(std::string(kernel_class_name(KernelClass::kElementwise)));
   const double epilogue_bytes_per_s = elementwise != profile.kernel_models.end()
@@ -286,7 +287,7 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
                                      epilogue_bytes_per_s)
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                               profile.overheads.per_kernel_s, bytes_scale);
-    variance_s2 += (e.time_s * e.uncertainty) * (e.time_s * e.uncertainty);
+    class_spread_s[kernel.kernel_class] += e.time_s * e.uncertainty;
     network.fitted_kernels += e.fitted ? 1 : 0;
     network.latency_s += e.time_s;
     (e.bound == Bound::kCompute ? compute_s : e.bound == Bound::kMemory ? memory_s : overhead_s) +=
@@ -304,6 +305,10 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   network.power_w = profile.power.active_w;
   if (network.power_w) {
     network.efficiency_per_s_per_w = network.throughput_per_s / *network.power_w;
+  }
+  double variance_s2 = 0.0;
+  for (const auto& [kernel_class, spread_s] : class_spread_s) {
+    variance_s2 += spread_s * spread_s;
   }
   network.uncertainty = std::sqrt(variance_s2) / network.latency_s;
   network.compute_bound_share = compute_s / network.latency_s;

@@ -1,5 +1,7 @@
 // The roofline model against hand-computed numbers: one kernel at a time, the
 // ridge, utilization, network totals, on-chip memory and peak-memory liveness.
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -239,6 +241,36 @@ TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) 
   EXPECT_NEAR(fitted.epilogue_s, 2.0 * 1024 / 2e9, 1e-15);
   EXPECT_NEAR(fitted.time_s, fitted.overhead_s + std::max(fitted.compute_time_s, fitted.memory_time_s) +
                                  fitted.epilogue_s, 1e-15);
+}
+
+TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {
+  // Conv → Conv → MaxPool: the two convolutions share the conv model's error (10 %),
+  // the pool has its own (20 %).
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8}).weight("w1", {4, 4, 3, 3}).weight("w2", {4, 4, 3, 3});
+  b.node("Conv", {"x", "w1"}, {"a"}, {{"pads", Ints{1, 1, 1, 1}}}, "conv1")
+      .node("Conv", {"a", "w2"}, {"c"}, {{"pads", Ints{1, 1, 1, 1}}}, "conv2")
+      .node("MaxPool", {"c"}, {"y"}, {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}}, "pool")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "bands.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  for (const auto& [name, band] : {std::pair{"conv", 10.0}, std::pair{"pool", 20.0}}) {
+    FittedKernelModel m;
+    m.kernel_class = name;
+    m.model.steps = std::string(name) == "conv" ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{};
+    m.model.overhead_s = 1e-6;
+    m.model.flops_per_s = 1e9;
+    m.model.bytes_per_s = 1e9;
+    m.heldout_rmspe_percent = band;
+    p.kernel_models[name] = m;
+  }
+  const Prediction prediction = predict(graph, cost, p);
+  ASSERT_EQ(prediction.estimates.size(), 3u);
+  const double convs_s = prediction.estimates[0].time_s + prediction.estimates[1].time_s;
+  const double pool_s = prediction.estimates[2].time_s;
+  EXPECT_NEAR(prediction.network.uncertainty * prediction.network.latency_s,
+              std::hypot(0.1 * convs_s, 0.2 * pool_s), 1e-15);
 }
 
 TEST(Predict, KernelSampleTakesChannelsForConvAndNKForGemm) {

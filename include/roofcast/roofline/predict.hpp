@@ -52,8 +52,9 @@ struct NetworkEstimate {
   double compute_bound_share = 0.0;  ///< share of latency in compute-bound kernels
   double memory_bound_share = 0.0;
   double overhead_bound_share = 0.0;
-  /// Relative uncertainty of latency_s: kernel bands added in quadrature
-  /// (errors taken as independent); 0 for a pure roofline.
+  /// Relative uncertainty of latency_s. Kernels of one class share its fitted
+  /// parameters, so their errors move together: within a class the bands add
+  /// up (Σ time × band), across classes in quadrature.
   double uncertainty = 0.0;
   std::size_t fitted_kernels = 0;    ///< kernels predicted by fitted models
 };
