@@ -399,7 +399,17 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       {"lowering",
        {{"fuse", {"conv_bn", "conv_activation", "conv_add", "gemm_bias", "gemm_activation"}},
         {"drop_views", true},
-        {"in_kernel_activations", {"Relu"}}}},
+        {"in_kernel_activations", {"Relu"}},
+        // MLAS's NCHWc layout as ONNX Runtime 1.22 applies it (observed on single-Conv models:
+        // channels 60 and 116 run blocked, 58 and 8-per-group do not; 8 input channels are read
+        // directly): reorders where blocked and plain kernels meet.
+        {"blocked_layout",
+         {{"channel_multiple", 4},
+          {"group_channel_multiple", 16},
+          {"direct_input_below", 16},
+          {"keep_ops",
+           {"Add", "AveragePool", "BatchNormalization", "Concat", "GlobalAveragePool", "GlobalMaxPool", "MaxPool",
+            "Relu", "Resize", "Sum", "Upsample"}}}}}},
       {"kernel_models", models},
       {"provenance",
        {{"kind", "calibrated"},

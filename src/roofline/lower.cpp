@@ -1,5 +1,6 @@
 #include "roofcast/roofline/lower.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -121,10 +122,113 @@ class Lowering {
       has_activation_ = false;
       has_add_ = false;
     }
+    if (rules_.blocked_layout) {
+      add_layout_reorders(*rules_.blocked_layout);
+    }
     return std::move(kernels_);
   }
 
  private:
+  std::int64_t channels(TensorId id) const {
+    const auto& shape = graph_.tensor(id).shape;
+    return shape.size() == 4 ? shape[1] : 0;
+  }
+
+  /// Whether the runtime runs this Conv in its blocked layout.
+  bool conv_runs_blocked(const Layer& conv, const BlockedLayout& layout) const {
+    if (conv.inputs.size() < 2 || conv.inputs[0] == graph::kNoTensor || conv.inputs[1] == graph::kNoTensor) {
+      return false;
+    }
+    const std::int64_t c = channels(conv.inputs[0]);
+    const auto& weight = graph_.tensor(conv.inputs[1]).shape;
+    if (c <= 0 || weight.size() != 4) {
+      return false;  // only 2-D convolutions
+    }
+    const auto* attributes = std::get_if<graph::ConvAttributes>(&conv.attributes);
+    const std::int64_t group = attributes != nullptr ? std::max<std::int64_t>(1, attributes->group) : 1;
+    if (group == 1) {
+      return c % layout.channel_multiple == 0 || c < layout.direct_input_below;
+    }
+    if (group == c && weight[0] == c) {
+      return c % layout.channel_multiple == 0;  // depthwise
+    }
+    return (c / group) % layout.group_channel_multiple == 0 && (weight[0] / group) % layout.group_channel_multiple == 0;
+  }
+
+  /// Marks the kernels that run blocked and charges the reorders the runtime
+  /// inserts where blocked and plain kernels meet: a plain tensor into a
+  /// blocked Conv to that Conv (once per tensor), a blocked tensor read by a
+  /// plain kernel or leaving the graph to its producer (once per tensor).
+  void add_layout_reorders(const BlockedLayout& layout) {
+    std::map<TensorId, std::size_t> producer;  // a kernel's output tensor → the kernel
+    for (std::size_t k = 0; k < kernels_.size(); ++k) {
+      const Layer& tail = graph_.layers[kernels_[k].layers.back()];
+      for (const TensorId id : tail.outputs) {
+        if (id != graph::kNoTensor) {
+          producer[id] = k;
+        }
+      }
+    }
+    const auto size_of = [this](TensorId id) { return graph_.tensor(id).size_bytes(); };
+    const auto blocked_tensor = [&](TensorId id) {
+      const auto it = producer.find(id);
+      return it != producer.end() && kernels_[it->second].blocked;
+    };
+    std::set<TensorId> reordered_in;
+    std::set<TensorId> reordered_out;
+    const auto reorder_out = [&](TensorId id) {
+      if (reordered_out.insert(id).second) {
+        kernels_[producer.at(id)].epilogue_bytes += 2 * size_of(id);
+      }
+    };
+    for (std::size_t k = 0; k < kernels_.size(); ++k) {
+      Kernel& kernel = kernels_[k];
+      const Layer& head = graph_.layers[kernel.layers.front()];
+      // The activations the kernel reads: tensors other kernels produce, and graph inputs.
+      std::vector<TensorId> inputs;
+      for (const std::size_t index : kernel.layers) {
+        for (const TensorId raw : graph_.layers[index].inputs) {
+          const TensorId id = resolve(raw);
+          if (id == graph::kNoTensor) {
+            continue;
+          }
+          const auto it = producer.find(id);
+          const bool from_kernel = it != producer.end() && it->second != k;
+          if ((from_kernel || graph_.tensor(id).kind == graph::TensorKind::kInput) &&
+              std::find(inputs.begin(), inputs.end(), id) == inputs.end()) {
+            inputs.push_back(id);
+          }
+        }
+      }
+      if (head.op_type == "Conv") {
+        kernel.blocked = conv_runs_blocked(head, layout);
+        if (kernel.blocked) {
+          for (const TensorId id : inputs) {
+            const bool direct = id == resolve(head.inputs[0]) && channels(id) < layout.direct_input_below;
+            if (!blocked_tensor(id) && !direct && reordered_in.insert(id).second) {
+              kernel.epilogue_bytes += 2 * size_of(id);
+            }
+          }
+        }
+      } else if (layout.keep_ops.count(head.op_type) != 0 && !inputs.empty()) {
+        kernel.blocked = std::all_of(inputs.begin(), inputs.end(), blocked_tensor);
+      }
+      if (!kernel.blocked) {
+        for (const TensorId id : inputs) {
+          if (blocked_tensor(id)) {
+            reorder_out(id);
+          }
+        }
+      }
+    }
+    for (const TensorId id : graph_.outputs) {
+      const TensorId resolved = resolve(id);
+      if (resolved != graph::kNoTensor && blocked_tensor(resolved)) {
+        reorder_out(resolved);
+      }
+    }
+  }
+
   TensorId resolve(TensorId id) const {
     while (id != graph::kNoTensor && alias_[static_cast<std::size_t>(id)] != graph::kNoTensor) {
       id = alias_[static_cast<std::size_t>(id)];

@@ -177,6 +177,32 @@ LoweringRules parse_lowering(JsonObject object) {
       }
     }
   }
+  if (object.has("blocked_layout")) {
+    JsonObject block = object.object("blocked_layout");
+    BlockedLayout layout;
+    const auto at_least = [&block](std::string_view key, std::int64_t minimum) {
+      const std::int64_t value = block.integer(key);
+      if (value < minimum) {
+        block.fail(key, "must be an integer >= " + std::to_string(minimum));
+      }
+      return value;
+    };
+    layout.channel_multiple = at_least("channel_multiple", 1);
+    layout.group_channel_multiple = at_least("group_channel_multiple", 1);
+    layout.direct_input_below = at_least("direct_input_below", 0);
+    const auto& keep = block.array("keep_ops");
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+      const std::string where = "keep_ops[" + std::to_string(i) + "]";
+      if (!keep[i].is_string() || keep[i].get<std::string>().empty()) {
+        block.fail(where, "must be an operator name such as \"MaxPool\"");
+      }
+      if (!layout.keep_ops.insert(keep[i].get<std::string>()).second) {
+        block.fail(where, "'" + keep[i].get<std::string>() + "' is listed twice");
+      }
+    }
+    block.finish();
+    rules.blocked_layout = layout;
+  }
   object.finish();
   return rules;
 }

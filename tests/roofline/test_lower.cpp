@@ -81,6 +81,44 @@ TEST(Lower, ActivationOutsideTheKernelLoopCostsAPassOverTheOutput) {
   EXPECT_EQ(clip[0].epilogue_bytes, 2 * output_bytes);  // the output read and written once more
 }
 
+TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
+  // x 1x32x8x8 → Conv 1x1 (32 → 32) → Relu → Conv 1x1 (32 → 32) → Sigmoid → y.
+  // With a blocked layout (channels a multiple of 4, Relu kept blocked): the first
+  // Conv reorders x in, both convs and the Relu run blocked, the Sigmoid is plain,
+  // so the second Conv's output is reordered out; the Sigmoid's output is plain.
+  ModelBuilder b;
+  b.input("x", {1, 32, 8, 8}).weight("w1", {32, 32, 1, 1}).weight("w2", {32, 32, 1, 1});
+  b.node("Conv", {"x", "w1"}, {"a"}, {}, "conv1")
+      .node("Relu", {"a"}, {"r"}, {}, "relu")
+      .node("Conv", {"r", "w2"}, {"c"}, {}, "conv2")
+      .node("Sigmoid", {"c"}, {"y"}, {}, "sigmoid")
+      .output("y");
+  LoweringRules rules;  // no fusion: four kernels
+  rules.drop_views = true;
+  const std::int64_t tensor_bytes = 4 * 32 * 8 * 8;
+  for (const auto& k : lowered(b, rules)) {
+    EXPECT_EQ(k.epilogue_bytes, 0);  // no layout, no reorders
+  }
+  rules.blocked_layout = BlockedLayout{.channel_multiple = 4, .group_channel_multiple = 16,
+                                       .direct_input_below = 16, .keep_ops = {"Relu"}};
+  const auto kernels = lowered(b, rules);
+  ASSERT_EQ(kernels.size(), 4u);
+  EXPECT_TRUE(kernels[0].blocked);
+  EXPECT_TRUE(kernels[1].blocked);
+  EXPECT_TRUE(kernels[2].blocked);
+  EXPECT_FALSE(kernels[3].blocked);
+  EXPECT_EQ(kernels[0].epilogue_bytes, 2 * tensor_bytes);  // x reordered in
+  EXPECT_EQ(kernels[1].epilogue_bytes, 0);
+  EXPECT_EQ(kernels[2].epilogue_bytes, 2 * tensor_bytes);  // c reordered out for the Sigmoid
+  EXPECT_EQ(kernels[3].epilogue_bytes, 0);
+  // Input channels that are not a multiple of 4 keep the Conv plain: nothing to reorder.
+  rules.blocked_layout->channel_multiple = 64;
+  for (const auto& k : lowered(b, rules)) {
+    EXPECT_FALSE(k.blocked);
+    EXPECT_EQ(k.epilogue_bytes, 0);
+  }
+}
+
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   LoweringRules none;
   none.drop_views = true;

@@ -210,6 +210,20 @@ const std::vector<Broken>& broken_profiles() {
        "lowering.fuse[2]: fusion rule 'conv_bn' is listed twice"},
       {"drop_views_not_bool", [] { return mutated([](Json& j) { j["lowering"]["drop_views"] = "yes"; }); },
        "lowering.drop_views: must be true or false"},
+      {"activation_not_a_name", [] { return mutated([](Json& j) { j["lowering"]["in_kernel_activations"] = {"Relu", 3}; }); },
+       "lowering.in_kernel_activations[1]: must be an operator name"},
+      {"block_of_zero", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 0}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {"Relu"}}};
+         });
+       }, "lowering.blocked_layout.channel_multiple: must be an integer >= 1"},
+      {"block_without_keep_ops", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}};
+         });
+       }, "lowering.blocked_layout.keep_ops"},
       {"calibrated_without_runtime", [] {
          return mutated([](Json& j) { j["kind"] = "calibrated"; j["provenance"]["kind"] = "calibrated"; });
        }, "runtime: a calibrated profile must name its runtime"},

@@ -37,9 +37,13 @@ struct Kernel {
   std::int64_t bytes_read = 0;      ///< at the model's own dtypes
   std::int64_t bytes_written = 0;
   std::int64_t weight_bytes = 0;
-  /// Bytes read and written by a separate pass of a fused activation the
-  /// runtime does not apply inside the kernel (LoweringRules::in_kernel_activations).
+  /// Bytes read and written by passes the runtime adds around the kernel: a
+  /// fused activation it does not apply inside the kernel's loop
+  /// (LoweringRules::in_kernel_activations) and reorders between a plain and
+  /// a blocked layout (LoweringRules::blocked_layout: a reorder of the
+  /// kernel's input counts here, one of its output too).
   std::int64_t epilogue_bytes = 0;
+  bool blocked = false;  ///< runs in the runtime's blocked layout
 
   /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.
   double arithmetic_intensity() const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -75,6 +76,21 @@ struct Power {
   std::optional<double> active_w;
 };
 
+/// A runtime's blocked activation layout (ONNX Runtime's NCHWc on CPUs):
+/// which convolutions run blocked, which ops keep a blocked tensor blocked,
+/// and, where a blocked and a plain kernel meet, a reorder of the tensor
+/// between them (one read and one write of it).
+struct BlockedLayout {
+  /// A dense or depthwise Conv runs blocked when its input channels are a multiple of this.
+  std::int64_t channel_multiple = 4;
+  /// A grouped Conv, when its input and output channels per group are a multiple of this.
+  std::int64_t group_channel_multiple = 16;
+  /// A dense Conv with fewer input channels reads its plain input directly (no reorder).
+  std::int64_t direct_input_below = 16;
+  /// Ops that run on blocked tensors when all their inputs are blocked.
+  std::set<std::string> keep_ops;
+};
+
 struct LoweringRules {
   std::set<FusionRule> fuse;
   bool drop_views = true;
@@ -83,6 +99,8 @@ struct LoweringRules {
   /// the kernel's output (ONNX Runtime's CPU kernels apply Relu in the loop and
   /// Clip, HardSigmoid, Sigmoid, Tanh after it). Unset: every fused activation is free.
   std::optional<std::set<std::string>> in_kernel_activations;
+  /// Unset: every kernel reads and writes the plain layout (no reorders).
+  std::optional<BlockedLayout> blocked_layout;
 
   bool has(FusionRule rule) const { return fuse.count(rule) != 0; }
 };
