@@ -163,11 +163,16 @@ void plan_gemm(Planner& p) {
 }
 
 void plan_pool(Planner& p) {
+  // A sweep by two channels (the runtime's blocked pooling needs a multiple of 4), then space filling.
+  for (std::int64_t c = 92; c <= 100; c += 2) {
+    p.add("pool:op=MaxPool,c=" + s(c) + ",h=56,w=56,kernel=3,stride=2");
+  }
+  std::size_t index = 0;
   for (const auto& u : sobol(3, 200)) {
     if (p.full()) {
       break;
     }
-    const std::int64_t c = log_between(u[0], 16, 1024);
+    const std::int64_t c = channels(u[0], 16, 1024, index++);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
     if (u[2] < 0.5) {
       p.add("pool:op=MaxPool,c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",kernel=3,stride=2");
@@ -230,7 +235,7 @@ std::vector<PlannedPoint> plan_points(std::size_t budget) {
   // Shares of the budget: the classes that hold most of a network's time get most points.
   const std::vector<std::pair<std::string, double>> shares = {
       {"conv", 0.30},          {"depthwise_conv", 0.13}, {"grouped_conv", 0.07}, {"gemm", 0.20},
-      {"pool", 0.06},          {"elementwise", 0.10},    {"normalization", 0.07}, {"data_movement", 0.07}};
+      {"pool", 0.08},          {"elementwise", 0.10},    {"normalization", 0.06}, {"data_movement", 0.06}};
   std::vector<PlannedPoint> all;
   for (const auto& [kernel_class, share] : shares) {
     Planner planner(kernel_class, std::max<std::size_t>(8, static_cast<std::size_t>(share * static_cast<double>(budget))));

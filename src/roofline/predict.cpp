@@ -104,6 +104,13 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
       }
       break;
     }
+    case KernelClass::kPool: {
+      const auto* x = shape_of(0);  // [N, C, H, W]
+      if (x != nullptr && x->size() == 4) {
+        dims = {(*x)[1]};
+      }
+      break;
+    }
     default:
       break;
   }

@@ -361,10 +361,11 @@ void check_figures_cited(const nlohmann::json& document, const Provenance& prove
 }  // namespace
 
 std::size_t kernel_class_rank(std::string_view kernel_class) {
-  return kernel_class == "conv" || kernel_class == "depthwise_conv" || kernel_class == "grouped_conv" ||
-                 kernel_class == "gemm"
-             ? 2
-             : 0;
+  if (kernel_class == "conv" || kernel_class == "depthwise_conv" || kernel_class == "grouped_conv" ||
+      kernel_class == "gemm") {
+    return 2;
+  }
+  return kernel_class == "pool" ? 1 : 0;
 }
 
 std::string_view precision_name(Precision precision) {

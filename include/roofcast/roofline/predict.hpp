@@ -90,7 +90,7 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
 
 /// The kernel as its class's fitted model sees it: the quantizable dimensions
 /// (output channels and input channels per group for convolutions, N and K
-/// for Gemm/MatMul, none otherwise), FLOPs per unit of their product, and the
+/// for Gemm/MatMul, channels for pooling, none otherwise), FLOPs per unit of their product, and the
 /// bytes at the predicted precision.
 Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);
 
