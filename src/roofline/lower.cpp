@@ -59,6 +59,8 @@ KernelClass class_of(const Graph& graph, const Layer& layer, OpFamily family) {
     case OpFamily::kPool: return KernelClass::kPool;
     case OpFamily::kElementwise: return KernelClass::kElementwise;
     case OpFamily::kNormalization:
+      // At inference a BatchNormalization is a per-channel multiply-add: no statistics to gather.
+      return layer.op_type == "BatchNormalization" ? KernelClass::kElementwise : KernelClass::kNormalization;
     case OpFamily::kSoftmax:
     case OpFamily::kReduce: return KernelClass::kNormalization;
     case OpFamily::kDataMovement:

@@ -124,7 +124,7 @@ TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   none.drop_views = true;
   const auto kernels = lowered(conv_bn_relu(), none);
   ASSERT_EQ(kernels.size(), 3u);
-  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kNormalization);
+  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kElementwise);  // an inference BatchNormalization: multiply-add
   EXPECT_EQ(kernels[2].kernel_class, KernelClass::kElementwise);
 }
 

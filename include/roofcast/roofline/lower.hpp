@@ -18,8 +18,8 @@ enum class KernelClass {
   kGroupedConv,    ///< 1 < group < channels
   kGemm,           ///< Gemm, MatMul
   kPool,
-  kElementwise,
-  kNormalization,  ///< softmax, normalization and reductions
+  kElementwise,    ///< including an inference BatchNormalization left unfused (a per-channel multiply-add)
+  kNormalization,  ///< softmax, normalization with statistics (LayerNormalization, ...) and reductions
   kDataMovement,   ///< copies, concatenation, transposition, resizing
   kOther,          ///< ops without a cost entry: bytes only
 };
