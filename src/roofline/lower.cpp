@@ -93,7 +93,8 @@ class Lowering {
       if (layer_cost.family == OpFamily::kMetadata) {
         continue;
       }
-      if (layer_cost.family == OpFamily::kView && rules_.drop_views) {
+      if ((layer_cost.family == OpFamily::kView && rules_.drop_views) ||
+          (layer.op_type == "Pad" && rules_.has(FusionRule::kPadIntoConsumer) && padding_of_next(i))) {
         // The view's output aliases its data input.
         if (!layer.outputs.empty() && layer.outputs[0] != graph::kNoTensor && !layer.inputs.empty() &&
             layer.inputs[0] != graph::kNoTensor) {
@@ -131,6 +132,23 @@ class Lowering {
   }
 
  private:
+  /// Whether the Pad at `index` is read by exactly one layer, a Conv or a pooling layer.
+  bool padding_of_next(std::size_t index) const {
+    const Layer& pad = graph_.layers[index];
+    if (pad.outputs.empty() || pad.outputs[0] == graph::kNoTensor || pad.inputs.empty() ||
+        pad.inputs[0] == graph::kNoTensor || graph_.tensor(pad.outputs[0]).is_graph_output ||
+        consumers_[static_cast<std::size_t>(pad.outputs[0])] != 1) {
+      return false;
+    }
+    for (std::size_t j = index + 1; j < graph_.layers.size(); ++j) {
+      const Layer& next = graph_.layers[j];
+      if (!next.inputs.empty() && next.inputs[0] == pad.outputs[0]) {
+        return next.op_type == "Conv" || next.op_type == "AveragePool" || next.op_type == "MaxPool";
+      }
+    }
+    return false;
+  }
+
   std::int64_t channels(TensorId id) const {
     const auto& shape = graph_.tensor(id).shape;
     return shape.size() == 4 ? shape[1] : 0;

@@ -22,6 +22,7 @@ const std::pair<FusionRule, std::string_view> kFusionRules[] = {
     {FusionRule::kGemmBias, "gemm_bias"},
     {FusionRule::kGemmActivation, "gemm_activation"},
     {FusionRule::kElementwiseChain, "elementwise_chain"},
+    {FusionRule::kPadIntoConsumer, "pad_into_consumer"},
 };
 
 const std::string_view kMemoryLevels[] = {"dram", "l3", "l2", "l1", "sram"};
@@ -157,7 +158,7 @@ LoweringRules parse_lowering(JsonObject object) {
     if (rule == std::end(kFusionRules)) {
       object.fail(where, "unknown fusion rule '" + name +
                              "' (expected conv_bn, conv_activation, conv_add, gemm_bias, "
-                             "gemm_activation or elementwise_chain)");
+                             "gemm_activation, elementwise_chain or pad_into_consumer)");
     }
     if (!rules.fuse.insert(rule->first).second) {
       object.fail(where, "fusion rule '" + name + "' is listed twice");

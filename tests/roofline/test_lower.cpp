@@ -119,6 +119,30 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   }
 }
 
+TEST(Lower, APadReadOnlyByAPoolBecomesItsPadding) {
+  // x 1x8x8x8 → Pad (1 on each side) → AveragePool 3x3 → y.
+  ModelBuilder b;
+  b.input("x", {1, 8, 8, 8}).int64s("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+  b.node("Pad", {"x", "pads"}, {"p"}, {}, "pad")
+      .node("AveragePool", {"p"}, {"y"}, {{"kernel_shape", Ints{3, 3}}}, "pool")
+      .output("y");
+  LoweringRules rules;
+  rules.drop_views = true;
+  const auto apart = lowered(b, rules);
+  ASSERT_EQ(apart.size(), 2u);
+  EXPECT_EQ(apart[0].ops, "Pad");
+  rules.fuse.insert(FusionRule::kPadIntoConsumer);
+  const auto fused = lowered(b, rules);
+  ASSERT_EQ(fused.size(), 1u);
+  EXPECT_EQ(fused[0].ops, "AveragePool");
+  EXPECT_EQ(fused[0].kernel_class, KernelClass::kPool);
+  // A Pad that is also a graph output stays a kernel: someone reads the padded tensor.
+  ModelBuilder kept;
+  kept.input("x", {1, 8, 8, 8}).int64s("pads", {0, 0, 1, 1, 0, 0, 1, 1});
+  kept.node("Pad", {"x", "pads"}, {"p"}, {}, "pad").output("p");
+  EXPECT_EQ(lowered(kept, rules).size(), 1u);
+}
+
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   LoweringRules none;
   none.drop_views = true;

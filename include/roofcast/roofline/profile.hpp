@@ -32,6 +32,7 @@ enum class FusionRule {
   kGemmBias,          ///< MatMul + Add(bias) as one Gemm
   kGemmActivation,    ///< an activation after Gemm/MatMul in the same kernel
   kElementwiseChain,  ///< consecutive elementwise ops as one kernel
+  kPadIntoConsumer,   ///< a Pad read only by a Conv or pooling layer becomes that layer's padding
 };
 std::string_view fusion_rule_name(FusionRule rule);
 
