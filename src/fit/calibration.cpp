@@ -58,6 +58,11 @@ std::int64_t channels(double u, double lo, double hi, std::size_t index) {
   return index % 4 == 3 ? value : std::max<std::int64_t>(8, (value + 4) / 8 * 8);
 }
 
+/// Activation tensors of CNNs and transformers at batch 1 hold at most ~2 M
+/// elements (MobileNet V2's 144×112×112 is 1.8 M); larger ones leave the last
+/// level cache and measure a regime networks never run in.
+bool larger_than_networks_use(std::int64_t c, std::int64_t hw) { return c * hw * hw > 2'000'000; }
+
 /// exp-uniform between lo and hi, rounded.
 std::int64_t log_between(double u, double lo, double hi) {
   return static_cast<std::int64_t>(std::llround(std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo)))));
@@ -120,6 +125,9 @@ void plan_depthwise(Planner& p) {
     }
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
     const std::int64_t c = channels(u[0], 16, hw >= 56 ? 192 : 1152, index++);
+    if (larger_than_networks_use(c, hw)) {
+      continue;
+    }
     const std::int64_t kernel = u[2] < 0.7 ? 3 : 5;
     const std::int64_t stride = u[3] < 0.75 ? 1 : 2;
     p.add("conv:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",depthwise=1,kernel=" + s(kernel) +
@@ -174,6 +182,9 @@ void plan_pool(Planner& p) {
     }
     const std::int64_t c = channels(u[0], 16, 1024, index++);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
+    if (larger_than_networks_use(c, hw)) {
+      continue;
+    }
     if (u[2] < 0.5) {
       p.add("pool:op=MaxPool,c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",kernel=3,stride=2");
     } else {
@@ -190,6 +201,9 @@ void plan_elementwise(Planner& p) {
     }
     const std::int64_t c = log_between(u[0], 16, 1024);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56, 112}, u[1]);
+    if (larger_than_networks_use(c, hw)) {
+      continue;
+    }
     p.add("elementwise:op=" + pick(ops, u[2]) + ",shape=1x" + s(c) + "x" + s(hw) + "x" + s(hw));
   }
 }
