@@ -144,6 +144,9 @@ void plan_grouped(Planner& p) {
     const std::int64_t groups = log_between(u[1], 2, 32);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[2]);
     const std::int64_t kernel = u[3] < 0.8 ? 3 : 1;
+    if (larger_than_networks_use(width * groups, hw)) {
+      continue;
+    }
     p.add(conv(width * groups, width * groups, hw, kernel, 1, groups));
   }
 }

@@ -87,6 +87,11 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
       const auto* weight = shape_of(1);  // [K, C/g, kernel...]
       if (weight != nullptr && weight->size() >= 2) {
         dims = {(*weight)[0], (*weight)[1]};
+        // A grouped convolution runs one small GEMM per group: its dimensions are per group.
+        const auto* conv = std::get_if<graph::ConvAttributes>(&head.attributes);
+        if (kernel.kernel_class == KernelClass::kGroupedConv && conv != nullptr && conv->group > 1) {
+          dims[0] = std::max<std::int64_t>(1, (*weight)[0] / conv->group);
+        }
       }
       break;
     }

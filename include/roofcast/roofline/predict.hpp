@@ -89,7 +89,8 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
                                const MemoryPath& memory, double overhead_s, double bytes_scale);
 
 /// The kernel as its class's fitted model sees it: the quantizable dimensions
-/// (output channels and input channels per group for convolutions, N and K
+/// (output channels and input channels per group for convolutions, output
+/// channels per group too for grouped ones, N and K
 /// for Gemm/MatMul, channels for pooling, none otherwise), FLOPs per unit of their product, and the
 /// bytes at the predicted precision.
 Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);

@@ -129,7 +129,7 @@ struct Provenance {
 /// A kernel class's fitted latency model (kernel_models[] of a calibrated profile).
 struct FittedKernelModel {
   std::string kernel_class;  ///< conv, depthwise_conv, grouped_conv, gemm, pool, elementwise, normalization, data_movement
-  StepModel model;           ///< steps: [output channels, input channels per group] for convs, [N, K] for gemm, [channels] for pool, [] otherwise
+  StepModel model;           ///< steps: [output channels, input channels per group] for convs (output channels per group for grouped ones), [N, K] for gemm, [channels] for pool, [] otherwise
   std::size_t points = 0;
   double rmspe_percent = 0.0;
   double heldout_rmspe_percent = 0.0;  ///< the uncertainty band of its predictions
