@@ -272,6 +272,7 @@ std::vector<PlannedPoint> plan_points(std::size_t budget) {
 std::string point_json_line(const MeasuredPoint& point) {
   const nlohmann::ordered_json line = {{"class", point.kernel_class},
                                        {"spec", point.spec},
+                                       {"op", point.sample.op},
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
@@ -288,6 +289,7 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.kernel_class = j.at("class").get<std::string>();
     point.spec = j.at("spec").get<std::string>();
     point.sample.dims = j.at("dims").get<std::vector<std::int64_t>>();
+    point.sample.op = j.contains("op") ? j.at("op").get<std::string>() : "";  // logs before 0.2 lack it
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
     point.sample.time_s = j.at("time_s").get<double>();
@@ -356,6 +358,13 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
                   {"overhead_us", round4(m.overhead_s * 1e6)},
                   {"gflops", round4(m.flops_per_s / 1e9)},
                   {"gbs", round4(m.bytes_per_s / 1e9)}};
+    if (!m.op_flops_per_s.empty()) {
+      Json op_gflops = Json::object();
+      for (const auto& [op, rate] : m.op_flops_per_s) {
+        op_gflops[op] = round4(rate / 1e9);
+      }
+      entry["op_gflops"] = op_gflops;
+    }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},
                             {"unless_multiple_of", m.align},

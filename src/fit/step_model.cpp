@@ -7,6 +7,7 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "roofcast/common/error.hpp"
@@ -18,6 +19,7 @@ struct Problem {
   const std::vector<Sample>* samples;
   const std::vector<std::int64_t>* steps;
   const RateBounds* bounds;
+  const std::vector<std::string>* ops;  ///< operators with a throughput of their own
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -33,11 +35,15 @@ double unbounded(double value, double lo, double hi) {
   return std::log(t / (1.0 - t));
 }
 
-StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds) {
+StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds,
+                     const std::vector<std::string>& ops) {
   StepModel m;
   m.steps = steps;
   m.overhead_s = std::exp(gsl_vector_get(x, 0));
   m.flops_per_s = bounded(gsl_vector_get(x, 1), bounds.min_flops_per_s, bounds.max_flops_per_s);
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    m.op_flops_per_s[ops[i]] = bounded(gsl_vector_get(x, 3 + i), bounds.min_flops_per_s, bounds.max_flops_per_s);
+  }
   m.bytes_per_s = bounded(gsl_vector_get(x, 2), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
   return m;
 }
@@ -45,7 +51,7 @@ StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps
 /// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
 int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
   const auto& problem = *static_cast<const Problem*>(data);
-  const StepModel m = model_from(x, *problem.steps, *problem.bounds);
+  const StepModel m = model_from(x, *problem.steps, *problem.bounds, *problem.ops);
   for (std::size_t i = 0; i < problem.samples->size(); ++i) {
     const Sample& s = (*problem.samples)[i];
     gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
@@ -55,26 +61,34 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 
 /// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                                   const StepModel& start, const RateBounds& bounds) {
-  Problem problem{&samples, &steps, &bounds};
+                                   const StepModel& start, const RateBounds& bounds,
+                                   const std::vector<std::string>& ops) {
+  Problem problem{&samples, &steps, &bounds, &ops};
+  const std::size_t parameter_count = 3 + ops.size();
   gsl_multifit_nlinear_fdf fdf{};
   fdf.f = residuals;
   fdf.df = nullptr;  // finite differences: the max() has a kink an analytic Jacobian gains nothing on
   fdf.fvv = nullptr;
   fdf.n = samples.size();
-  fdf.p = 3;
+  fdf.p = parameter_count;
   fdf.params = &problem;
   gsl_multifit_nlinear_parameters parameters = gsl_multifit_nlinear_default_parameters();
+  if (fdf.n < fdf.p) {
+    return {start, std::numeric_limits<double>::infinity()};  // GSL needs as many residuals as parameters
+  }
   gsl_multifit_nlinear_workspace* work =
       gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &parameters, fdf.n, fdf.p);
-  gsl_vector* x = gsl_vector_alloc(3);
+  gsl_vector* x = gsl_vector_alloc(parameter_count);
   gsl_vector_set(x, 0, std::log(start.overhead_s));
   gsl_vector_set(x, 1, unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
   gsl_vector_set(x, 2, unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    gsl_vector_set(x, 3 + i, unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
+  }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
   gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
-  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds);
+  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops);
   double cost = 0.0;
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);
@@ -143,18 +157,31 @@ struct Alignment {
   bool slow(const Sample& s) const { return align > 0 && dim < s.dims.size() && s.dims[dim] % align != 0; }
 };
 
-/// Fits one path (align = 0), or the fast and slow paths separately.
+/// The operators among `ops` with at least two of `samples`: a rate with
+/// fewer points (in a cross-validation fold) is not determined.
+std::vector<std::string> present_ops(const std::vector<Sample>& samples, const std::vector<std::string>& ops) {
+  std::vector<std::string> present;
+  for (const auto& op : ops) {
+    if (std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return s.op == op; }) >= 2) {
+      present.push_back(op);
+    }
+  }
+  return present;
+}
+
+/// Fits one path (align = 0), or the fast and slow paths separately; the fast
+/// path with a throughput per operator in `ops`.
 StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, Alignment alignment,
-                   const RateBounds& bounds) {
+                   const RateBounds& bounds, const std::vector<std::string>& ops = {}) {
   if (alignment.align == 0) {
-    return fit_fixed_steps(samples, steps, bounds);
+    return fit_fixed_steps(samples, steps, bounds, present_ops(samples, ops));
   }
   std::vector<Sample> fast;
   std::vector<Sample> slow;
   for (const auto& s : samples) {
     (alignment.slow(s) ? slow : fast).push_back(s);
   }
-  StepModel model = fit_fixed_steps(fast, steps, bounds);
+  StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops));
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds);
   model.align = alignment.align;
   model.align_dim = alignment.dim;
@@ -174,7 +201,8 @@ struct Heldout {
 };
 
 Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                      Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds) {
+                      Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds,
+                      const std::vector<std::string>& ops) {
   double squares = 0.0;
   double log_squares = 0.0;
   std::size_t count = 0;
@@ -194,7 +222,7 @@ Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std:
         return {};
       }
     }
-    const StepModel model = fit_form(train, steps, alignment, bounds);
+    const StepModel model = fit_form(train, steps, alignment, bounds, ops);
     for (const auto& s : test) {
       const double predicted = model.predict_s(s);
       const double e = (predicted - s.time_s) / s.time_s;
@@ -206,6 +234,30 @@ Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std:
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, count));
   return {std::sqrt(log_squares / n), 100.0 * std::sqrt(squares / n)};
+}
+
+/// The operators that may take a throughput of their own: with at least
+/// `min_points` samples each, when the samples hold two operators or more; the
+/// most common operator (the first by name on a tie) keeps the class's.
+std::vector<std::string> own_rate_operators(const std::vector<Sample>& samples, std::size_t min_points) {
+  std::map<std::string, std::size_t> counts;
+  for (const auto& s : samples) {
+    if (!s.op.empty()) {
+      ++counts[s.op];
+    }
+  }
+  if (counts.size() < 2) {
+    return {};
+  }
+  const auto most = std::max_element(counts.begin(), counts.end(),
+                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::vector<std::string> ops;
+  for (const auto& [op, count] : counts) {
+    if (op != most->first && count >= min_points) {
+      ops.push_back(op);
+    }
+  }
+  return ops;
 }
 
 }  // namespace
@@ -223,7 +275,10 @@ double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples)
 }
 
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                          const RateBounds& bounds) {
+                          const RateBounds& bounds, const std::vector<std::string>& requested_ops) {
+  // Rates per operator only with more points than parameters (and two to spare).
+  const std::vector<std::string> ops =
+      samples.size() >= 3 + requested_ops.size() + 2 ? requested_ops : std::vector<std::string>{};
   StepModel shape;
   shape.steps = steps;
   std::vector<double> times;
@@ -251,7 +306,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.bytes_per_s = bp * b0;
     start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
     start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
-    const auto [model, cost] = solve(samples, steps, start, bounds);
+    const auto [model, cost] = solve(samples, steps, start, bounds, ops);
     if (cost < best_cost) {
       best_cost = cost;
       best = model;
@@ -296,30 +351,46 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       best = std::move(candidate);
     }
   };
-  Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
-  Candidate two_paths = one_path;
-  for (const auto& steps : combinations) {
-    double size = 1.0;
-    for (const auto step : steps) {
-      size *= static_cast<double>(step);
-    }
-    consider(one_path,
-             {steps, {}, heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds), size});
-    for (std::size_t dim = 0; dim < rank; ++dim) {
-      for (const std::int64_t align : options.candidate_alignments) {
-        const Alignment alignment{align, dim};
-        consider(two_paths, {steps, alignment,
-                             heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds),
-                             size});
+  const auto search = [&](const std::vector<std::string>& ops) {
+    Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
+    Candidate two_paths = one_path;
+    for (const auto& steps : combinations) {
+      double size = 1.0;
+      for (const auto step : steps) {
+        size *= static_cast<double>(step);
+      }
+      consider(one_path, {steps, {},
+                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, ops),
+                          size});
+      for (std::size_t dim = 0; dim < rank; ++dim) {
+        for (const std::int64_t align : options.candidate_alignments) {
+          const Alignment alignment{align, dim};
+          consider(two_paths, {steps, alignment,
+                               heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds, ops),
+                               size});
+        }
       }
     }
+    return two_paths.heldout.log_rms < one_path.heldout.log_rms * 0.9 ? two_paths : one_path;
+  };
+  // Then, for a class of several operators, a throughput per operator (the
+  // most common one keeps the class's P) must predict clearly better too.
+  const std::vector<std::string> ops = own_rate_operators(samples, options.min_op_points);
+  Candidate chosen = search({});
+  bool per_op = false;
+  if (!ops.empty()) {
+    Candidate with_ops = search(ops);
+    if (with_ops.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
+      chosen = std::move(with_ops);
+      per_op = true;
+    }
   }
-  const Candidate& chosen = two_paths.heldout.log_rms < one_path.heldout.log_rms * 0.9 ? two_paths : one_path;
   const std::vector<std::int64_t>& best_steps = chosen.steps;
   const Alignment best_alignment = chosen.alignment;
   const Heldout best = chosen.heldout;
   FitResult result;
-  result.model = fit_form(samples, best_steps, best_alignment, options.bounds);
+  result.model = fit_form(samples, best_steps, best_alignment, options.bounds,
+                          per_op ? ops : std::vector<std::string>{});
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),

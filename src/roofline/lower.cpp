@@ -113,7 +113,10 @@ class Lowering {
             rules_.in_kernel_activations &&
             rules_.in_kernel_activations->count(layer.op_type) == 0 && !layer.outputs.empty() &&
             layer.outputs[0] != graph::kNoTensor) {
-          kernels_.back().epilogue_bytes += 2 * graph_.tensor(layer.outputs[0]).size_bytes();
+          Kernel& fused = kernels_.back();
+          fused.epilogue_op = layer.op_type;
+          fused.epilogue_flops += layer_cost.flops;
+          fused.epilogue_bytes += 2 * graph_.tensor(layer.outputs[0]).size_bytes();
         }
         continue;
       }
@@ -198,7 +201,7 @@ class Lowering {
     std::set<TensorId> reordered_out;
     const auto reorder_out = [&](TensorId id) {
       if (reordered_out.insert(id).second) {
-        kernels_[producer.at(id)].epilogue_bytes += 2 * size_of(id);
+        kernels_[producer.at(id)].reorder_bytes += 2 * size_of(id);
       }
     };
     for (std::size_t k = 0; k < kernels_.size(); ++k) {
@@ -226,7 +229,7 @@ class Lowering {
           for (const TensorId id : inputs) {
             const bool direct = id == resolve(head.inputs[0]) && channels(id) < layout.direct_input_below;
             if (!blocked_tensor(id) && !direct && reordered_in.insert(id).second) {
-              kernel.epilogue_bytes += 2 * size_of(id);
+              kernel.reorder_bytes += 2 * size_of(id);
             }
           }
         }

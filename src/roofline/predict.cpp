@@ -43,6 +43,26 @@ void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s,
 
 }  // namespace
 
+double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
+  double seconds = 0.0;
+  if (kernel.epilogue_bytes > 0) {
+    const double bytes = static_cast<double>(kernel.epilogue_bytes) * bytes_scale;
+    if (elementwise != nullptr) {
+      const Sample pass{.dims = {}, .work_factor = static_cast<double>(kernel.epilogue_flops), .bytes = bytes,
+                        .time_s = 0.0, .op = kernel.epilogue_op};
+      const StepModel& m = elementwise->model;
+      seconds += std::max(m.work(pass) / m.flops_per_s_for(pass), bytes / m.bytes_per_s);
+    } else {
+      seconds += bytes / bytes_per_s;
+    }
+  }
+  if (kernel.reorder_bytes > 0) {
+    const double bytes = static_cast<double>(kernel.reorder_bytes) * bytes_scale;
+    seconds += bytes / (data_movement != nullptr ? data_movement->model.bytes_per_s : bytes_per_s);
+  }
+  return seconds;
+}
+
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
                                const MemoryPath& memory, double overhead_s, double bytes_scale) {
   const auto scaled = [bytes_scale](std::int64_t bytes) {
@@ -56,7 +76,7 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
                     static_cast<double>(e.bytes - weight_bytes) / memory.activation_bytes_per_s;
   e.overhead_s = overhead_s;
-  e.epilogue_s = static_cast<double>(scaled(kernel.epilogue_bytes)) / memory.activation_bytes_per_s;
+  e.epilogue_s = PassModels{.bytes_per_s = memory.activation_bytes_per_s}.seconds(kernel, bytes_scale);
   const double bandwidth = e.memory_time_s > 0.0 ? static_cast<double>(e.bytes) / e.memory_time_s
                                                  : memory.activation_bytes_per_s;
   complete_estimate(e, flops, peak_flops_per_s, bandwidth);
@@ -125,12 +145,13 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
   }
   sample.dims = dims;
   sample.work_factor = static_cast<double>(kernel.flops) / product;
+  sample.op = head.op_type;
   return sample;
 }
 
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
-                                      double epilogue_bytes_per_s) {
+                                      const PassModels& passes) {
   KernelEstimate e;
   const StepModel& m = fitted.model;
   Sample s = sample;
@@ -140,7 +161,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   }
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
   const bool slow = m.takes_slow_path(s);
-  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s);
+  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s));
   // Micro-benchmarks run with their weights warm in cache; in a network every
   // weight is read once per inference, from DRAM: weights move at the profile's
   // DRAM bandwidth, the rest at the class's fitted bandwidth.
@@ -148,7 +169,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s) +
                     weight_bytes / bandwidth_bytes_per_s;
   e.overhead_s = slow ? m.slow_overhead_s : m.overhead_s;
-  e.epilogue_s = static_cast<double>(kernel.epilogue_bytes) * bytes_scale / epilogue_bytes_per_s;
+  e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
   e.fitted = true;
@@ -285,18 +306,20 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   network.latency_s = profile.overheads.per_run_s;
   prediction.estimates.reserve(prediction.kernels.size());
   std::map<KernelClass, double> class_spread_s;  // Σ time × band per class: correlated within a class
-  // A fused activation applied in a separate pass streams like an elementwise kernel.
-  const auto elementwise = profile.kernel_models.find(std::string(kernel_class_name(KernelClass::kElementwise)));
-  const double epilogue_bytes_per_s = elementwise != profile.kernel_models.end()
-                                          ? elementwise->second.model.bytes_per_s
-                                          : prediction.memory.activation_bytes_per_s;
+  const auto model_of = [&profile](KernelClass kernel_class) -> const FittedKernelModel* {
+    const auto it = profile.kernel_models.find(std::string(kernel_class_name(kernel_class)));
+    return it != profile.kernel_models.end() ? &it->second : nullptr;
+  };
+  const PassModels passes{.elementwise = model_of(KernelClass::kElementwise),
+                          .data_movement = model_of(KernelClass::kDataMovement),
+                          .bytes_per_s = prediction.memory.activation_bytes_per_s};
   for (const Kernel& kernel : prediction.kernels) {
     const auto fitted = profile.kernel_models.find(std::string(kernel_class_name(kernel.kernel_class)));
     const KernelEstimate e =
         fitted != profile.kernel_models.end()
             ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), fitted->second,
                                      prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale,
-                                     epilogue_bytes_per_s)
+                                     passes)
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                               profile.overheads.per_kernel_s, bytes_scale);
     class_spread_s[kernel.kernel_class] += e.time_s * e.uncertainty;

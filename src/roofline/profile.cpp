@@ -289,6 +289,13 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   fitted.model.overhead_s = non_negative(entry, "overhead_us") * 1e-6;
   fitted.model.flops_per_s = positive(entry, "gflops") * 1e9;
   fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
+  if (entry.has("op_gflops")) {
+    JsonObject rates = entry.object("op_gflops");
+    for (const auto& op : rates.keys()) {
+      fitted.model.op_flops_per_s[op] = positive(rates, op) * 1e9;
+    }
+    rates.finish();
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     const std::int64_t align = slow.integer("unless_multiple_of");

@@ -112,6 +112,40 @@ TEST(StepModel, FindsASlowPathOnTheSecondDimension) {
   EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
 }
 
+TEST(StepModel, FitsAThroughputPerOperatorWhenTheyDiffer) {
+  // Elementwise-like points: no dimensions, one FLOP per element, 12 bytes per
+  // element. Add streams (byte-bound); Erf costs 20× more per counted FLOP.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 20e9;
+  truth.bytes_per_s = 60e9;
+  truth.op_flops_per_s = {{"Erf", 1e9}};
+  std::mt19937 rng(3);
+  std::normal_distribution<double> jitter(0.0, 0.01);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 24; ++i) {
+    const double elements = 4096.0 * (1 << (i % 8));
+    Sample s{.dims = {}, .work_factor = elements, .bytes = 12.0 * elements, .time_s = 0.0,
+             .op = i % 3 == 0 ? "Erf" : "Add"};
+    s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+    samples.push_back(s);
+  }
+  const FitResult fit = fit_step_model(samples);
+  ASSERT_EQ(fit.model.op_flops_per_s.count("Erf"), 1u);
+  EXPECT_EQ(fit.model.op_flops_per_s.count("Add"), 0u);  // the most common operator keeps the class's P
+  EXPECT_NEAR(fit.model.op_flops_per_s.at("Erf") / 1e9, 1.0, 0.05);
+  // Add's time is linear in its elements through both P and B (work ∝ bytes):
+  // only the slower term is identifiable, and it is recovered.
+  const Sample large_add{.dims = {}, .work_factor = 1e6, .bytes = 12e6, .time_s = 0.0, .op = "Add"};
+  EXPECT_NEAR(fit.model.predict_s(large_add) / truth.predict_s(large_add), 1.0, 0.02);
+  EXPECT_LT(fit.rmspe_percent, 2.0);
+  // One operator only: no rates of its own.
+  for (auto& s : samples) {
+    s.op = "Add";
+  }
+  EXPECT_TRUE(fit_step_model(samples).model.op_flops_per_s.empty());
+}
+
 TEST(StepModel, TooFewOrDegeneratePointsAreRefused) {
   auto samples = synthetic(truth(), 0.0, 1);
   samples.resize(4);

@@ -79,6 +79,8 @@ TEST(Lower, ActivationOutsideTheKernelLoopCostsAPassOverTheOutput) {
   EXPECT_EQ(relu[0].epilogue_bytes, 0);
   EXPECT_EQ(clip[0].ops, "Conv+Clip");
   EXPECT_EQ(clip[0].epilogue_bytes, 2 * output_bytes);  // the output read and written once more
+  EXPECT_EQ(clip[0].epilogue_op, "Clip");
+  EXPECT_GT(clip[0].epilogue_flops, 0);
 }
 
 TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
@@ -97,7 +99,7 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   rules.drop_views = true;
   const std::int64_t tensor_bytes = 4 * 32 * 8 * 8;
   for (const auto& k : lowered(b, rules)) {
-    EXPECT_EQ(k.epilogue_bytes, 0);  // no layout, no reorders
+    EXPECT_EQ(k.reorder_bytes, 0);  // no layout, no reorders
   }
   rules.blocked_layout = BlockedLayout{.channel_multiple = 4, .group_channel_multiple = 16,
                                        .direct_input_below = 16, .keep_ops = {"Relu"}};
@@ -107,15 +109,15 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   EXPECT_TRUE(kernels[1].blocked);
   EXPECT_TRUE(kernels[2].blocked);
   EXPECT_FALSE(kernels[3].blocked);
-  EXPECT_EQ(kernels[0].epilogue_bytes, 2 * tensor_bytes);  // x reordered in
-  EXPECT_EQ(kernels[1].epilogue_bytes, 0);
-  EXPECT_EQ(kernels[2].epilogue_bytes, 2 * tensor_bytes);  // c reordered out for the Sigmoid
-  EXPECT_EQ(kernels[3].epilogue_bytes, 0);
+  EXPECT_EQ(kernels[0].reorder_bytes, 2 * tensor_bytes);  // x reordered in
+  EXPECT_EQ(kernels[1].reorder_bytes, 0);
+  EXPECT_EQ(kernels[2].reorder_bytes, 2 * tensor_bytes);  // c reordered out for the Sigmoid
+  EXPECT_EQ(kernels[3].reorder_bytes, 0);
   // Input channels that are not a multiple of 4 keep the Conv plain: nothing to reorder.
   rules.blocked_layout->channel_multiple = 64;
   for (const auto& k : lowered(b, rules)) {
     EXPECT_FALSE(k.blocked);
-    EXPECT_EQ(k.epilogue_bytes, 0);
+    EXPECT_EQ(k.reorder_bytes, 0);
   }
 }
 

@@ -209,7 +209,7 @@ TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
 TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {
   // x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip: with only Relu inside the kernel, the Clip
   // reads and writes the 256-float output once more: on the activation path for the
-  // roofline, at the elementwise model's 2 GB/s for a fitted kernel.
+  // roofline, as the elementwise model's Clip (1 GFLOP/s, 2 GB/s) for a fitted kernel.
   ModelBuilder b;
   b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
   b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
@@ -238,9 +238,33 @@ TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) 
   p.kernel_models["conv"] = conv;
   const auto fitted = predict(graph, cost, p).estimates.at(0);
   ASSERT_TRUE(fitted.fitted);
-  EXPECT_NEAR(fitted.epilogue_s, 2.0 * 1024 / 2e9, 1e-15);
+  // The Clip pass as an elementwise Clip kernel without its launch: max(FLOPs / P, bytes / B).
+  const auto clip_flops = static_cast<double>(predict(graph, cost, p).kernels.at(0).epilogue_flops);
+  EXPECT_NEAR(fitted.epilogue_s, std::max(clip_flops / 1e9, 2.0 * 1024 / 2e9), 1e-15);
   EXPECT_NEAR(fitted.time_s, fitted.overhead_s + std::max(fitted.compute_time_s, fitted.memory_time_s) +
                                  fitted.epilogue_s, 1e-15);
+}
+
+TEST(Predict, AnOperatorWithItsOwnThroughputUsesIt) {
+  // x → Erf → Relu: one elementwise model, Erf at 1 GFLOP/s of its own, the rest at 10.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8});
+  b.node("Erf", {"x"}, {"e"}, {}, "erf").node("Relu", {"e"}, {"y"}, {}, "relu").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "erf.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse.clear();
+  FittedKernelModel m;
+  m.kernel_class = "elementwise";
+  m.model.overhead_s = 1e-6;
+  m.model.flops_per_s = 10e9;
+  m.model.bytes_per_s = 1e12;
+  m.model.op_flops_per_s = {{"Erf", 1e9}};
+  p.kernel_models["elementwise"] = m;
+  const Prediction prediction = predict(graph, cost, p);
+  ASSERT_EQ(prediction.kernels.size(), 2u);
+  EXPECT_NEAR(prediction.estimates[0].compute_time_s, static_cast<double>(prediction.kernels[0].flops) / 1e9, 1e-15);
+  EXPECT_NEAR(prediction.estimates[1].compute_time_s, static_cast<double>(prediction.kernels[1].flops) / 10e9, 1e-15);
 }
 
 TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {

@@ -32,6 +32,8 @@ struct FitOptions {
   std::vector<std::int64_t> candidate_alignments = {4, 8, 16};
   int folds = 4;               ///< k-fold cross-validation for model selection
   std::size_t min_points = 6;  ///< fewer is an error
+  /// An operator with at least this many points may take a throughput of its own.
+  std::size_t min_op_points = 3;
   RateBounds bounds;
 };
 
@@ -43,17 +45,19 @@ struct FitResult {
   std::vector<double> relative_residuals;  ///< (predicted − measured) / measured per point
 };
 
-/// Fits t0, P, B for fixed steps by nonlinear least squares on relative
+/// Fits t0, P, B (and a P for each operator in `ops`; the others take P)
+/// for fixed steps by nonlinear least squares on relative
 /// errors (GSL's multifit_nlinear, Levenberg–Marquardt; parameters on a log
 /// scale so they stay positive). Pure: same samples, same result.
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                          const RateBounds& bounds = {});
+                          const RateBounds& bounds = {}, const std::vector<std::string>& ops = {});
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for kernels whose dimension d
 /// is not a multiple of a block (a second set of parameters; every d and
 /// `candidate_alignments` tried) predicts held-out points clearly
-/// better, then fits on all samples. FitError for too few points,
+/// better, then (for a class of several operators) whether a throughput per
+/// operator does, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct Sample {
   double work_factor = 0.0;        ///< FLOPs per unit of Π dims (the other factors)
   double bytes = 0.0;              ///< bytes moved
   double time_s = 0.0;             ///< measured median
+  /// The kernel's operator (its first layer's op type): classes that hold
+  /// several operators (elementwise, normalization, pooling, data movement)
+  /// may fit a throughput per operator. Empty: the class's throughput.
+  std::string op;
 };
 
 struct StepModel {
@@ -29,6 +34,10 @@ struct StepModel {
   double overhead_s = 0.0;          ///< t0
   double flops_per_s = 0.0;         ///< P
   double bytes_per_s = 0.0;         ///< B
+  /// Throughput per operator, for the operators of a class whose work per FLOP
+  /// differs (an Erf costs far more per counted FLOP than an Add); an operator
+  /// not listed takes flops_per_s.
+  std::map<std::string, double> op_flops_per_s;
 
   /// Kernel libraries often have a fast path only for channel counts that are
   /// a multiple of a block (ONNX Runtime's NCHWc kernels: 4, 8 or 16) and fall
@@ -46,6 +55,11 @@ struct StepModel {
 
   /// Work on quantized dimensions.
   double work(const Sample& sample) const;
+  /// P for the sample's operator on the fast path.
+  double flops_per_s_for(const Sample& sample) const {
+    const auto it = op_flops_per_s.find(sample.op);
+    return it != op_flops_per_s.end() ? it->second : flops_per_s;
+  }
   double predict_s(const Sample& sample) const;
 };
 

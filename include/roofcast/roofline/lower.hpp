@@ -37,12 +37,15 @@ struct Kernel {
   std::int64_t bytes_read = 0;      ///< at the model's own dtypes
   std::int64_t bytes_written = 0;
   std::int64_t weight_bytes = 0;
-  /// Bytes read and written by passes the runtime adds around the kernel: a
-  /// fused activation it does not apply inside the kernel's loop
-  /// (LoweringRules::in_kernel_activations) and reorders between a plain and
-  /// a blocked layout (LoweringRules::blocked_layout: a reorder of the
-  /// kernel's input counts here, one of its output too).
+  /// A fused activation the runtime applies in a pass after the kernel's loop
+  /// (LoweringRules::in_kernel_activations): its operator, FLOPs, and the
+  /// bytes it reads and writes (the output, once more).
+  std::string epilogue_op;
+  std::int64_t epilogue_flops = 0;
   std::int64_t epilogue_bytes = 0;
+  /// Bytes read and written by reorders between a plain and a blocked layout
+  /// (LoweringRules::blocked_layout): of the kernel's input, of its output.
+  std::int64_t reorder_bytes = 0;
   bool blocked = false;  ///< runs in the runtime's blocked layout
 
   /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.

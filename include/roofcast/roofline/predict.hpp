@@ -22,8 +22,8 @@ struct KernelEstimate {
   double compute_time_s = 0.0;      ///< flops / peak
   double memory_time_s = 0.0;       ///< weight bytes / weight bandwidth + other bytes / activation bandwidth
   double overhead_s = 0.0;          ///< the profile's per-kernel overhead
-  /// A fused activation's separate pass over the output (Kernel::epilogue_bytes
-  /// at the elementwise bandwidth); 0 when the runtime applies it in the kernel.
+  /// Passes the runtime adds around the kernel: a fused activation applied
+  /// after its loop, layout reorders (PassModels); 0 when there are none.
   double epilogue_s = 0.0;
   Bound bound = Bound::kOverhead;   ///< the largest of the three terms
   std::int64_t bytes = 0;           ///< bytes moved at the predicted precision
@@ -99,11 +99,21 @@ Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double byt
 /// except that the kernel's weights move at `bandwidth_bytes_per_s` (DRAM):
 /// calibration measures kernels with warm weights, a network reads each
 /// weight once per inference.
-/// A fused activation's separate pass (Kernel::epilogue_bytes) moves at
-/// `epilogue_bytes_per_s`: the fitted elementwise bandwidth.
+/// How the passes a runtime adds around a kernel are predicted: a fused
+/// activation applied after the kernel's loop as an elementwise kernel of its
+/// operator (without the launch overhead), a layout reorder at the data
+/// movement bandwidth; without those fitted models, both at `bytes_per_s`.
+struct PassModels {
+  const FittedKernelModel* elementwise = nullptr;
+  const FittedKernelModel* data_movement = nullptr;
+  double bytes_per_s = 0.0;
+
+  double seconds(const Kernel& kernel, double bytes_scale) const;
+};
+
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
-                                      double epilogue_bytes_per_s);
+                                      const PassModels& passes);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
