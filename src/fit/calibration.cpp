@@ -251,7 +251,7 @@ void plan_data_movement(Planner& p) {
 std::vector<PlannedPoint> plan_points(std::size_t budget) {
   // Shares of the budget: the classes that hold most of a network's time get most points.
   const std::vector<std::pair<std::string, double>> shares = {
-      {"conv", 0.30},          {"depthwise_conv", 0.13}, {"grouped_conv", 0.07}, {"gemm", 0.20},
+      {"conv", 0.27},          {"depthwise_conv", 0.13}, {"grouped_conv", 0.10}, {"gemm", 0.20},
       {"pool", 0.08},          {"elementwise", 0.10},    {"normalization", 0.06}, {"data_movement", 0.06}};
   std::vector<PlannedPoint> all;
   for (const auto& [kernel_class, share] : shares) {
@@ -273,6 +273,7 @@ std::string point_json_line(const MeasuredPoint& point) {
   const nlohmann::ordered_json line = {{"class", point.kernel_class},
                                        {"spec", point.spec},
                                        {"op", point.sample.op},
+                                       {"calls", point.sample.calls},
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
@@ -289,7 +290,11 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.kernel_class = j.at("class").get<std::string>();
     point.spec = j.at("spec").get<std::string>();
     point.sample.dims = j.at("dims").get<std::vector<std::int64_t>>();
-    point.sample.op = j.contains("op") ? j.at("op").get<std::string>() : "";  // logs before 0.2 lack it
+    point.sample.op = j.contains("op") ? j.at("op").get<std::string>() : "";  // older logs lack it
+    point.sample.calls = j.contains("calls") ? j.at("calls").get<double>() : 1.0;
+    if (!(point.sample.calls >= 1.0)) {
+      throw FitError(source + ":" + std::to_string(line_number) + ": calls must be >= 1");
+    }
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
     point.sample.time_s = j.at("time_s").get<double>();

@@ -20,6 +20,7 @@ struct Problem {
   const std::vector<std::int64_t>* steps;
   const RateBounds* bounds;
   const std::vector<std::string>* ops;  ///< operators with a throughput of their own
+  bool per_call;                         ///< the overhead is paid per call
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -36,9 +37,10 @@ double unbounded(double value, double lo, double hi) {
 }
 
 StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds,
-                     const std::vector<std::string>& ops) {
+                     const std::vector<std::string>& ops, bool per_call) {
   StepModel m;
   m.steps = steps;
+  m.overhead_per_call = per_call;
   m.overhead_s = std::exp(gsl_vector_get(x, 0));
   m.flops_per_s = bounded(gsl_vector_get(x, 1), bounds.min_flops_per_s, bounds.max_flops_per_s);
   for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -51,7 +53,7 @@ StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps
 /// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
 int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
   const auto& problem = *static_cast<const Problem*>(data);
-  const StepModel m = model_from(x, *problem.steps, *problem.bounds, *problem.ops);
+  const StepModel m = model_from(x, *problem.steps, *problem.bounds, *problem.ops, problem.per_call);
   for (std::size_t i = 0; i < problem.samples->size(); ++i) {
     const Sample& s = (*problem.samples)[i];
     gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
@@ -62,8 +64,8 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 /// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                                    const StepModel& start, const RateBounds& bounds,
-                                   const std::vector<std::string>& ops) {
-  Problem problem{&samples, &steps, &bounds, &ops};
+                                   const std::vector<std::string>& ops, bool per_call) {
+  Problem problem{&samples, &steps, &bounds, &ops, per_call};
   const std::size_t parameter_count = 3 + ops.size();
   gsl_multifit_nlinear_fdf fdf{};
   fdf.f = residuals;
@@ -88,7 +90,7 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
   gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
-  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops);
+  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops, per_call);
   double cost = 0.0;
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);
@@ -182,7 +184,7 @@ StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::in
     (alignment.slow(s) ? slow : fast).push_back(s);
   }
   StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops));
-  const StepModel slow_model = fit_fixed_steps(slow, steps, bounds);
+  const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, {}, /*overhead_per_call=*/true);
   model.align = alignment.align;
   model.align_dim = alignment.dim;
   model.slow_overhead_s = slow_model.overhead_s;
@@ -275,7 +277,8 @@ double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples)
 }
 
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                          const RateBounds& bounds, const std::vector<std::string>& requested_ops) {
+                          const RateBounds& bounds, const std::vector<std::string>& requested_ops,
+                          bool overhead_per_call) {
   // Rates per operator only with more points than parameters (and two to spare).
   const std::vector<std::string> ops =
       samples.size() >= 3 + requested_ops.size() + 2 ? requested_ops : std::vector<std::string>{};
@@ -290,7 +293,12 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     byte_rates.push_back(s.bytes / s.time_s);
   }
   // Starts: the rates the points imply, scaled both ways; the best end point wins.
-  const double t_min = *std::min_element(times.begin(), times.end());
+  std::vector<double> calls;
+  for (const auto& s : samples) {
+    calls.push_back(overhead_per_call ? s.calls : 1.0);
+  }
+  // A per-call overhead starts from the shortest time shared among the median number of calls.
+  const double t_min = *std::min_element(times.begin(), times.end()) / median_of(calls);
   const double p0 = std::max(1.0, 2.0 * median_of(compute_rates));
   const double b0 = std::max(1.0, 2.0 * median_of(byte_rates));
   StepModel best;
@@ -306,7 +314,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.bytes_per_s = bp * b0;
     start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
     start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
-    const auto [model, cost] = solve(samples, steps, start, bounds, ops);
+    const auto [model, cost] = solve(samples, steps, start, bounds, ops, overhead_per_call);
     if (cost < best_cost) {
       best_cost = cost;
       best = model;

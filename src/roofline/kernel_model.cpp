@@ -16,9 +16,11 @@ double StepModel::work(const Sample& sample) const {
 
 double StepModel::predict_s(const Sample& sample) const {
   if (takes_slow_path(sample)) {
-    return slow_overhead_s + std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
+    return slow_overhead_s * sample.calls +
+           std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
   }
-  return overhead_s + std::max(work(sample) / flops_per_s_for(sample), sample.bytes / bytes_per_s);
+  return overhead_s * (overhead_per_call ? sample.calls : 1.0) +
+         std::max(work(sample) / flops_per_s_for(sample), sample.bytes / bytes_per_s);
 }
 
 }  // namespace roofcast::roofline

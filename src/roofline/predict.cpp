@@ -112,6 +112,9 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
         if (kernel.kernel_class == KernelClass::kGroupedConv && conv != nullptr && conv->group > 1) {
           dims[0] = std::max<std::int64_t>(1, (*weight)[0] / conv->group);
         }
+        if (conv != nullptr && conv->group > 1) {
+          sample.calls = static_cast<double>(conv->group);
+        }
       }
       break;
     }
@@ -168,7 +171,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s) +
                     weight_bytes / bandwidth_bytes_per_s;
-  e.overhead_s = slow ? m.slow_overhead_s : m.overhead_s;
+  e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s;
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;

@@ -146,6 +146,40 @@ TEST(StepModel, FitsAThroughputPerOperatorWhenTheyDiffer) {
   EXPECT_TRUE(fit_step_model(samples).model.op_flops_per_s.empty());
 }
 
+TEST(StepModel, ASlowPathPaysItsOverheadPerCall) {
+  // Grouped-convolution-like points: dims {K/g, C/g}, g groups (calls); per-group
+  // channels that are not a multiple of 16 take a plain path paying 3 µs per group.
+  StepModel truth;
+  truth.steps = {1, 1};
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 100e9;
+  truth.bytes_per_s = 50e9;
+  truth.align = 16;
+  truth.align_dim = 0;
+  truth.slow_overhead_s = 3e-6;
+  truth.slow_flops_per_s = 50e9;
+  truth.slow_bytes_per_s = 20e9;
+  std::mt19937 rng(9);
+  std::normal_distribution<double> jitter(0.0, 0.01);
+  std::vector<Sample> samples;
+  for (const std::int64_t width : {8, 16, 24, 32, 48, 64}) {
+    for (const std::int64_t groups : {2, 5, 11, 27, 55}) {
+      for (const std::int64_t hw : {7, 28}) {
+        Sample s{.dims = {width, width}, .work_factor = 2.0 * 9 * static_cast<double>(groups * hw * hw),
+                 .bytes = 8.0 * static_cast<double>(width * groups * hw * hw), .time_s = 0.0, .op = "Conv",
+                 .calls = static_cast<double>(groups)};
+        s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+        samples.push_back(s);
+      }
+    }
+  }
+  const FitResult fit = fit_step_model(samples);
+  ASSERT_EQ(fit.model.align, 16);
+  EXPECT_NEAR(fit.model.slow_overhead_s / 3e-6, 1.0, 0.1);
+  EXPECT_NEAR(fit.model.slow_flops_per_s / 50e9, 1.0, 0.05);
+  EXPECT_LT(fit.heldout_rmspe_percent, 3.0);
+}
+
 TEST(StepModel, TooFewOrDegeneratePointsAreRefused) {
   auto samples = synthetic(truth(), 0.0, 1);
   samples.resize(4);

@@ -45,12 +45,14 @@ struct FitResult {
   std::vector<double> relative_residuals;  ///< (predicted − measured) / measured per point
 };
 
-/// Fits t0, P, B (and a P for each operator in `ops`; the others take P)
+/// Fits t0 (per Sample::calls when `overhead_per_call`), P, B (and a P for
+/// each operator in `ops`; the others take P)
 /// for fixed steps by nonlinear least squares on relative
 /// errors (GSL's multifit_nlinear, Levenberg–Marquardt; parameters on a log
 /// scale so they stay positive). Pure: same samples, same result.
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                          const RateBounds& bounds = {}, const std::vector<std::string>& ops = {});
+                          const RateBounds& bounds = {}, const std::vector<std::string>& ops = {},
+                          bool overhead_per_call = false);
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for kernels whose dimension d

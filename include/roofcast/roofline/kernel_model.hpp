@@ -27,6 +27,10 @@ struct Sample {
   /// several operators (elementwise, normalization, pooling, data movement)
   /// may fit a throughput per operator. Empty: the class's throughput.
   std::string op;
+  /// Calls a library's plain (slow-path) implementation makes for the kernel:
+  /// one per group for a grouped or depthwise convolution, which it runs as a
+  /// loop of small GEMMs. The slow path's overhead is per call.
+  double calls = 1.0;
 };
 
 struct StepModel {
@@ -34,6 +38,9 @@ struct StepModel {
   double overhead_s = 0.0;          ///< t0
   double flops_per_s = 0.0;         ///< P
   double bytes_per_s = 0.0;         ///< B
+  /// t0 is paid per call (Sample::calls), as on a library's plain path that
+  /// loops over groups; set on the model a slow path is fitted with.
+  bool overhead_per_call = false;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
