@@ -312,6 +312,10 @@ class Lowering {
       }
       return false;
     }
+    if (rules_.has(FusionRule::kActivationPatterns) && last.kernel_class == KernelClass::kElementwise &&
+        continues_activation_pattern(last, layer)) {
+      return true;
+    }
     if (family == OpFamily::kElementwise && rules_.has(FusionRule::kElementwiseChain) &&
         last.kernel_class == KernelClass::kElementwise) {
       for (std::size_t k = 0; k < layer.inputs.size(); ++k) {
@@ -320,6 +324,29 @@ class Lowering {
         }
       }
     }
+    return false;
+  }
+
+  /// Whether `layer` continues an activation the runtime computes as one
+  /// kernel: x·sigmoid(x) (SiLU/Swish) or the erf form of GELU,
+  /// 0.5·x·(1 + erf(x/√2)) exported as Div → Erf → Add → Mul → Mul.
+  bool continues_activation_pattern(const Kernel& last, const Layer& layer) const {
+    if (!reads_only_output_of_last(layer, 0) && !(layer.inputs.size() > 1 && reads_only_output_of_last(layer, 1))) {
+      return false;
+    }
+    const Layer& head = graph_.layers[last.layers.front()];
+    const TensorId x = head.inputs.empty() ? graph::kNoTensor : resolve(head.inputs[0]);
+    const auto reads_x = [&] {
+      return std::any_of(layer.inputs.begin(), layer.inputs.end(),
+                         [&](TensorId id) { return id != graph::kNoTensor && resolve(id) == x; });
+    };
+    if (last.ops == "Sigmoid") {
+      return layer.op_type == "Mul" && reads_x();
+    }
+    if (last.ops == "Div") return layer.op_type == "Erf";
+    if (last.ops == "Div+Erf") return layer.op_type == "Add";
+    if (last.ops == "Div+Erf+Add") return layer.op_type == "Mul" && reads_x();
+    if (last.ops == "Div+Erf+Add+Mul") return layer.op_type == "Mul";
     return false;
   }
 
@@ -343,6 +370,7 @@ class Lowering {
     kernel.ops += (kernel.ops.empty() ? "" : "+") + layer.op_type;
     kernel.macs += c.macs;
     kernel.flops += c.flops;
+    kernel.op_flops.emplace_back(layer.op_type, c.flops);
     kernel.bytes_read += c.bytes_read;
     kernel.bytes_written += c.bytes_written;
     kernel.weight_bytes += c.weight_bytes;

@@ -165,6 +165,17 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
   const bool slow = m.takes_slow_path(s);
   e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s));
+  if (!slow && !m.op_flops_per_s.empty() && kernel.op_flops.size() > 1 && kernel.flops > 0) {
+    // A fused kernel of several operators (a GELU): each operator's share of
+    // the work at its own throughput.
+    double seconds_per_flop = 0.0;
+    for (const auto& [op, flops] : kernel.op_flops) {
+      Sample part = s;
+      part.op = op;
+      seconds_per_flop += static_cast<double>(flops) / static_cast<double>(kernel.flops) / m.flops_per_s_for(part);
+    }
+    e.compute_time_s = m.work(s) * seconds_per_flop;
+  }
   // Micro-benchmarks run with their weights warm in cache; in a network every
   // weight is read once per inference, from DRAM: weights move at the profile's
   // DRAM bandwidth, the rest at the class's fitted bandwidth.

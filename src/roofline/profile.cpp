@@ -23,6 +23,7 @@ const std::pair<FusionRule, std::string_view> kFusionRules[] = {
     {FusionRule::kGemmActivation, "gemm_activation"},
     {FusionRule::kElementwiseChain, "elementwise_chain"},
     {FusionRule::kPadIntoConsumer, "pad_into_consumer"},
+    {FusionRule::kActivationPatterns, "activation_patterns"},
 };
 
 const std::string_view kMemoryLevels[] = {"dram", "l3", "l2", "l1", "sram"};
@@ -158,7 +159,7 @@ LoweringRules parse_lowering(JsonObject object) {
     if (rule == std::end(kFusionRules)) {
       object.fail(where, "unknown fusion rule '" + name +
                              "' (expected conv_bn, conv_activation, conv_add, gemm_bias, "
-                             "gemm_activation, elementwise_chain or pad_into_consumer)");
+                             "gemm_activation, elementwise_chain, pad_into_consumer or activation_patterns)");
     }
     if (!rules.fuse.insert(rule->first).second) {
       object.fail(where, "fusion rule '" + name + "' is listed twice");

@@ -145,6 +145,35 @@ TEST(Lower, APadReadOnlyByAPoolBecomesItsPadding) {
   EXPECT_EQ(lowered(kept, rules).size(), 1u);
 }
 
+TEST(Lower, SiluAndErfGeluAreOneKernelEachButAGateIsNot) {
+  // x → Sigmoid → Mul(x, ·) (SiLU); g → Sigmoid → Mul(y, ·) (a squeeze-excitation gate: not x·sigmoid(x));
+  // y → Div → Erf → Add → Mul(y, ·) → Mul (GELU).
+  ModelBuilder b;
+  b.input("x", {1, 8, 4, 4}).input("g", {1, 8, 1, 1});
+  b.scalar("sqrt2", 1.4142f).scalar("one", 1.0f).scalar("half", 0.5f);
+  b.node("Sigmoid", {"x"}, {"s"}, {}, "silu_sigmoid")
+      .node("Mul", {"x", "s"}, {"y"}, {}, "silu_mul")
+      .node("Sigmoid", {"g"}, {"gs"}, {}, "gate_sigmoid")
+      .node("Mul", {"y", "gs"}, {"z"}, {}, "gate_mul")
+      .node("Div", {"z", "sqrt2"}, {"d"}, {}, "gelu_div")
+      .node("Erf", {"d"}, {"e"}, {}, "gelu_erf")
+      .node("Add", {"e", "one"}, {"a"}, {}, "gelu_add")
+      .node("Mul", {"z", "a"}, {"m"}, {}, "gelu_mul")
+      .node("Mul", {"m", "half"}, {"out"}, {}, "gelu_half")
+      .output("out");
+  LoweringRules rules;
+  rules.drop_views = true;
+  EXPECT_EQ(lowered(b, rules).size(), 9u);
+  rules.fuse.insert(FusionRule::kActivationPatterns);
+  const auto kernels = lowered(b, rules);
+  ASSERT_EQ(kernels.size(), 4u);
+  EXPECT_EQ(kernels[0].ops, "Sigmoid+Mul");
+  EXPECT_EQ(kernels[1].ops, "Sigmoid");
+  EXPECT_EQ(kernels[2].ops, "Mul");
+  EXPECT_EQ(kernels[3].ops, "Div+Erf+Add+Mul+Mul");
+  EXPECT_EQ(kernels[3].op_flops.size(), 5u);
+}
+
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   LoweringRules none;
   none.drop_views = true;

@@ -267,6 +267,30 @@ TEST(Predict, AnOperatorWithItsOwnThroughputUsesIt) {
   EXPECT_NEAR(prediction.estimates[1].compute_time_s, static_cast<double>(prediction.kernels[1].flops) / 10e9, 1e-15);
 }
 
+TEST(Predict, AFusedKernelOfSeveralOperatorsTakesEachAtItsThroughput) {
+  // x → Sigmoid → Mul(x, ·), fused as SiLU: the Sigmoid's FLOPs at 1 GFLOP/s, the Mul's at 10.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8});
+  b.node("Sigmoid", {"x"}, {"s"}, {}, "sigmoid").node("Mul", {"x", "s"}, {"y"}, {}, "mul").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "silu.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse = {FusionRule::kActivationPatterns};
+  FittedKernelModel m;
+  m.kernel_class = "elementwise";
+  m.model.overhead_s = 1e-6;
+  m.model.flops_per_s = 10e9;
+  m.model.bytes_per_s = 1e12;
+  m.model.op_flops_per_s = {{"Sigmoid", 1e9}};
+  p.kernel_models["elementwise"] = m;
+  const Prediction prediction = predict(graph, cost, p);
+  ASSERT_EQ(prediction.kernels.size(), 1u);
+  const auto& parts = prediction.kernels[0].op_flops;
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_NEAR(prediction.estimates[0].compute_time_s,
+              static_cast<double>(parts[0].second) / 1e9 + static_cast<double>(parts[1].second) / 10e9, 1e-15);
+}
+
 TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {
   // Conv → Conv → MaxPool: the two convolutions share the conv model's error (10 %),
   // the pool has its own (20 %).

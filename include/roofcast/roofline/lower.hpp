@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "roofcast/graph/cost.hpp"
@@ -37,6 +38,9 @@ struct Kernel {
   std::int64_t bytes_read = 0;      ///< at the model's own dtypes
   std::int64_t bytes_written = 0;
   std::int64_t weight_bytes = 0;
+  /// FLOPs per layer that did work, with its operator (a fitted class with a
+  /// throughput per operator sums each layer's time).
+  std::vector<std::pair<std::string, std::int64_t>> op_flops;
   /// A fused activation the runtime applies in a pass after the kernel's loop
   /// (LoweringRules::in_kernel_activations): its operator, FLOPs, and the
   /// bytes it reads and writes (the output, once more).

@@ -33,6 +33,7 @@ enum class FusionRule {
   kGemmActivation,    ///< an activation after Gemm/MatMul in the same kernel
   kElementwiseChain,  ///< consecutive elementwise ops as one kernel
   kPadIntoConsumer,   ///< a Pad read only by a Conv or pooling layer becomes that layer's padding
+  kActivationPatterns,  ///< x·sigmoid(x) and the erf GELU (Div→Erf→Add→Mul→Mul) as one kernel each
 };
 std::string_view fusion_rule_name(FusionRule rule);
 
