@@ -359,6 +359,15 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       }
     }
   }
+  for (const auto& f : fits) {
+    if (f.fitted && !f.fit.model.op_bytes_per_s.empty()) {
+      text << "\n" << f.kernel_class << ": GB/s per operator (the others " +
+                          fixed_format(f.fit.model.bytes_per_s / 1e9, 1) + "):";
+      for (const auto& [op, rate] : f.fit.model.op_bytes_per_s) {
+        text << " " << op << " " << fixed_format(rate / 1e9, 1);
+      }
+    }
+  }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "
        << static_cast<long long>(record.last_unix_time_s - record.first_unix_time_s) << " s of measuring; log "

@@ -370,6 +370,13 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       }
       entry["op_gflops"] = op_gflops;
     }
+    if (!m.op_bytes_per_s.empty()) {
+      Json op_gbs = Json::object();
+      for (const auto& [op, rate] : m.op_bytes_per_s) {
+        op_gbs[op] = round4(rate / 1e9);
+      }
+      entry["op_gbs"] = op_gbs;
+    }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},
                             {"unless_multiple_of", m.align},

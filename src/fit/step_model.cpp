@@ -21,6 +21,7 @@ struct Problem {
   const RateBounds* bounds;
   const std::vector<std::string>* ops;  ///< operators with a throughput of their own
   bool per_call;                         ///< the overhead is paid per call
+  bool bytes_only;                       ///< no sample computes: the per-operator rates are bandwidths
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -37,14 +38,18 @@ double unbounded(double value, double lo, double hi) {
 }
 
 StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds,
-                     const std::vector<std::string>& ops, bool per_call) {
+                     const std::vector<std::string>& ops, bool per_call, bool bytes_only) {
   StepModel m;
   m.steps = steps;
   m.overhead_per_call = per_call;
   m.overhead_s = std::exp(gsl_vector_get(x, 0));
   m.flops_per_s = bounded(gsl_vector_get(x, 1), bounds.min_flops_per_s, bounds.max_flops_per_s);
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    m.op_flops_per_s[ops[i]] = bounded(gsl_vector_get(x, 3 + i), bounds.min_flops_per_s, bounds.max_flops_per_s);
+    if (bytes_only) {
+      m.op_bytes_per_s[ops[i]] = bounded(gsl_vector_get(x, 3 + i), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    } else {
+      m.op_flops_per_s[ops[i]] = bounded(gsl_vector_get(x, 3 + i), bounds.min_flops_per_s, bounds.max_flops_per_s);
+    }
   }
   m.bytes_per_s = bounded(gsl_vector_get(x, 2), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
   return m;
@@ -53,7 +58,8 @@ StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps
 /// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
 int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
   const auto& problem = *static_cast<const Problem*>(data);
-  const StepModel m = model_from(x, *problem.steps, *problem.bounds, *problem.ops, problem.per_call);
+  const StepModel m =
+      model_from(x, *problem.steps, *problem.bounds, *problem.ops, problem.per_call, problem.bytes_only);
   for (std::size_t i = 0; i < problem.samples->size(); ++i) {
     const Sample& s = (*problem.samples)[i];
     gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
@@ -65,7 +71,11 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                                    const StepModel& start, const RateBounds& bounds,
                                    const std::vector<std::string>& ops, bool per_call) {
-  Problem problem{&samples, &steps, &bounds, &ops, per_call};
+  StepModel shape;
+  shape.steps = steps;
+  const bool bytes_only =
+      std::none_of(samples.begin(), samples.end(), [&](const Sample& s) { return shape.work(s) > 0.0; });
+  Problem problem{&samples, &steps, &bounds, &ops, per_call, bytes_only};
   const std::size_t parameter_count = 3 + ops.size();
   gsl_multifit_nlinear_fdf fdf{};
   fdf.f = residuals;
@@ -85,12 +95,15 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   gsl_vector_set(x, 1, unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
   gsl_vector_set(x, 2, unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
   for (std::size_t i = 0; i < ops.size(); ++i) {
-    gsl_vector_set(x, 3 + i, unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
+    gsl_vector_set(x, 3 + i,
+                   bytes_only ? unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s)
+                              : unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
   gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
-  const StepModel model = model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops, per_call);
+  const StepModel model =
+      model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops, per_call, bytes_only);
   double cost = 0.0;
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);

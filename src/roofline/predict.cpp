@@ -180,7 +180,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   // weight is read once per inference, from DRAM: weights move at the profile's
   // DRAM bandwidth, the rest at the class's fitted bandwidth.
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
-  e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s) +
+  e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s)) +
                     weight_bytes / bandwidth_bytes_per_s;
   e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s;
   e.epilogue_s = passes.seconds(kernel, bytes_scale);

@@ -297,6 +297,13 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     }
     rates.finish();
   }
+  if (entry.has("op_gbs")) {
+    JsonObject rates = entry.object("op_gbs");
+    for (const auto& op : rates.keys()) {
+      fitted.model.op_bytes_per_s[op] = positive(rates, op) * 1e9;
+    }
+    rates.finish();
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     const std::int64_t align = slow.integer("unless_multiple_of");

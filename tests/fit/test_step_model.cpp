@@ -180,6 +180,29 @@ TEST(StepModel, ASlowPathPaysItsOverheadPerCall) {
   EXPECT_LT(fit.heldout_rmspe_percent, 3.0);
 }
 
+TEST(StepModel, ABytesOnlyClassFitsABandwidthPerOperator) {
+  // Data-movement-like points: no FLOPs; Concat streams at 60 GB/s, Resize at 3.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = kUnusedRate;
+  truth.bytes_per_s = 60e9;
+  truth.op_bytes_per_s = {{"Resize", 3e9}};
+  std::mt19937 rng(4);
+  std::normal_distribution<double> jitter(0.0, 0.01);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 24; ++i) {
+    Sample s{.dims = {}, .work_factor = 0.0, .bytes = 8192.0 * (1 << (i % 8)), .time_s = 0.0,
+             .op = i % 3 == 0 ? "Resize" : "Concat"};
+    s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+    samples.push_back(s);
+  }
+  const FitResult fit = fit_step_model(samples);
+  EXPECT_TRUE(fit.model.op_flops_per_s.empty());
+  ASSERT_EQ(fit.model.op_bytes_per_s.count("Resize"), 1u);
+  EXPECT_NEAR(fit.model.op_bytes_per_s.at("Resize") / 3e9, 1.0, 0.05);
+  EXPECT_NEAR(fit.model.bytes_per_s / 60e9, 1.0, 0.05);
+}
+
 TEST(StepModel, TooFewOrDegeneratePointsAreRefused) {
   auto samples = synthetic(truth(), 0.0, 1);
   samples.resize(4);

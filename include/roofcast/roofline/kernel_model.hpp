@@ -45,6 +45,10 @@ struct StepModel {
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
   std::map<std::string, double> op_flops_per_s;
+  /// Bandwidth per operator, for a class that only moves bytes (data
+  /// movement: a nearest Resize moves far slower than a Concat); an operator
+  /// not listed takes bytes_per_s.
+  std::map<std::string, double> op_bytes_per_s;
 
   /// Kernel libraries often have a fast path only for channel counts that are
   /// a multiple of a block (ONNX Runtime's NCHWc kernels: 4, 8 or 16) and fall
@@ -62,6 +66,11 @@ struct StepModel {
 
   /// Work on quantized dimensions.
   double work(const Sample& sample) const;
+  /// B for the sample's operator on the fast path.
+  double bytes_per_s_for(const Sample& sample) const {
+    const auto it = op_bytes_per_s.find(sample.op);
+    return it != op_bytes_per_s.end() ? it->second : bytes_per_s;
+  }
   /// P for the sample's operator on the fast path.
   double flops_per_s_for(const Sample& sample) const {
     const auto it = op_flops_per_s.find(sample.op);
