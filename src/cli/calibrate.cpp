@@ -350,22 +350,26 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
   std::ostringstream text;
   table.write(text);
+  // A class's rates per operator, one line each: "elementwise: GFLOP/s per operator (the others 15.7): Erf 1.6 ...".
+  const auto per_operator = [&](const std::string& kernel_class, const char* unit, double others_per_s,
+                                const std::map<std::string, double>& rates) {
+    if (rates.empty()) {
+      return;
+    }
+    text << "\n" << kernel_class << ": " << unit << " per operator (the others " << fixed_format(others_per_s / 1e9, 1)
+         << "):";
+    for (const auto& [op, rate] : rates) {
+      text << " " << op << " " << fixed_format(rate / 1e9, 1);
+    }
+  };
   for (const auto& f : fits) {
-    if (f.fitted && !f.fit.model.op_flops_per_s.empty()) {
-      text << "\n" << f.kernel_class << ": GFLOP/s per operator (the others " +
-                          fixed_format(f.fit.model.flops_per_s / 1e9, 1) + "):";
-      for (const auto& [op, rate] : f.fit.model.op_flops_per_s) {
-        text << " " << op << " " << fixed_format(rate / 1e9, 1);
-      }
+    if (f.fitted) {
+      per_operator(f.kernel_class, "GFLOP/s", f.fit.model.flops_per_s, f.fit.model.op_flops_per_s);
     }
   }
   for (const auto& f : fits) {
-    if (f.fitted && !f.fit.model.op_bytes_per_s.empty()) {
-      text << "\n" << f.kernel_class << ": GB/s per operator (the others " +
-                          fixed_format(f.fit.model.bytes_per_s / 1e9, 1) + "):";
-      for (const auto& [op, rate] : f.fit.model.op_bytes_per_s) {
-        text << " " << op << " " << fixed_format(rate / 1e9, 1);
-      }
+    if (f.fitted) {
+      per_operator(f.kernel_class, "GB/s", f.fit.model.bytes_per_s, f.fit.model.op_bytes_per_s);
     }
   }
   text << '\n';

@@ -363,19 +363,15 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
                   {"overhead_us", round4(m.overhead_s * 1e6)},
                   {"gflops", round4(m.flops_per_s / 1e9)},
                   {"gbs", round4(m.bytes_per_s / 1e9)}};
-    if (!m.op_flops_per_s.empty()) {
-      Json op_gflops = Json::object();
-      for (const auto& [op, rate] : m.op_flops_per_s) {
-        op_gflops[op] = round4(rate / 1e9);
+    // Rates per operator, in G per second: op_gflops, op_gbs.
+    for (const auto& [key, rates] : {std::pair{"op_gflops", &m.op_flops_per_s}, std::pair{"op_gbs", &m.op_bytes_per_s}}) {
+      if (!rates->empty()) {
+        Json per_op = Json::object();
+        for (const auto& [op, rate] : *rates) {
+          per_op[op] = round4(rate / 1e9);
+        }
+        entry[key] = per_op;
       }
-      entry["op_gflops"] = op_gflops;
-    }
-    if (!m.op_bytes_per_s.empty()) {
-      Json op_gbs = Json::object();
-      for (const auto& [op, rate] : m.op_bytes_per_s) {
-        op_gbs[op] = round4(rate / 1e9);
-      }
-      entry["op_gbs"] = op_gbs;
     }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},

@@ -70,11 +70,7 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 /// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                                    const StepModel& start, const RateBounds& bounds,
-                                   const std::vector<std::string>& ops, bool per_call) {
-  StepModel shape;
-  shape.steps = steps;
-  const bool bytes_only =
-      std::none_of(samples.begin(), samples.end(), [&](const Sample& s) { return shape.work(s) > 0.0; });
+                                   const std::vector<std::string>& ops, bool per_call, bool bytes_only) {
   Problem problem{&samples, &steps, &bounds, &ops, per_call, bytes_only};
   const std::size_t parameter_count = 3 + ops.size();
   gsl_multifit_nlinear_fdf fdf{};
@@ -169,7 +165,14 @@ struct Alignment {
   std::int64_t align = 0;
   std::size_t dim = 0;
 
-  bool slow(const Sample& s) const { return align > 0 && dim < s.dims.size() && s.dims[dim] % align != 0; }
+  /// The samples that take the fast path, and those that take the slow one.
+  std::pair<std::vector<Sample>, std::vector<Sample>> split(const std::vector<Sample>& samples) const {
+    std::pair<std::vector<Sample>, std::vector<Sample>> paths;
+    for (const auto& s : samples) {
+      (misses_alignment(s, align, dim) ? paths.second : paths.first).push_back(s);
+    }
+    return paths;
+  }
 };
 
 /// The operators among `ops` with at least two of `samples`: a rate with
@@ -191,11 +194,7 @@ StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::in
   if (alignment.align == 0) {
     return fit_fixed_steps(samples, steps, bounds, present_ops(samples, ops));
   }
-  std::vector<Sample> fast;
-  std::vector<Sample> slow;
-  for (const auto& s : samples) {
-    (alignment.slow(s) ? slow : fast).push_back(s);
-  }
+  const auto [fast, slow] = alignment.split(samples);
   StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops));
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, {}, /*overhead_per_call=*/true);
   model.align = alignment.align;
@@ -228,11 +227,7 @@ Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std:
       (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold ? test : train).push_back(samples[i]);
     }
     if (alignment.align > 0) {
-      std::vector<Sample> fast;
-      std::vector<Sample> slow;
-      for (const auto& s : train) {
-        (alignment.slow(s) ? slow : fast).push_back(s);
-      }
+      const auto [fast, slow] = alignment.split(train);
       if (!fittable(fast, steps, min_points / 2) || !fittable(slow, steps, min_points / 2)) {
         return {};
       }
@@ -297,6 +292,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
       samples.size() >= 3 + requested_ops.size() + 2 ? requested_ops : std::vector<std::string>{};
   StepModel shape;
   shape.steps = steps;
+  // A class whose points never compute fits its per-operator rates as bandwidths.
+  const bool bytes_only =
+      std::none_of(samples.begin(), samples.end(), [&](const Sample& s) { return shape.work(s) > 0.0; });
   std::vector<double> times;
   std::vector<double> compute_rates;
   std::vector<double> byte_rates;
@@ -327,7 +325,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.bytes_per_s = bp * b0;
     start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
     start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
-    const auto [model, cost] = solve(samples, steps, start, bounds, ops, overhead_per_call);
+    const auto [model, cost] = solve(samples, steps, start, bounds, ops, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
       best = model;

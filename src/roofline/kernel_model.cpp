@@ -20,7 +20,7 @@ double StepModel::predict_s(const Sample& sample) const {
            std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
   }
   return overhead_s * (overhead_per_call ? sample.calls : 1.0) +
-         std::max(work(sample) / flops_per_s_for(sample), sample.bytes / bytes_per_s_for(sample));
+         std::max(work(sample) / flops_per_s_for(sample.op), sample.bytes / bytes_per_s_for(sample.op));
 }
 
 }  // namespace roofcast::roofline

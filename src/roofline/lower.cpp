@@ -95,7 +95,7 @@ class Lowering {
       }
       if ((layer_cost.family == OpFamily::kView && rules_.drop_views) ||
           (layer.op_type == "Pad" && rules_.has(FusionRule::kPadIntoConsumer) && padding_of_next(i))) {
-        // The view's output aliases its data input.
+        // The view's (or the fused Pad's) output aliases its data input.
         if (!layer.outputs.empty() && layer.outputs[0] != graph::kNoTensor && !layer.inputs.empty() &&
             layer.inputs[0] != graph::kNoTensor) {
           const TensorId data = resolve(layer.inputs[0]);

@@ -48,10 +48,9 @@ double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
   if (kernel.epilogue_bytes > 0) {
     const double bytes = static_cast<double>(kernel.epilogue_bytes) * bytes_scale;
     if (elementwise != nullptr) {
-      const Sample pass{.dims = {}, .work_factor = static_cast<double>(kernel.epilogue_flops), .bytes = bytes,
-                        .time_s = 0.0, .op = kernel.epilogue_op};
       const StepModel& m = elementwise->model;
-      seconds += std::max(m.work(pass) / m.flops_per_s_for(pass), bytes / m.bytes_per_s);
+      seconds += std::max(static_cast<double>(kernel.epilogue_flops) / m.flops_per_s_for(kernel.epilogue_op),
+                          bytes / m.bytes_per_s);
     } else {
       seconds += bytes / bytes_per_s;
     }
@@ -164,15 +163,13 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   }
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
   const bool slow = m.takes_slow_path(s);
-  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s));
+  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s.op));
   if (!slow && !m.op_flops_per_s.empty() && kernel.op_flops.size() > 1 && kernel.flops > 0) {
     // A fused kernel of several operators (a GELU): each operator's share of
     // the work at its own throughput.
     double seconds_per_flop = 0.0;
     for (const auto& [op, flops] : kernel.op_flops) {
-      Sample part = s;
-      part.op = op;
-      seconds_per_flop += static_cast<double>(flops) / static_cast<double>(kernel.flops) / m.flops_per_s_for(part);
+      seconds_per_flop += static_cast<double>(flops) / static_cast<double>(kernel.flops) / m.flops_per_s_for(op);
     }
     e.compute_time_s = m.work(s) * seconds_per_flop;
   }
@@ -180,7 +177,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   // weight is read once per inference, from DRAM: weights move at the profile's
   // DRAM bandwidth, the rest at the class's fitted bandwidth.
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
-  e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s)) +
+  e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
                     weight_bytes / bandwidth_bytes_per_s;
   e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s;
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
@@ -328,10 +325,10 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
                           .data_movement = model_of(KernelClass::kDataMovement),
                           .bytes_per_s = prediction.memory.activation_bytes_per_s};
   for (const Kernel& kernel : prediction.kernels) {
-    const auto fitted = profile.kernel_models.find(std::string(kernel_class_name(kernel.kernel_class)));
+    const FittedKernelModel* fitted = model_of(kernel.kernel_class);
     const KernelEstimate e =
-        fitted != profile.kernel_models.end()
-            ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), fitted->second,
+        fitted != nullptr
+            ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
                                      prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale,
                                      passes)
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,

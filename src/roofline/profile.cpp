@@ -37,6 +37,35 @@ double positive(JsonObject& object, std::string_view key) {
   return value;
 }
 
+/// `object[key]`: an array of distinct operator names such as `example`.
+std::set<std::string> operator_names(JsonObject& object, std::string_view key, std::string_view example) {
+  const auto& names = object.array(key);
+  std::set<std::string> result;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!names[i].is_string() || names[i].get<std::string>().empty()) {
+      object.fail(where, "must be an operator name such as \"" + std::string(example) + "\"");
+    }
+    if (!result.insert(names[i].get<std::string>()).second) {
+      object.fail(where, "'" + names[i].get<std::string>() + "' is listed twice");
+    }
+  }
+  return result;
+}
+
+/// `object[key]`, when present: operator → rate in G per second, each > 0; returned per second.
+std::map<std::string, double> per_operator_rates(JsonObject& object, std::string_view key) {
+  std::map<std::string, double> rates;
+  if (object.has(key)) {
+    JsonObject per_op = object.object(key);
+    for (const auto& op : per_op.keys()) {
+      rates[op] = positive(per_op, op) * 1e9;
+    }
+    per_op.finish();
+  }
+  return rates;
+}
+
 double non_negative(JsonObject& object, std::string_view key) {
   const double value = object.number(key);
   if (value < 0.0) {
@@ -167,17 +196,7 @@ LoweringRules parse_lowering(JsonObject object) {
   }
   rules.drop_views = object.boolean("drop_views");
   if (object.has("in_kernel_activations")) {
-    const auto& names = object.array("in_kernel_activations");
-    rules.in_kernel_activations.emplace();
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const std::string where = "in_kernel_activations[" + std::to_string(i) + "]";
-      if (!names[i].is_string() || names[i].get<std::string>().empty()) {
-        object.fail(where, "must be an operator name such as \"Relu\"");
-      }
-      if (!rules.in_kernel_activations->insert(names[i].get<std::string>()).second) {
-        object.fail(where, "'" + names[i].get<std::string>() + "' is listed twice");
-      }
-    }
+    rules.in_kernel_activations = operator_names(object, "in_kernel_activations", "Relu");
   }
   if (object.has("blocked_layout")) {
     JsonObject block = object.object("blocked_layout");
@@ -192,16 +211,7 @@ LoweringRules parse_lowering(JsonObject object) {
     layout.channel_multiple = at_least("channel_multiple", 1);
     layout.group_channel_multiple = at_least("group_channel_multiple", 1);
     layout.direct_input_below = at_least("direct_input_below", 0);
-    const auto& keep = block.array("keep_ops");
-    for (std::size_t i = 0; i < keep.size(); ++i) {
-      const std::string where = "keep_ops[" + std::to_string(i) + "]";
-      if (!keep[i].is_string() || keep[i].get<std::string>().empty()) {
-        block.fail(where, "must be an operator name such as \"MaxPool\"");
-      }
-      if (!layout.keep_ops.insert(keep[i].get<std::string>()).second) {
-        block.fail(where, "'" + keep[i].get<std::string>() + "' is listed twice");
-      }
-    }
+    layout.keep_ops = operator_names(block, "keep_ops", "MaxPool");
     block.finish();
     rules.blocked_layout = layout;
   }
@@ -290,20 +300,8 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   fitted.model.overhead_s = non_negative(entry, "overhead_us") * 1e-6;
   fitted.model.flops_per_s = positive(entry, "gflops") * 1e9;
   fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
-  if (entry.has("op_gflops")) {
-    JsonObject rates = entry.object("op_gflops");
-    for (const auto& op : rates.keys()) {
-      fitted.model.op_flops_per_s[op] = positive(rates, op) * 1e9;
-    }
-    rates.finish();
-  }
-  if (entry.has("op_gbs")) {
-    JsonObject rates = entry.object("op_gbs");
-    for (const auto& op : rates.keys()) {
-      fitted.model.op_bytes_per_s[op] = positive(rates, op) * 1e9;
-    }
-    rates.finish();
-  }
+  fitted.model.op_flops_per_s = per_operator_rates(entry, "op_gflops");
+  fitted.model.op_bytes_per_s = per_operator_rates(entry, "op_gbs");
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     const std::int64_t align = slow.integer("unless_multiple_of");

@@ -103,6 +103,19 @@ DeviceProfile device(double per_run_s = 1e-4, double per_kernel_s = 1e-5) {
   return p;
 }
 
+/// A fitted model of `kernel_class`: t0, P, B and steps as given, no slow path.
+FittedKernelModel fitted_model(const std::string& kernel_class, std::vector<std::int64_t> steps, double overhead_s,
+                               double flops_per_s, double bytes_per_s, double heldout_rmspe_percent = 0.0) {
+  FittedKernelModel m;
+  m.kernel_class = kernel_class;
+  m.model.steps = std::move(steps);
+  m.model.overhead_s = overhead_s;
+  m.model.flops_per_s = flops_per_s;
+  m.model.bytes_per_s = bytes_per_s;
+  m.heldout_rmspe_percent = heldout_rmspe_percent;
+  return m;
+}
+
 /// Conv 1x3x8x8 → 1x4x8x8 (pad 1) + Relu, GlobalAveragePool, Flatten, Gemm 4 → 2.
 ModelBuilder small_network() {
   ModelBuilder b;
@@ -183,14 +196,7 @@ TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
   const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
-  FittedKernelModel conv;
-  conv.kernel_class = "conv";
-  conv.model.steps = {8, 4};  // K = 4 → 8, C/g = 3 → 4
-  conv.model.overhead_s = 5e-6;
-  conv.model.flops_per_s = 1e9;
-  conv.model.bytes_per_s = 1e9;
-  conv.heldout_rmspe_percent = 4.0;
-  p.kernel_models["conv"] = conv;
+  p.kernel_models["conv"] = fitted_model("conv", {8, 4}, 5e-6, 1e9, 1e9, 4.0);  // K = 4 → 8, C/g = 3 → 4
   const Prediction prediction = predict(graph, cost, p);
   const auto& e = prediction.estimates[0];
   ASSERT_TRUE(e.fitted);
@@ -223,19 +229,8 @@ TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) 
   ASSERT_EQ(roofline.kernels.size(), 1u);
   EXPECT_NEAR(roofline.estimates[0].epilogue_s, 2.0 * 1024 / kBandwidth, 1e-15);  // no elementwise model: DRAM
   EXPECT_NEAR(roofline.estimates[0].time_s, free_s + 2.0 * 1024 / kBandwidth, 1e-15);
-  FittedKernelModel elementwise;
-  elementwise.kernel_class = "elementwise";
-  elementwise.model.overhead_s = 1e-6;
-  elementwise.model.flops_per_s = 1e9;
-  elementwise.model.bytes_per_s = 2e9;
-  p.kernel_models["elementwise"] = elementwise;
-  FittedKernelModel conv;
-  conv.kernel_class = "conv";
-  conv.model.steps = {1, 1};
-  conv.model.overhead_s = 1e-6;
-  conv.model.flops_per_s = 1e9;
-  conv.model.bytes_per_s = 1e9;
-  p.kernel_models["conv"] = conv;
+  p.kernel_models["elementwise"] = fitted_model("elementwise", {}, 1e-6, 1e9, 2e9);
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 1e-6, 1e9, 1e9);
   const auto fitted = predict(graph, cost, p).estimates.at(0);
   ASSERT_TRUE(fitted.fitted);
   // The Clip pass as an elementwise Clip kernel without its launch: max(FLOPs / P, bytes / B).
@@ -254,11 +249,7 @@ TEST(Predict, AnOperatorWithItsOwnThroughputUsesIt) {
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
   p.lowering.fuse.clear();
-  FittedKernelModel m;
-  m.kernel_class = "elementwise";
-  m.model.overhead_s = 1e-6;
-  m.model.flops_per_s = 10e9;
-  m.model.bytes_per_s = 1e12;
+  FittedKernelModel m = fitted_model("elementwise", {}, 1e-6, 10e9, 1e12);
   m.model.op_flops_per_s = {{"Erf", 1e9}};
   p.kernel_models["elementwise"] = m;
   const Prediction prediction = predict(graph, cost, p);
@@ -276,11 +267,7 @@ TEST(Predict, AFusedKernelOfSeveralOperatorsTakesEachAtItsThroughput) {
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
   p.lowering.fuse = {FusionRule::kActivationPatterns};
-  FittedKernelModel m;
-  m.kernel_class = "elementwise";
-  m.model.overhead_s = 1e-6;
-  m.model.flops_per_s = 10e9;
-  m.model.bytes_per_s = 1e12;
+  FittedKernelModel m = fitted_model("elementwise", {}, 1e-6, 10e9, 1e12);
   m.model.op_flops_per_s = {{"Sigmoid", 1e9}};
   p.kernel_models["elementwise"] = m;
   const Prediction prediction = predict(graph, cost, p);
@@ -303,16 +290,8 @@ TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {
   const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "bands.onnx");
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
-  for (const auto& [name, band] : {std::pair{"conv", 10.0}, std::pair{"pool", 20.0}}) {
-    FittedKernelModel m;
-    m.kernel_class = name;
-    m.model.steps = std::string(name) == "conv" ? std::vector<std::int64_t>{1, 1} : std::vector<std::int64_t>{1};
-    m.model.overhead_s = 1e-6;
-    m.model.flops_per_s = 1e9;
-    m.model.bytes_per_s = 1e9;
-    m.heldout_rmspe_percent = band;
-    p.kernel_models[name] = m;
-  }
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 1e-6, 1e9, 1e9, 10.0);
+  p.kernel_models["pool"] = fitted_model("pool", {1}, 1e-6, 1e9, 1e9, 20.0);
   const Prediction prediction = predict(graph, cost, p);
   ASSERT_EQ(prediction.estimates.size(), 3u);
   const double convs_s = prediction.estimates[0].time_s + prediction.estimates[1].time_s;

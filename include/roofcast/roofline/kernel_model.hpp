@@ -33,6 +33,12 @@ struct Sample {
   double calls = 1.0;
 };
 
+/// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
+/// slow path); never when `align` is 0 or the sample lacks that dimension.
+inline bool misses_alignment(const Sample& sample, std::int64_t align, std::size_t dim) {
+  return align > 0 && dim < sample.dims.size() && sample.dims[dim] % align != 0;
+}
+
 struct StepModel {
   std::vector<std::int64_t> steps;  ///< one per dimension; 1 = no quantization
   double overhead_s = 0.0;          ///< t0
@@ -61,19 +67,19 @@ struct StepModel {
   double slow_bytes_per_s = 0.0;
 
   bool takes_slow_path(const Sample& sample) const {
-    return align > 0 && align_dim < sample.dims.size() && sample.dims[align_dim] % align != 0;
+    return misses_alignment(sample, align, align_dim);
   }
 
   /// Work on quantized dimensions.
   double work(const Sample& sample) const;
-  /// B for the sample's operator on the fast path.
-  double bytes_per_s_for(const Sample& sample) const {
-    const auto it = op_bytes_per_s.find(sample.op);
+  /// B for an operator on the fast path.
+  double bytes_per_s_for(const std::string& op) const {
+    const auto it = op_bytes_per_s.find(op);
     return it != op_bytes_per_s.end() ? it->second : bytes_per_s;
   }
-  /// P for the sample's operator on the fast path.
-  double flops_per_s_for(const Sample& sample) const {
-    const auto it = op_flops_per_s.find(sample.op);
+  /// P for an operator on the fast path.
+  double flops_per_s_for(const std::string& op) const {
+    const auto it = op_flops_per_s.find(op);
     return it != op_flops_per_s.end() ? it->second : flops_per_s;
   }
   double predict_s(const Sample& sample) const;

@@ -95,10 +95,6 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
 /// bytes at the predicted precision.
 Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);
 
-/// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B),
-/// except that the kernel's weights move at `bandwidth_bytes_per_s` (DRAM):
-/// calibration measures kernels with warm weights, a network reads each
-/// weight once per inference.
 /// How the passes a runtime adds around a kernel are predicted: a fused
 /// activation applied after the kernel's loop as an elementwise kernel of its
 /// operator (without the launch overhead), a layout reorder at the data
@@ -111,6 +107,10 @@ struct PassModels {
   double seconds(const Kernel& kernel, double bytes_scale) const;
 };
 
+/// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B)
+/// + the passes around it, except that the kernel's weights move at
+/// `bandwidth_bytes_per_s` (DRAM): calibration measures kernels with warm
+/// weights, a network reads each weight once per inference.
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
                                       const PassModels& passes);
