@@ -113,6 +113,18 @@ function makeTensor(spec, rand) {
   if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0))
     throw new Error(`input "${spec.name}": "shape" must be an array of integers >= 0, got ${JSON.stringify(spec.shape)}`);
   const [Ctor, defRange, isInt] = entry;
+  if (spec.fill !== undefined) {
+    // One value in every element (a cache-flush buffer: no random numbers to draw,
+    // and real pages, unlike zeros that the kernel may map to one shared page).
+    if (spec.range !== undefined) throw new Error(`input "${spec.name}": give "fill" or "range", not both`);
+    if (typeof spec.fill !== 'number' || !Number.isFinite(spec.fill) || isInt)
+      throw new Error(`input "${spec.name}": "fill" must be a finite number, for a float input`);
+    if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new Error(`input "${spec.name}": "shape" must be an array of integers >= 0, got ${JSON.stringify(spec.shape)}`);
+    const data = new Ctor(spec.shape.reduce((a, b) => a * b, 1));
+    data.fill(spec.dtype === 'float16' ? toHalfBits(spec.fill) : spec.fill);
+    return new ort.Tensor(spec.dtype, data, spec.shape);
+  }
   const [lo, hi] = spec.range === undefined ? defRange : spec.range;
   if (!(typeof lo === 'number' && typeof hi === 'number' && hi > lo)) throw new Error(`input "${spec.name}": "range" must be [lo, hi] with hi > lo`);
   const n = spec.shape.reduce((a, b) => a * b, 1);

@@ -62,6 +62,8 @@ struct LoggedCeilings {
   std::map<std::string, double> memory_gbs;
   double per_run_us = 0.0;
   double unix_time_s = 0.0;
+  /// The points' cache flush (0: hot caches, as logs written before it had).
+  std::int64_t cache_flush_bytes = 0;
 };
 
 std::string ceilings_line(const LoggedCeilings& c) {
@@ -69,7 +71,8 @@ std::string ceilings_line(const LoggedCeilings& c) {
                          {{"peak_gflops", c.peak_gflops},
                           {"memory_gbs", c.memory_gbs},
                           {"per_run_us", c.per_run_us},
-                          {"unix_time_s", c.unix_time_s}}}}
+                          {"unix_time_s", c.unix_time_s},
+                          {"cache_flush_bytes", c.cache_flush_bytes}}}}
       .dump();
 }
 
@@ -82,9 +85,11 @@ void append_line(const fs::path& log, const std::string& line) {
   }
 }
 
-/// Time of the micro-model's kernel per run: every runtime kernel except layout
-/// reorders (a network pays those only at layout boundaries).
-std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile) {
+/// Time of the micro-model's kernel per run: every runtime kernel that executes
+/// one of `layers` (the kernel's), except layout reorders (a network pays those
+/// only at layout boundaries); the cache flush is not the kernel's.
+std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
+                                        const std::vector<std::size_t>& layers) {
   std::size_t runs = 0;
   for (const auto& k : profile.kernels) {
     runs = std::max(runs, k.samples_s.size());
@@ -92,6 +97,12 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile) {
   std::vector<double> per_run(runs, 0.0);
   for (const auto& k : profile.kernels) {
     if (k.op_name.rfind("Reorder", 0) == 0 || k.mapping == "unmapped") {
+      continue;
+    }
+    const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
+      return std::find(layers.begin(), layers.end(), layer) != layers.end();
+    });
+    if (!kernels_own) {
       continue;
     }
     for (std::size_t r = 0; r < k.samples_s.size(); ++r) {
@@ -124,6 +135,10 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   command->add_option("--min-time", options->min_time_s, "Measured seconds per point")->check(CLI::PositiveNumber)
       ->capture_default_str();
+  command->add_option("--flush-mib", options->flush_mib,
+                      "MiB read before each run to evict the caches, so that a point meets the caches as a "
+                      "network's kernel does (0: hot caches; default: half the last-level cache)")
+      ->check(CLI::Range(0, 1 << 16));
   command->add_flag("--resume", options->resume,
                     "Continue an interrupted calibration from its log (OUTPUT.points.jsonl)");
   return {command, [options, command_line] { return run_calibrate(*options, command_line); }};
@@ -157,7 +172,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
           const auto j = nlohmann::json::parse(line).at("ceilings");
           ceilings = LoggedCeilings{j.at("peak_gflops").get<double>(),
                                     j.at("memory_gbs").get<std::map<std::string, double>>(),
-                                    j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>()};
+                                    j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>(),
+                                    j.value("cache_flush_bytes", std::int64_t{0})};
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
@@ -170,6 +186,13 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
 
   const auto cpu = measure::read_cpu_spec();
+  const std::int64_t asked_flush_bytes =
+      options.flush_mib < 0 ? measure::default_cache_flush_bytes(cpu) : std::int64_t{options.flush_mib} << 20;
+  if (ceilings && options.flush_mib >= 0 && ceilings->cache_flush_bytes != asked_flush_bytes) {
+    throw UsageError(log.string() + ": its points were measured with a " +
+                     std::to_string(ceilings->cache_flush_bytes >> 20) + " MiB cache flush, not " +
+                     std::to_string(options.flush_mib) + " MiB; resume without --flush-mib or start a new log");
+  }
   auto runner = start_runner(RunnerFlags{.runner = options.runner, .threads = options.threads});
   const auto work = fs::temp_directory_path() / ("roofcast-calibrate-" + std::to_string(::getpid()));
   fs::create_directories(work);
@@ -192,6 +215,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
     c.unix_time_s = unix_now();
+    c.cache_flush_bytes = asked_flush_bytes;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
     const auto sweep = measure::measure_bandwidth_sweep(options.threads, 16 * 1024, 512ll * 1024 * 1024, 0.1);
     for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {
@@ -227,12 +251,17 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     progress(points.size(), plan.size(), elapsed, measured_now);
     const auto spec = measure::parse_micro_model(planned.spec);
     const fs::path model = work / "point.onnx";
-    write_file_atomically(model, measure::micro_model_bytes(spec));
+    write_file_atomically(model, measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
     const graph::Graph graph = graph::load_graph(model);
-    const auto kernels = roofline::lower(graph, graph::graph_cost(graph), runtime_rules());
+    std::vector<roofline::Kernel> kernels;
+    for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+      if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+        kernels.push_back(std::move(kernel));
+      }
+    }
     if (kernels.size() != 1) {
       throw FitError("micro-model " + planned.spec + " lowers to " + std::to_string(kernels.size()) +
-                     " kernels, not 1");
+                     " kernels of its own, not 1");
     }
     measure::KernelProfile profile;
     try {
@@ -242,7 +271,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
                         " points are saved in " + log.string() + "; rerun with --resume to continue)");
     }
-    const auto per_run = kernel_time_per_run(profile);
+    const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
     const auto stats = measure::summarize(per_run);
     if (!(stats.median_s > 0.0)) {
       ++skipped;
@@ -304,6 +333,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.peak_gflops = ceilings->peak_gflops;
   record.memory_gbs = ceilings->memory_gbs;
   record.per_run_us = ceilings->per_run_us;
+  record.cache_flush_bytes = ceilings->cache_flush_bytes;
   record.fits = fits;
   record.points = points.size();
   record.budget = options.budget;

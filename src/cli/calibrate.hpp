@@ -14,6 +14,9 @@ struct CalibrateOptions {
   std::string output;
   std::size_t budget = 300;
   double min_time_s = 0.05;
+  /// MiB read before each run to push the kernel's data out of the caches (measure::micro_model_bytes);
+  /// < 0: measure::default_cache_flush_bytes, 0: none (hot caches).
+  int flush_mib = -1;
   bool resume = false;
 };
 

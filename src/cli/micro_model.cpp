@@ -19,6 +19,11 @@ Subcommand setup_micro_model(CLI::App& app) {
       ->required();
   command->add_option("-o,--output", options->output, "The .onnx file to write (default: <name>.onnx)");
   command->add_option("--seed", options->seed, "Seed of the random weights")->capture_default_str();
+  command->add_option("--flush-mib", options->flush_mib,
+                      "Read this many MiB first and rewrite the inputs, as `calibrate` measures a point "
+                      "(the caches a kernel meets in a network; 0: none)")
+      ->check(CLI::Range(0, 1 << 16))
+      ->capture_default_str();
   command->add_flag("--force", options->force, "Replace an existing output file");
   return {command, [options] { return run_micro_model(*options); }};
 }
@@ -29,7 +34,7 @@ int run_micro_model(const MicroModelOptions& options) {
   if (!options.force && std::filesystem::exists(path)) {
     throw IoError(path + ": already exists (pass --force to replace it)");
   }
-  write_file_atomically(path, measure::micro_model_bytes(spec, options.seed));
+  write_file_atomically(path, measure::micro_model_bytes(spec, options.seed, std::int64_t{options.flush_mib} << 20));
   std::cout << "wrote " << path << " (" << measure::micro_model_name(spec) << ")\n";
   return 0;
 }

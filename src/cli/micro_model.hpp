@@ -12,6 +12,7 @@ struct MicroModelOptions {
   std::string spec;
   std::string output;
   std::uint64_t seed = 0;
+  int flush_mib = 0;  ///< measure::micro_model_bytes' flush_bytes, in MiB
   bool force = false;
 };
 

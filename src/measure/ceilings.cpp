@@ -230,6 +230,22 @@ std::string CpuSpec::formula(int cores) const {
   return text;
 }
 
+std::int64_t default_cache_flush_bytes(const CpuSpec& cpu) {
+  constexpr std::int64_t kMiB = 1 << 20;
+  int last_level = 0;
+  std::int64_t last_level_bytes = 0;
+  for (const auto& [level, bytes] : cpu.data_caches) {
+    if (level > last_level || (level == last_level && bytes > last_level_bytes)) {
+      last_level = level;
+      last_level_bytes = bytes;
+    }
+  }
+  if (last_level_bytes <= 0) {
+    return 16 * kMiB;
+  }
+  return (last_level_bytes / 2 + kMiB - 1) / kMiB * kMiB;
+}
+
 CpuSpec read_cpu_spec(const std::string& root) {
   CpuSpec spec;
   spec.model = cpuinfo_field(root, "model name");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "roofcast/common/error.hpp"
+#include "roofcast/measure/micro_models.hpp"
 #include "roofcast/measure/ort_trace.hpp"
 
 namespace roofcast::measure {
@@ -16,7 +17,8 @@ std::vector<InputSpec> input_specs(const graph::Graph& graph) {
     const auto& tensor = graph.tensor(id);
     specs.push_back({.name = tensor.name,
                      .dtype = std::string(graph::dtype_name(tensor.dtype)),
-                     .shape = tensor.shape});
+                     .shape = tensor.shape,
+                     .fill = tensor.name == kCacheFlushInput ? std::optional<double>(1.0) : std::nullopt});
   }
   return specs;
 }

@@ -62,7 +62,7 @@ class Builder {
                         const std::string& output) {
     auto* node = graph_->add_node();
     node->set_op_type(op);
-    node->set_name("/micro/" + op + "_" + std::to_string(graph_->node_size()));
+    node->set_name(std::string(kMicroNodePrefix) + op + "_" + std::to_string(graph_->node_size()));
     for (const auto& name : inputs) {
       node->add_input(name);
     }
@@ -91,7 +91,45 @@ class Builder {
     attribute->set_s(value);
   }
 
-  std::string bytes(const std::string& name, std::uint64_t seed) {
+  /// Prepends the cache flush (see micro_model_bytes) to the kernel's nodes.
+  void add_cache_flush(std::int64_t flush_bytes) {
+    const std::int64_t elements = std::max<std::int64_t>(1, flush_bytes / 4);
+    std::vector<onnx::NodeProto> kernel_nodes(graph_->node().begin(), graph_->node().end());
+    graph_->clear_node();
+    std::vector<std::string> inputs;
+    for (const auto& input : graph_->input()) {
+      inputs.push_back(input.name());
+    }
+    const std::string flush(kCacheFlushInput);
+    value_info(graph_->add_input(), flush, {elements});
+    auto* reduce = graph_->add_node();
+    reduce->set_op_type("ReduceMax");
+    reduce->set_name("/flush/ReduceMax");
+    reduce->add_input(flush);
+    reduce->add_output("flush_max");
+    integer(reduce, "keepdims", 0);
+    for (const auto& input : inputs) {
+      auto* touch = graph_->add_node();
+      touch->set_op_type("Mul");
+      touch->set_name("/flush/Mul_" + input);
+      touch->add_input(input);
+      touch->add_input("flush_max");
+      touch->add_output(input + "_written");
+    }
+    for (auto& node : kernel_nodes) {
+      for (auto& name : *node.mutable_input()) {
+        if (std::find(inputs.begin(), inputs.end(), name) != inputs.end()) {
+          name += "_written";
+        }
+      }
+      *graph_->add_node() = std::move(node);
+    }
+  }
+
+  std::string bytes(const std::string& name, std::uint64_t seed, std::int64_t flush_bytes) {
+    if (flush_bytes > 0) {
+      add_cache_flush(flush_bytes);
+    }
     std::string serialized;
     model_.SerializeToString(&serialized);
     return graph::materialize_model_bytes(serialized, name, {}, {.seed = seed, .overwrite = false});
@@ -155,7 +193,7 @@ std::string activation(Builder& b, const std::string& kind, const std::string& f
   return from + "_act";
 }
 
-std::string build(const ConvMicro& s, std::uint64_t seed) {
+std::string build(const ConvMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_positive("conv micro-model", {s.n, s.c, s.h, s.w, s.k, s.kernel, s.stride, s.group});
   if (s.c % s.group != 0 || s.k % s.group != 0) {
     throw UsageError("conv micro-model: group " + std::to_string(s.group) +
@@ -187,10 +225,10 @@ std::string build(const ConvMicro& s, std::uint64_t seed) {
   }
   last = activation(b, s.activation, last);
   b.output(last);
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const GemmMicro& s, std::uint64_t seed) {
+std::string build(const GemmMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_positive("gemm micro-model", {s.batch, s.m, s.k, s.n});
   Builder b;
   std::string last = "y";
@@ -221,10 +259,10 @@ std::string build(const GemmMicro& s, std::uint64_t seed) {
   }
   last = activation(b, s.activation, last);
   b.output(last);
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const PoolMicro& s, std::uint64_t seed) {
+std::string build(const PoolMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_positive("pool micro-model", {s.n, s.c, s.h, s.w, s.kernel, s.stride});
   Builder b;
   b.input("x", {s.n, s.c, s.h, s.w});
@@ -241,10 +279,10 @@ std::string build(const PoolMicro& s, std::uint64_t seed) {
                      "' is not one of MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const ElementwiseMicro& s, std::uint64_t seed) {
+std::string build(const ElementwiseMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_shape("elementwise micro-model", s.shape);
   static const std::map<std::string, int> kArity = {
       {"Add", 2},  {"Mul", 2},     {"Sub", 2},       {"Div", 2}, {"Relu", 1}, {"Sigmoid", 1},
@@ -268,10 +306,10 @@ std::string build(const ElementwiseMicro& s, std::uint64_t seed) {
     b.node(s.op, {"x"}, "y");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const NormalizationMicro& s, std::uint64_t seed) {
+std::string build(const NormalizationMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_shape("normalization micro-model", s.shape);
   Builder b;
   b.input("x", s.shape);
@@ -285,10 +323,10 @@ std::string build(const NormalizationMicro& s, std::uint64_t seed) {
     throw UsageError("normalization micro-model: op '" + s.op + "' is not Softmax or LayerNormalization");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const ConcatMicro& s, std::uint64_t seed) {
+std::string build(const ConcatMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_positive("concat micro-model", {s.n, s.c, s.h, s.w, s.inputs});
   Builder b;
   std::vector<std::string> inputs;
@@ -298,10 +336,10 @@ std::string build(const ConcatMicro& s, std::uint64_t seed) {
   }
   Builder::integer(b.node("Concat", inputs, "y"), "axis", 1);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const ResizeMicro& s, std::uint64_t seed) {
+std::string build(const ResizeMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_positive("resize micro-model", {s.n, s.c, s.h, s.w, s.scale});
   if (s.mode != "nearest" && s.mode != "linear") {
     throw UsageError("resize micro-model: mode '" + s.mode + "' is not nearest or linear");
@@ -313,10 +351,10 @@ std::string build(const ResizeMicro& s, std::uint64_t seed) {
   auto* resize = b.node("Resize", {"x", "", "scales"}, "y");
   Builder::text(resize, "mode", s.mode);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
-std::string build(const TransposeMicro& s, std::uint64_t seed) {
+std::string build(const TransposeMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
   require_shape("transpose micro-model", s.shape);
   Shape sorted = s.perm;
   std::sort(sorted.begin(), sorted.end());
@@ -330,7 +368,7 @@ std::string build(const TransposeMicro& s, std::uint64_t seed) {
   b.input("x", s.shape);
   Builder::ints(b.node("Transpose", {"x"}, "y"), "perm", s.perm);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed);
+  return b.bytes(micro_model_name(s), seed, flush_bytes);
 }
 
 std::string lower_case(std::string text) {
@@ -406,8 +444,11 @@ std::string micro_model_name(const MicroModel& spec) {
       spec);
 }
 
-std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed) {
-  return std::visit([seed](const auto& s) { return build(s, seed); }, spec);
+std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed, std::int64_t flush_bytes) {
+  if (flush_bytes < 0) {
+    throw UsageError("micro-model: the cache flush must be >= 0 bytes");
+  }
+  return std::visit([seed, flush_bytes](const auto& s) { return build(s, seed, flush_bytes); }, spec);
 }
 
 MicroModel parse_micro_model(std::string_view text) {

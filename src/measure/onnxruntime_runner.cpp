@@ -65,7 +65,11 @@ class OnnxRuntimeRunner final : public Runner {
   RunResult run(const RunRequest& r) override {
     Json inputs = Json::array();
     for (const auto& input : r.inputs) {
-      inputs.push_back({{"name", input.name}, {"dtype", input.dtype}, {"shape", input.shape}});
+      Json entry = {{"name", input.name}, {"dtype", input.dtype}, {"shape", input.shape}};
+      if (input.fill) {
+        entry["fill"] = *input.fill;
+      }
+      inputs.push_back(std::move(entry));
     }
     Json message = {
         {"op", "run"},

@@ -330,12 +330,18 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   const auto document = nlohmann::json::parse(in);
   EXPECT_EQ(document.at("kind"), "calibrated");
   EXPECT_EQ(document.at("runtime").at("name"), "onnxruntime");
+  // Points were measured behind a cache flush (half the last-level cache).
+  EXPECT_GE(document.at("provenance").at("calibration").at("cache_flush_mib").get<double>(), 1.0);
   EXPECT_GT(document.at("kernel_models").size(), 0u);
   // The log holds every point; without --resume nothing is overwritten.
   EXPECT_TRUE(std::filesystem::exists(profile.string() + ".points.jsonl"));
   const Result again = run(arguments);
   EXPECT_EQ(again.exit_code, 7);
   EXPECT_THAT(again.output, HasSubstr("--resume"));
+  // A log measured with one cache flush is not continued with another.
+  const Result other_flush = run(arguments + " --resume --flush-mib 0");
+  EXPECT_EQ(other_flush.exit_code, 2);
+  EXPECT_THAT(other_flush.output, AllOf(HasSubstr(".points.jsonl"), HasSubstr("cache flush")));
   const Result resumed = run(arguments + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_THAT(resumed.output, HasSubstr("points already measured"));

@@ -1,5 +1,7 @@
 // Micro-models: each spec loads through roofcast's own loader, lowers to one
 // kernel of its class, carries its weights, and bad specs are UsageErrors.
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -44,6 +46,47 @@ TEST_P(MicroModelCase, LowersToOneKernel) {
   EXPECT_THAT(bytes, HasSubstr("roofcast.random_weights_seed"));
   // Deterministic: the same spec and seed give the same bytes.
   EXPECT_EQ(bytes, micro_model_bytes(spec, 7));
+}
+
+TEST_P(MicroModelCase, WithACacheFlushTheKernelIsStillOneKernelOfItsOwn) {
+  const MicroModel spec = parse_micro_model(GetParam().spec);
+  const std::string bytes = micro_model_bytes(spec, 7, 1 << 20);
+  const graph::Graph graph = graph::load_graph_from_bytes(bytes, micro_model_name(spec));
+  // The flush input: 1 MiB of float32.
+  bool flush_input = false;
+  for (const auto id : graph.inputs) {
+    const auto& tensor = graph.tensor(id);
+    if (tensor.name == kCacheFlushInput) {
+      flush_input = true;
+      EXPECT_EQ(tensor.shape, std::vector<std::int64_t>{262144});
+    }
+  }
+  EXPECT_TRUE(flush_input);
+  std::vector<roofline::Kernel> own;
+  std::size_t flush_kernels = 0;
+  for (const auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+    if (kernel.name.rfind(kMicroNodePrefix, 0) == 0) {
+      own.push_back(kernel);
+    } else {
+      EXPECT_EQ(kernel.name.rfind("/flush/", 0), 0u) << kernel.name;
+      ++flush_kernels;
+    }
+  }
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].kernel_class, GetParam().kernel_class);
+  EXPECT_EQ(own[0].ops, GetParam().ops);
+  // The ReduceMax and one Mul per input of the kernel, none fused into it.
+  EXPECT_GE(flush_kernels, 2u);
+  // The kernel reads what the flush's Muls wrote, not the graph inputs.
+  for (const auto layer : own[0].layers) {
+    for (const auto id : graph.layers[layer].inputs) {
+      const bool graph_input =
+          std::find(graph.inputs.begin(), graph.inputs.end(), id) != graph.inputs.end();
+      EXPECT_FALSE(graph_input) << graph.tensor(id).name;
+    }
+  }
+  EXPECT_EQ(bytes, micro_model_bytes(spec, 7, 1 << 20));
+  EXPECT_NE(bytes, micro_model_bytes(spec, 7));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -99,6 +142,7 @@ TEST(MicroModel, BadSpecsAreUsageErrors) {
   EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));
   EXPECT_THAT(error_of("elementwise:op=Frobnicate"), HasSubstr("op 'Frobnicate' is not supported"));
   EXPECT_THAT(error_of("gemm:m"), HasSubstr("'m' is not key=value"));
+  EXPECT_THROW((void)micro_model_bytes(parse_micro_model("gemm:m=1"), 0, -1), UsageError);
 }
 
 }  // namespace

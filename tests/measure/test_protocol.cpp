@@ -102,6 +102,19 @@ TEST(CpuSpec, ReadsIsaClockAndCachesFromAFixtureTree) {
   EXPECT_DOUBLE_EQ(spec.peak_flops_per_s(4), 4 * 2 * 8 * 2 * 3.7e9);
 }
 
+TEST(Ceilings, TheCacheFlushIsHalfTheLastLevelCache) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  CpuSpec spec;
+  spec.data_caches = {{1, 32 * 1024}, {2, 1 * kMiB}, {3, 32 * kMiB}};
+  EXPECT_EQ(default_cache_flush_bytes(spec), 16 * kMiB);
+  spec.data_caches = {{3, 5 * kMiB}, {1, 48 * 1024}, {2, 2 * kMiB}};  // any order; rounded up to a MiB
+  EXPECT_EQ(default_cache_flush_bytes(spec), 3 * kMiB);
+  spec.data_caches = {{1, 32 * 1024}, {2, 512 * 1024}};  // no L3: half the L2, at least a MiB
+  EXPECT_EQ(default_cache_flush_bytes(spec), 1 * kMiB);
+  spec.data_caches.clear();  // unknown
+  EXPECT_EQ(default_cache_flush_bytes(spec), 16 * kMiB);
+}
+
 TEST(Ceilings, LevelsComeFromTheSweepByCacheSize) {
   CpuSpec spec;
   spec.data_caches = {{1, 32 * 1024}, {2, 1024 * 1024}, {3, 32 * 1024 * 1024}};

@@ -104,6 +104,39 @@ TEST(OnnxRuntimeRunner, MeasuresAConvPerKernelAndMapsEveryKernel) {
   EXPECT_THAT(json, HasSubstr("\"version\": \"1.22.0\""));
 }
 
+TEST(OnnxRuntimeRunner, ACacheFlushRunsBeforeTheKernelAndIsMappedToItsOwnLayers) {
+  REQUIRE_NODE();
+  auto runner = start_onnxruntime_runner();
+  const fs::path dir = work_dir("flush");
+  const MicroModel spec = parse_micro_model("concat:c=8,h=8,w=8,inputs=2");
+  const fs::path model = dir / "flushed_concat.onnx";
+  write_file_atomically(model, micro_model_bytes(spec, 0, 1 << 20));
+  const graph::Graph graph = graph::load_graph(model);
+  // The flush input is filled with ones, not drawn at random.
+  bool filled = false;
+  for (const auto& input : input_specs(graph)) {
+    if (input.name == kCacheFlushInput) {
+      filled = input.fill == 1.0;
+    } else {
+      EXPECT_FALSE(input.fill.has_value()) << input.name;
+    }
+  }
+  EXPECT_TRUE(filled);
+  MeasureOptions options;
+  options.policy = quick_policy();
+  options.work_dir = dir;
+  const KernelProfile profile = profile_kernels(*runner, graph, model, options);
+  std::vector<std::string> order;
+  for (const auto& kernel : profile.kernels) {
+    ASSERT_EQ(kernel.layers.size(), 1u) << kernel.node_name;
+    order.push_back(graph.layers[kernel.layers[0]].name);
+  }
+  // The flush's ReduceMax, a Mul per input, then the Concat, each its own kernel.
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(order.front(), "/flush/ReduceMax");
+  EXPECT_EQ(order.back().rfind(kMicroNodePrefix, 0), 0u) << order.back();
+}
+
 TEST(OnnxRuntimeRunner, ARejectedModelNamesItselfAndTheRunnerLivesOn) {
   REQUIRE_NODE();
   auto runner = start_onnxruntime_runner();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct CalibrationRecord {
   double peak_gflops = 0.0;                    ///< measured FP32 peak at `threads`
   std::map<std::string, double> memory_gbs;    ///< measured read bandwidth per level
   double per_run_us = 0.0;                     ///< a one-element model's latency
+  std::int64_t cache_flush_bytes = 0;          ///< read before each point's runs (0: hot caches)
   std::vector<ClassFit> fits;
   std::size_t points = 0;
   std::size_t budget = 0;

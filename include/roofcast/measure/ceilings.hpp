@@ -32,6 +32,14 @@ struct CpuSpec {
 /// Reads /proc/cpuinfo and /sys (cpufreq, cache) under `root` ("/" normally).
 CpuSpec read_cpu_spec(const std::string& root = "/");
 
+/// Bytes to read before a microbenchmark run (micro_model_bytes' flush):
+/// half of cpu0's last-level cache, rounded up to a MiB (16 MiB when the
+/// caches are unknown). It leaves the kernel's data out of the core's own
+/// caches and partly out of the shared one, as the rest of a network does
+/// between two uses of a kernel's weights; a flush of the whole last level
+/// (weights from DRAM) over-predicts networks (README, "Accuracy").
+std::int64_t default_cache_flush_bytes(const CpuSpec& cpu);
+
 /// Measured FP32 FMA throughput: `threads` threads, each running independent
 /// vector FMA chains for about `seconds`.
 double measure_peak_flops(int threads, double seconds);

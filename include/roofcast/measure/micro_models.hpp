@@ -70,12 +70,28 @@ struct TransposeMicro {
 using MicroModel = std::variant<ConvMicro, GemmMicro, PoolMicro, ElementwiseMicro, NormalizationMicro,
                                 ConcatMicro, ResizeMicro, TransposeMicro>;
 
+/// The input of a micro-model's cache flush (`micro_model_bytes` with
+/// `flush_bytes` > 0); measurement fills it with ones.
+inline constexpr std::string_view kCacheFlushInput = "roofcast_cache_flush";
+
+/// The prefix of the names of the kernel's own nodes ("/micro/Conv_1"); the
+/// cache flush's nodes are named "/flush/…".
+inline constexpr std::string_view kMicroNodePrefix = "/micro/";
+
 /// A file-name-safe name of the spec: "conv_n1_c32_h56_w56_k32_r3_s1_g1_bn_relu".
 std::string micro_model_name(const MicroModel& spec);
 
 /// The runnable model (random weights from `seed`). Throws UsageError for an
 /// inconsistent spec (group not dividing channels, a non-positive dimension …).
-std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed = 0);
+///
+/// `flush_bytes` > 0 puts the kernel in the cache state it meets inside a
+/// network: first a ReduceMax reads a `flush_bytes` input (kCacheFlushInput,
+/// all ones), evicting the caches — the kernel's weights and output buffer
+/// are cold, as they are after the rest of a network has run; then each of the
+/// kernel's inputs is rewritten by a Mul by that maximum (1), so the inputs are
+/// freshly written, as a network's previous kernel leaves them. The runtime
+/// fuses neither into the kernel; their time is not the kernel's.
+std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed = 0, std::int64_t flush_bytes = 0);
 
 /// Parses "KIND:key=value,key=value", e.g. "conv:c=32,h=56,w=56,k=64,kernel=3,group=1,act=Relu",
 /// "gemm:m=1,k=1024,n=1000", "pool:op=MaxPool,c=64,h=112,w=112",

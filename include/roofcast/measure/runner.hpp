@@ -24,6 +24,7 @@ struct InputSpec {
   std::string name;
   std::string dtype;  ///< float32, float16, int64, int32, int8, uint8, bool
   std::vector<std::int64_t> shape;
+  std::optional<double> fill = std::nullopt;  ///< every element this value (a float input), instead of random data
 };
 
 /// One timed run of a model under a policy (no retries: those are measure_model's).
