@@ -119,8 +119,6 @@ function makeTensor(spec, rand) {
     if (spec.range !== undefined) throw new Error(`input "${spec.name}": give "fill" or "range", not both`);
     if (typeof spec.fill !== 'number' || !Number.isFinite(spec.fill) || isInt)
       throw new Error(`input "${spec.name}": "fill" must be a finite number, for a float input`);
-    if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0))
-      throw new Error(`input "${spec.name}": "shape" must be an array of integers >= 0, got ${JSON.stringify(spec.shape)}`);
     const data = new Ctor(spec.shape.reduce((a, b) => a * b, 1));
     data.fill(spec.dtype === 'float16' ? toHalfBits(spec.fill) : spec.fill);
     return new ort.Tensor(spec.dtype, data, spec.shape);

@@ -22,15 +22,14 @@ class Builder {
     auto* opset = model_.add_opset_import();
     opset->set_domain("");
     opset->set_version(17);
-    graph_ = model_.mutable_graph();
-    graph_->set_name("micro");
+    graph()->set_name("micro");
   }
 
-  void input(const std::string& name, const Shape& shape) { value_info(graph_->add_input(), name, shape); }
-  void output(const std::string& name) { graph_->add_output()->set_name(name); }
+  void input(const std::string& name, const Shape& shape) { value_info(graph()->add_input(), name, shape); }
+  void output(const std::string& name) { graph()->add_output()->set_name(name); }
 
   void weight(const std::string& name, const Shape& dims) {
-    auto* tensor = graph_->add_initializer();
+    auto* tensor = graph()->add_initializer();
     tensor->set_name(name);
     tensor->set_data_type(onnx::TensorProto::FLOAT);
     for (const auto d : dims) {
@@ -39,7 +38,7 @@ class Builder {
   }
 
   void int64s(const std::string& name, const Shape& values) {
-    auto* tensor = graph_->add_initializer();
+    auto* tensor = graph()->add_initializer();
     tensor->set_name(name);
     tensor->set_data_type(onnx::TensorProto::INT64);
     tensor->add_dims(static_cast<std::int64_t>(values.size()));
@@ -49,7 +48,7 @@ class Builder {
   }
 
   void floats(const std::string& name, const std::vector<float>& values) {
-    auto* tensor = graph_->add_initializer();
+    auto* tensor = graph()->add_initializer();
     tensor->set_name(name);
     tensor->set_data_type(onnx::TensorProto::FLOAT);
     tensor->add_dims(static_cast<std::int64_t>(values.size()));
@@ -58,16 +57,10 @@ class Builder {
     }
   }
 
+  /// A node of the kernel, named "/micro/OP_N".
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,
                         const std::string& output) {
-    auto* node = graph_->add_node();
-    node->set_op_type(op);
-    node->set_name(std::string(kMicroNodePrefix) + op + "_" + std::to_string(graph_->node_size()));
-    for (const auto& name : inputs) {
-      node->add_input(name);
-    }
-    node->add_output(output);
-    return node;
+    return add_node(op, inputs, output, std::string(kMicroNodePrefix) + op + "_" + std::to_string(graph()->node_size() + 1));
   }
 
   static void ints(onnx::NodeProto* node, const std::string& name, const Shape& values) {
@@ -94,27 +87,17 @@ class Builder {
   /// Prepends the cache flush (see micro_model_bytes) to the kernel's nodes.
   void add_cache_flush(std::int64_t flush_bytes) {
     const std::int64_t elements = std::max<std::int64_t>(1, flush_bytes / 4);
-    std::vector<onnx::NodeProto> kernel_nodes(graph_->node().begin(), graph_->node().end());
-    graph_->clear_node();
+    std::vector<onnx::NodeProto> kernel_nodes(graph()->node().begin(), graph()->node().end());
+    graph()->clear_node();
     std::vector<std::string> inputs;
-    for (const auto& input : graph_->input()) {
+    for (const auto& input : graph()->input()) {
       inputs.push_back(input.name());
     }
     const std::string flush(kCacheFlushInput);
-    value_info(graph_->add_input(), flush, {elements});
-    auto* reduce = graph_->add_node();
-    reduce->set_op_type("ReduceMax");
-    reduce->set_name("/flush/ReduceMax");
-    reduce->add_input(flush);
-    reduce->add_output("flush_max");
-    integer(reduce, "keepdims", 0);
+    value_info(graph()->add_input(), flush, {elements});
+    integer(add_node("ReduceMax", {flush}, "flush_max", "/flush/ReduceMax"), "keepdims", 0);
     for (const auto& input : inputs) {
-      auto* touch = graph_->add_node();
-      touch->set_op_type("Mul");
-      touch->set_name("/flush/Mul_" + input);
-      touch->add_input(input);
-      touch->add_input("flush_max");
-      touch->add_output(input + "_written");
+      add_node("Mul", {input, "flush_max"}, input + "_written", "/flush/Mul_" + input);
     }
     for (auto& node : kernel_nodes) {
       for (auto& name : *node.mutable_input()) {
@@ -122,7 +105,7 @@ class Builder {
           name += "_written";
         }
       }
-      *graph_->add_node() = std::move(node);
+      *graph()->add_node() = std::move(node);
     }
   }
 
@@ -136,6 +119,18 @@ class Builder {
   }
 
  private:
+  onnx::NodeProto* add_node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output,
+                            const std::string& name) {
+    auto* node = graph()->add_node();
+    node->set_op_type(op);
+    node->set_name(name);
+    for (const auto& input : inputs) {
+      node->add_input(input);
+    }
+    node->add_output(output);
+    return node;
+  }
+
   static void value_info(onnx::ValueInfoProto* info, const std::string& name, const Shape& shape) {
     info->set_name(name);
     auto* tensor = info->mutable_type()->mutable_tensor_type();
@@ -145,8 +140,9 @@ class Builder {
     }
   }
 
+  onnx::GraphProto* graph() { return model_.mutable_graph(); }
+
   onnx::ModelProto model_;
-  onnx::GraphProto* graph_ = nullptr;
 };
 
 void require_positive(const std::string& what, std::initializer_list<std::int64_t> values) {
@@ -193,7 +189,7 @@ std::string activation(Builder& b, const std::string& kind, const std::string& f
   return from + "_act";
 }
 
-std::string build(const ConvMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const ConvMicro& s) {
   require_positive("conv micro-model", {s.n, s.c, s.h, s.w, s.k, s.kernel, s.stride, s.group});
   if (s.c % s.group != 0 || s.k % s.group != 0) {
     throw UsageError("conv micro-model: group " + std::to_string(s.group) +
@@ -225,10 +221,10 @@ std::string build(const ConvMicro& s, std::uint64_t seed, std::int64_t flush_byt
   }
   last = activation(b, s.activation, last);
   b.output(last);
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const GemmMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const GemmMicro& s) {
   require_positive("gemm micro-model", {s.batch, s.m, s.k, s.n});
   Builder b;
   std::string last = "y";
@@ -259,10 +255,10 @@ std::string build(const GemmMicro& s, std::uint64_t seed, std::int64_t flush_byt
   }
   last = activation(b, s.activation, last);
   b.output(last);
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const PoolMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const PoolMicro& s) {
   require_positive("pool micro-model", {s.n, s.c, s.h, s.w, s.kernel, s.stride});
   Builder b;
   b.input("x", {s.n, s.c, s.h, s.w});
@@ -279,10 +275,10 @@ std::string build(const PoolMicro& s, std::uint64_t seed, std::int64_t flush_byt
                      "' is not one of MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const ElementwiseMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const ElementwiseMicro& s) {
   require_shape("elementwise micro-model", s.shape);
   static const std::map<std::string, int> kArity = {
       {"Add", 2},  {"Mul", 2},     {"Sub", 2},       {"Div", 2}, {"Relu", 1}, {"Sigmoid", 1},
@@ -306,10 +302,10 @@ std::string build(const ElementwiseMicro& s, std::uint64_t seed, std::int64_t fl
     b.node(s.op, {"x"}, "y");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const NormalizationMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const NormalizationMicro& s) {
   require_shape("normalization micro-model", s.shape);
   Builder b;
   b.input("x", s.shape);
@@ -323,10 +319,10 @@ std::string build(const NormalizationMicro& s, std::uint64_t seed, std::int64_t 
     throw UsageError("normalization micro-model: op '" + s.op + "' is not Softmax or LayerNormalization");
   }
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const ConcatMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const ConcatMicro& s) {
   require_positive("concat micro-model", {s.n, s.c, s.h, s.w, s.inputs});
   Builder b;
   std::vector<std::string> inputs;
@@ -336,10 +332,10 @@ std::string build(const ConcatMicro& s, std::uint64_t seed, std::int64_t flush_b
   }
   Builder::integer(b.node("Concat", inputs, "y"), "axis", 1);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const ResizeMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const ResizeMicro& s) {
   require_positive("resize micro-model", {s.n, s.c, s.h, s.w, s.scale});
   if (s.mode != "nearest" && s.mode != "linear") {
     throw UsageError("resize micro-model: mode '" + s.mode + "' is not nearest or linear");
@@ -351,10 +347,10 @@ std::string build(const ResizeMicro& s, std::uint64_t seed, std::int64_t flush_b
   auto* resize = b.node("Resize", {"x", "", "scales"}, "y");
   Builder::text(resize, "mode", s.mode);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
-std::string build(const TransposeMicro& s, std::uint64_t seed, std::int64_t flush_bytes) {
+Builder build(const TransposeMicro& s) {
   require_shape("transpose micro-model", s.shape);
   Shape sorted = s.perm;
   std::sort(sorted.begin(), sorted.end());
@@ -368,7 +364,7 @@ std::string build(const TransposeMicro& s, std::uint64_t seed, std::int64_t flus
   b.input("x", s.shape);
   Builder::ints(b.node("Transpose", {"x"}, "y"), "perm", s.perm);
   b.output("y");
-  return b.bytes(micro_model_name(s), seed, flush_bytes);
+  return b;
 }
 
 std::string lower_case(std::string text) {
@@ -448,7 +444,8 @@ std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed, std::i
   if (flush_bytes < 0) {
     throw UsageError("micro-model: the cache flush must be >= 0 bytes");
   }
-  return std::visit([seed, flush_bytes](const auto& s) { return build(s, seed, flush_bytes); }, spec);
+  Builder builder = std::visit([](const auto& s) { return build(s); }, spec);
+  return builder.bytes(micro_model_name(spec), seed, flush_bytes);
 }
 
 MicroModel parse_micro_model(std::string_view text) {
