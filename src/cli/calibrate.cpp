@@ -64,6 +64,8 @@ struct LoggedCeilings {
   double unix_time_s = 0.0;
   /// The points' cache flush (0: hot caches, as logs written before it had).
   std::int64_t cache_flush_bytes = 0;
+  /// measure::kMicroModelRevision of the points' micro-models (1 in logs written before it).
+  int micro_model_revision = 1;
 };
 
 std::string ceilings_line(const LoggedCeilings& c) {
@@ -72,7 +74,8 @@ std::string ceilings_line(const LoggedCeilings& c) {
                           {"memory_gbs", c.memory_gbs},
                           {"per_run_us", c.per_run_us},
                           {"unix_time_s", c.unix_time_s},
-                          {"cache_flush_bytes", c.cache_flush_bytes}}}}
+                          {"cache_flush_bytes", c.cache_flush_bytes},
+                          {"micro_model_revision", c.micro_model_revision}}}}
       .dump();
 }
 
@@ -173,7 +176,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
           ceilings = LoggedCeilings{j.at("peak_gflops").get<double>(),
                                     j.at("memory_gbs").get<std::map<std::string, double>>(),
                                     j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>(),
-                                    j.value("cache_flush_bytes", std::int64_t{0})};
+                                    j.value("cache_flush_bytes", std::int64_t{0}),
+                                    j.value("micro_model_revision", 1)};
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
@@ -192,6 +196,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     throw UsageError(log.string() + ": its points were measured with a " +
                      std::to_string(ceilings->cache_flush_bytes >> 20) + " MiB cache flush, not " +
                      std::to_string(options.flush_mib) + " MiB; resume without --flush-mib or start a new log");
+  }
+  if (ceilings && ceilings->micro_model_revision != measure::kMicroModelRevision) {
+    throw UsageError(log.string() + ": its points were measured on micro-models of revision " +
+                     std::to_string(ceilings->micro_model_revision) + ", this roofcast builds revision " +
+                     std::to_string(measure::kMicroModelRevision) + "; start a new log");
   }
   auto runner = start_runner(RunnerFlags{.runner = options.runner, .threads = options.threads});
   const auto work = fs::temp_directory_path() / ("roofcast-calibrate-" + std::to_string(::getpid()));
@@ -216,6 +225,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     LoggedCeilings c;
     c.unix_time_s = unix_now();
     c.cache_flush_bytes = asked_flush_bytes;
+    c.micro_model_revision = measure::kMicroModelRevision;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
     const auto sweep = measure::measure_bandwidth_sweep(options.threads, 16 * 1024, 512ll * 1024 * 1024, 0.1);
     for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {

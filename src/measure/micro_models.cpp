@@ -26,7 +26,8 @@ class Builder {
   }
 
   void input(const std::string& name, const Shape& shape) { value_info(graph()->add_input(), name, shape); }
-  void output(const std::string& name) { graph()->add_output()->set_name(name); }
+  /// The kernel's output; `bytes` gives it its consumer.
+  void output(const std::string& name) { outputs_.push_back(name); }
 
   void weight(const std::string& name, const Shape& dims) {
     auto* tensor = graph()->add_initializer();
@@ -109,10 +110,27 @@ class Builder {
     }
   }
 
+  /// Gives each of the kernel's outputs a consumer: a Reshape to one axis
+  /// (an alias, no copy) and a Slice of its first element (see
+  /// micro_model_bytes); the Slices' outputs are the graph's.
+  void add_output_sinks() {
+    if (!outputs_.empty()) {
+      int64s("/sink/flat", {-1});
+      int64s("/sink/starts", {0});
+      int64s("/sink/ends", {1});
+    }
+    for (const auto& output : outputs_) {
+      add_node("Reshape", {output, "/sink/flat"}, output + "_flat", "/sink/Reshape_" + output);
+      add_node("Slice", {output + "_flat", "/sink/starts", "/sink/ends"}, output + "_sink", "/sink/Slice_" + output);
+      graph()->add_output()->set_name(output + "_sink");
+    }
+  }
+
   std::string bytes(const std::string& name, std::uint64_t seed, std::int64_t flush_bytes) {
     if (flush_bytes > 0) {
       add_cache_flush(flush_bytes);
     }
+    add_output_sinks();
     std::string serialized;
     model_.SerializeToString(&serialized);
     return graph::materialize_model_bytes(serialized, name, {}, {.seed = seed, .overwrite = false});
@@ -143,6 +161,7 @@ class Builder {
   onnx::GraphProto* graph() { return model_.mutable_graph(); }
 
   onnx::ModelProto model_;
+  std::vector<std::string> outputs_;
 };
 
 void require_positive(const std::string& what, std::initializer_list<std::int64_t> values) {

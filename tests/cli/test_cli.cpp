@@ -345,6 +345,22 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   const Result resumed = run(arguments + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_THAT(resumed.output, HasSubstr("points already measured"));
+  // A log of points measured on micro-models of an earlier revision (written
+  // before the ceilings line recorded one) is not continued.
+  {
+    std::ifstream log_in(profile.string() + ".points.jsonl");
+    std::stringstream text;
+    text << log_in.rdbuf();
+    std::string old_log = text.str();
+    const std::string revision = "\"micro_model_revision\":2,";
+    ASSERT_NE(old_log.find(revision), std::string::npos);
+    old_log.erase(old_log.find(revision), revision.size());
+    std::ofstream(dir / "old.json.points.jsonl") << old_log;
+    const Result old = run("calibrate --budget 16 --min-time 0.01 --resume -o " + (dir / "old.json").string());
+    EXPECT_EQ(old.exit_code, 2);
+    EXPECT_THAT(old.output, AllOf(HasSubstr("old.json.points.jsonl"), HasSubstr("revision 1")));
+    EXPECT_FALSE(std::filesystem::exists(dir / "old.json"));
+  }
   // The same measurements give the same profile.
   std::ifstream again_in(profile);
   EXPECT_EQ(nlohmann::json::parse(again_in), document);

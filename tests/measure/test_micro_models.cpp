@@ -35,14 +35,55 @@ void PrintTo(const Case& c, std::ostream* out) { *out << c.spec; }
 
 class MicroModelCase : public ::testing::TestWithParam<Case> {};
 
-TEST_P(MicroModelCase, LowersToOneKernel) {
+/// The graph's kernels, split by their nodes' prefix: the kernel's own
+/// ("/micro/"), the flush's ("/flush/") and its outputs' consumers ("/sink/").
+struct SplitKernels {
+  std::vector<roofline::Kernel> own;
+  std::size_t flush = 0;
+  std::size_t sink = 0;
+};
+
+SplitKernels split_kernels(const graph::Graph& graph) {
+  SplitKernels split;
+  for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+    if (kernel.name.rfind(kMicroNodePrefix, 0) == 0) {
+      split.own.push_back(std::move(kernel));
+    } else if (kernel.name.rfind("/flush/", 0) == 0) {
+      ++split.flush;
+    } else {
+      EXPECT_EQ(kernel.name.rfind("/sink/", 0), 0u) << kernel.name;
+      ++split.sink;
+    }
+  }
+  return split;
+}
+
+/// The kernel writes intermediates only: each of its outputs is read by a
+/// sink, and no graph output is larger than one element.
+void expect_outputs_consumed(const graph::Graph& graph, const roofline::Kernel& kernel) {
+  for (const auto id : graph.outputs) {
+    EXPECT_EQ(graph.tensor(id).name.find("_sink"), graph.tensor(id).name.size() - 5) << graph.tensor(id).name;
+    EXPECT_EQ(graph.tensor(id).shape, std::vector<std::int64_t>{1}) << graph.tensor(id).name;
+  }
+  for (const auto layer : kernel.layers) {
+    for (const auto id : graph.layers[layer].outputs) {
+      EXPECT_EQ(std::find(graph.outputs.begin(), graph.outputs.end(), id), graph.outputs.end())
+          << graph.tensor(id).name;
+    }
+  }
+}
+
+TEST_P(MicroModelCase, LowersToOneKernelAndItsOutputsConsumer) {
   const MicroModel spec = parse_micro_model(GetParam().spec);
   const std::string bytes = micro_model_bytes(spec, 7);
   const graph::Graph graph = graph::load_graph_from_bytes(bytes, micro_model_name(spec));
-  const auto kernels = roofline::lower(graph, graph::graph_cost(graph), runtime_rules());
-  ASSERT_EQ(kernels.size(), 1u);
-  EXPECT_EQ(kernels[0].kernel_class, GetParam().kernel_class);
-  EXPECT_EQ(kernels[0].ops, GetParam().ops);
+  const auto split = split_kernels(graph);
+  ASSERT_EQ(split.own.size(), 1u);
+  EXPECT_EQ(split.own[0].kernel_class, GetParam().kernel_class);
+  EXPECT_EQ(split.own[0].ops, GetParam().ops);
+  EXPECT_EQ(split.flush, 0u);
+  EXPECT_GE(split.sink, 1u);
+  expect_outputs_consumed(graph, split.own[0]);
   EXPECT_THAT(bytes, HasSubstr("roofcast.random_weights_seed"));
   // Deterministic: the same spec and seed give the same bytes.
   EXPECT_EQ(bytes, micro_model_bytes(spec, 7));
@@ -62,23 +103,16 @@ TEST_P(MicroModelCase, WithACacheFlushTheKernelIsStillOneKernelOfItsOwn) {
     }
   }
   EXPECT_TRUE(flush_input);
-  std::vector<roofline::Kernel> own;
-  std::size_t flush_kernels = 0;
-  for (const auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
-    if (kernel.name.rfind(kMicroNodePrefix, 0) == 0) {
-      own.push_back(kernel);
-    } else {
-      EXPECT_EQ(kernel.name.rfind("/flush/", 0), 0u) << kernel.name;
-      ++flush_kernels;
-    }
-  }
-  ASSERT_EQ(own.size(), 1u);
-  EXPECT_EQ(own[0].kernel_class, GetParam().kernel_class);
-  EXPECT_EQ(own[0].ops, GetParam().ops);
+  const auto split = split_kernels(graph);
+  ASSERT_EQ(split.own.size(), 1u);
+  EXPECT_EQ(split.own[0].kernel_class, GetParam().kernel_class);
+  EXPECT_EQ(split.own[0].ops, GetParam().ops);
   // The ReduceMax and one Mul per input of the kernel, none fused into it.
-  EXPECT_GE(flush_kernels, 2u);
+  EXPECT_GE(split.flush, 2u);
+  EXPECT_GE(split.sink, 1u);
+  expect_outputs_consumed(graph, split.own[0]);
   // The kernel reads what the flush's Muls wrote, not the graph inputs.
-  for (const auto layer : own[0].layers) {
+  for (const auto layer : split.own[0].layers) {
     for (const auto id : graph.layers[layer].inputs) {
       const bool graph_input =
           std::find(graph.inputs.begin(), graph.inputs.end(), id) != graph.inputs.end();

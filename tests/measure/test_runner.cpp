@@ -131,10 +131,13 @@ TEST(OnnxRuntimeRunner, ACacheFlushRunsBeforeTheKernelAndIsMappedToItsOwnLayers)
     ASSERT_EQ(kernel.layers.size(), 1u) << kernel.node_name;
     order.push_back(graph.layers[kernel.layers[0]].name);
   }
-  // The flush's ReduceMax, a Mul per input, then the Concat, each its own kernel.
-  ASSERT_EQ(order.size(), 4u);
+  // The flush's ReduceMax, a Mul per input, the Concat, then its output's
+  // consumer (Reshape, Slice), each its own kernel.
+  ASSERT_EQ(order.size(), 6u);
   EXPECT_EQ(order.front(), "/flush/ReduceMax");
-  EXPECT_EQ(order.back().rfind(kMicroNodePrefix, 0), 0u) << order.back();
+  EXPECT_EQ(order[3].rfind(kMicroNodePrefix, 0), 0u) << order[3];
+  EXPECT_EQ(order[4].rfind("/sink/", 0), 0u) << order[4];
+  EXPECT_EQ(order[5].rfind("/sink/", 0), 0u) << order[5];
 }
 
 TEST(OnnxRuntimeRunner, ARejectedModelNamesItselfAndTheRunnerLivesOn) {
