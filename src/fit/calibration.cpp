@@ -444,14 +444,18 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
         {"in_kernel_activations", {"Relu"}},
         // MLAS's NCHWc layout as ONNX Runtime 1.22 applies it (observed on single-Conv models:
         // channels 60 and 116 run blocked, 58 and 8-per-group do not; 8 input channels are read
-        // directly): reorders where blocked and plain kernels meet.
+        // directly): reorders where blocked and plain kernels meet. The ops its NCHWc transformer
+        // keeps blocked, up to the operator versions it matches: an opset-17 model's Add-14,
+        // Mul-14, Relu-14 and BatchNormalization-15 run plain (observed in DenseNet-121: a
+        // blocked Concat, then a ReorderOutput before its BatchNormalization and Relu).
         {"blocked_layout",
          {{"channel_multiple", 4},
           {"group_channel_multiple", 16},
           {"direct_input_below", 16},
           {"keep_ops",
-           {"Add", "AveragePool", "BatchNormalization", "Concat", "GlobalAveragePool", "GlobalMaxPool", "MaxPool",
-            "Relu", "Resize", "Sum", "Upsample"}}}}}},
+           {{"Add", 13}, {"AveragePool", 11}, {"BatchNormalization", 9}, {"Concat", 13}, {"GlobalAveragePool", 1},
+            {"GlobalMaxPool", 1}, {"MaxPool", 12}, {"Mul", 13}, {"Relu", 13}, {"Resize", 13}, {"Sigmoid", 13},
+            {"Sum", 13}, {"Tanh", 13}, {"Upsample", 9}}}}}}},
       {"kernel_models", models},
       {"provenance",
        {{"kind", "calibrated"},

@@ -316,6 +316,20 @@ class Loader {
     return text.empty() ? "none" : text;
   }
 
+  /// The operator version `layer` resolves to under the model's opset (0 for
+  /// custom domains, which have no schema here).
+  std::int64_t since_version(const Layer& layer) const {
+    if (!layer.domain.empty() && layer.domain != "ai.onnx.ml") {
+      return 0;
+    }
+    const auto opset = opsets_.find(layer.domain);
+    if (opset == opsets_.end()) {
+      return 0;
+    }
+    const auto* schema = onnx::OpSchemaRegistry::Schema(layer.op_type, static_cast<int>(opset->second), layer.domain);
+    return schema == nullptr ? 0 : schema->SinceVersion();
+  }
+
   /// Checks each default-domain node against its schema (attribute names and
   /// types, input and output counts) for the model's opset.
   void verify_nodes() {
@@ -483,6 +497,7 @@ class Loader {
       layer.name = node.name().empty() ? node.op_type() + "_" + std::to_string(i) : node.name();
       layer.op_type = node.op_type();
       layer.domain = normalized_domain(node.domain());
+      layer.since_version = since_version(layer);
       for (const auto& name : node.input()) {
         layer.inputs.push_back(name.empty() ? kNoTensor : ids_.at(name));
       }

@@ -178,6 +178,13 @@ class Lowering {
     return (c / group) % layout.group_channel_multiple == 0 && (weight[0] / group) % layout.group_channel_multiple == 0;
   }
 
+  /// Whether `layer` runs on blocked inputs (a layer of unknown version, built
+  /// outside the loader, is taken to be of a version the runtime keeps).
+  static bool keeps_blocked(const Layer& layer, const BlockedLayout& layout) {
+    const auto it = layout.keep_ops.find(layer.op_type);
+    return it != layout.keep_ops.end() && layer.since_version <= it->second;
+  }
+
   /// Marks the kernels that run blocked and charges the reorders the runtime
   /// inserts where blocked and plain kernels meet: a plain tensor into a
   /// blocked Conv to that Conv (once per tensor), a blocked tensor read by a
@@ -233,7 +240,8 @@ class Lowering {
             }
           }
         }
-      } else if (layout.keep_ops.count(head.op_type) != 0 && !inputs.empty()) {
+      } else if (kernel.ops == head.op_type && keeps_blocked(head, layout) && !inputs.empty()) {
+        // (a fused pattern, x·sigmoid(x) say, runs as another operator: plain)
         kernel.blocked = std::all_of(inputs.begin(), inputs.end(), blocked_tensor);
       }
       if (!kernel.blocked) {

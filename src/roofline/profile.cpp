@@ -211,7 +211,15 @@ LoweringRules parse_lowering(JsonObject object) {
     layout.channel_multiple = at_least("channel_multiple", 1);
     layout.group_channel_multiple = at_least("group_channel_multiple", 1);
     layout.direct_input_below = at_least("direct_input_below", 0);
-    layout.keep_ops = operator_names(block, "keep_ops", "MaxPool");
+    JsonObject keep = block.object("keep_ops");
+    for (const auto& op : keep.keys()) {
+      const std::int64_t version = keep.integer(op);
+      if (version < 1) {
+        keep.fail(op, "must be an operator version >= 1 (the highest the runtime keeps blocked)");
+      }
+      layout.keep_ops[op] = version;
+    }
+    keep.finish();
     block.finish();
     rules.blocked_layout = layout;
   }

@@ -51,6 +51,9 @@ TEST(Load, BuildsStaticShapesInExecutionOrder) {
   EXPECT_EQ(graph.tensor(graph.layers[0].outputs[0]).shape, (Ints{1, 4, 8, 8}));
   EXPECT_EQ(graph.tensor(graph.outputs[0]).shape_text(), "1x4x8x8");
   EXPECT_EQ(graph.default_opset(), 17);
+  // The operator versions the nodes resolve to under opset 17: Conv-11, Relu-14.
+  EXPECT_EQ(graph.layers[0].since_version, 11);
+  EXPECT_EQ(graph.layers[1].since_version, 14);
   const auto& conv = std::get<ConvAttributes>(graph.layers[0].attributes);
   EXPECT_EQ(conv.pads, (Ints{1, 1, 1, 1}));
   EXPECT_EQ(conv.group, 1);

@@ -102,7 +102,7 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
     EXPECT_EQ(k.reorder_bytes, 0);  // no layout, no reorders
   }
   rules.blocked_layout = BlockedLayout{.channel_multiple = 4, .group_channel_multiple = 16,
-                                       .direct_input_below = 16, .keep_ops = {"Relu"}};
+                                       .direct_input_below = 16, .keep_ops = {{"Relu", 14}}};
   const auto kernels = lowered(b, rules);
   ASSERT_EQ(kernels.size(), 4u);
   EXPECT_TRUE(kernels[0].blocked);
@@ -113,6 +113,18 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   EXPECT_EQ(kernels[1].reorder_bytes, 0);
   EXPECT_EQ(kernels[2].reorder_bytes, 2 * tensor_bytes);  // c reordered out for the Sigmoid
   EXPECT_EQ(kernels[3].reorder_bytes, 0);
+  // The runtime keeps Relu blocked only up to Relu-13; this opset-17 model's
+  // Relu is Relu-14, so it runs plain: conv1's output is reordered out for it,
+  // and its output reordered back in for conv2.
+  rules.blocked_layout->keep_ops = {{"Relu", 13}};
+  const auto plain_relu = lowered(b, rules);
+  ASSERT_EQ(plain_relu.size(), 4u);
+  EXPECT_TRUE(plain_relu[0].blocked);
+  EXPECT_FALSE(plain_relu[1].blocked);
+  EXPECT_TRUE(plain_relu[2].blocked);
+  EXPECT_EQ(plain_relu[0].reorder_bytes, 2 * 2 * tensor_bytes);  // x in, a out
+  EXPECT_EQ(plain_relu[1].reorder_bytes, 0);
+  EXPECT_EQ(plain_relu[2].reorder_bytes, 2 * 2 * tensor_bytes);  // r in, c out
   // Input channels that are not a multiple of 4 keep the Conv plain: nothing to reorder.
   rules.blocked_layout->channel_multiple = 64;
   for (const auto& k : lowered(b, rules)) {

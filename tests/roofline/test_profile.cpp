@@ -215,9 +215,21 @@ const std::vector<Broken>& broken_profiles() {
       {"block_of_zero", [] {
          return mutated([](Json& j) {
            j["lowering"]["blocked_layout"] = {{"channel_multiple", 0}, {"group_channel_multiple", 16},
-                                              {"direct_input_below", 16}, {"keep_ops", {"Relu"}}};
+                                              {"direct_input_below", 16}, {"keep_ops", {{"Relu", 13}}}};
          });
        }, "lowering.blocked_layout.channel_multiple: must be an integer >= 1"},
+      {"keep_ops_as_a_list", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {"Relu", "Add"}}};
+         });
+       }, "lowering.blocked_layout.keep_ops: must be an object"},
+      {"keep_op_of_version_zero", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {{"Relu", 0}}}};
+         });
+       }, "lowering.blocked_layout.keep_ops.Relu: must be an operator version >= 1"},
       {"block_without_keep_ops", [] {
          return mutated([](Json& j) {
            j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},

@@ -15,6 +15,10 @@ struct Layer {
   std::string name;     ///< the node's name, or "<op_type>_<index>" when the file has none
   std::string op_type;
   std::string domain;   ///< "" for the default ONNX domain
+  /// The operator version the node resolves to under the model's opset (the
+  /// ONNX schema's since-version: Relu in an opset-17 model is Relu-14); 0
+  /// for operators of custom domains, and for graphs not built by the loader.
+  std::int64_t since_version = 0;
   std::vector<TensorId> inputs;   ///< kNoTensor for an omitted optional input
   std::vector<TensorId> outputs;
   LayerAttributes attributes;

@@ -89,8 +89,11 @@ struct BlockedLayout {
   std::int64_t group_channel_multiple = 16;
   /// A dense Conv with fewer input channels reads its plain input directly (no reorder).
   std::int64_t direct_input_below = 16;
-  /// Ops that run on blocked tensors when all their inputs are blocked.
-  std::set<std::string> keep_ops;
+  /// Ops that run on blocked tensors when all their inputs are blocked → the
+  /// highest operator version (Layer::since_version) the runtime does so for:
+  /// ONNX Runtime 1.22 keeps Relu-6/13 blocked but not Relu-14, which an
+  /// opset-17 model's Relu is.
+  std::map<std::string, std::int64_t> keep_ops;
 };
 
 struct LoweringRules {
