@@ -117,8 +117,9 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
 
 roofline::LoweringRules runtime_rules() {
   roofline::LoweringRules rules;
-  rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation, roofline::FusionRule::kConvAdd,
-                roofline::FusionRule::kGemmBias, roofline::FusionRule::kGemmActivation};
+  rules.fuse = {roofline::FusionRule::kConvBn,   roofline::FusionRule::kConvActivation,
+                roofline::FusionRule::kConvAdd,  roofline::FusionRule::kGemmBias,
+                roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
   return rules;
 }
 

@@ -97,8 +97,10 @@ class Builder {
     const std::string flush(kCacheFlushInput);
     value_info(graph()->add_input(), flush, {elements});
     integer(add_node("ReduceMax", {flush}, "flush_max", "/flush/ReduceMax"), "keepdims", 0);
+    // A Div, not a Mul: ONNX Runtime's GELU fusion does not fuse a GELU whose
+    // input a Mul wrote (it takes that Mul for the GELU's own ·0.5).
     for (const auto& input : inputs) {
-      add_node("Mul", {input, "flush_max"}, input + "_written", "/flush/Mul_" + input);
+      add_node("Div", {input, "flush_max"}, input + "_written", "/flush/Div_" + input);
     }
     for (auto& node : kernel_nodes) {
       for (auto& name : *node.mutable_input()) {
@@ -299,16 +301,30 @@ Builder build(const PoolMicro& s) {
 
 Builder build(const ElementwiseMicro& s) {
   require_shape("elementwise micro-model", s.shape);
+  // Gelu and Silu: the patterns networks export them as (which the runtime
+  // runs as one kernel), 0.5·x·(1 + erf(x/√2)) and x·sigmoid(x).
   static const std::map<std::string, int> kArity = {
-      {"Add", 2},  {"Mul", 2},     {"Sub", 2},       {"Div", 2}, {"Relu", 1}, {"Sigmoid", 1},
-      {"Tanh", 1}, {"Clip", 1},    {"HardSwish", 1}, {"Erf", 1}, {"Sqrt", 1}, {"HardSigmoid", 1}};
+      {"Add", 2},  {"Mul", 2},  {"Sub", 2},       {"Div", 2}, {"Relu", 1}, {"Sigmoid", 1},     {"Tanh", 1},
+      {"Clip", 1}, {"Erf", 1},  {"HardSwish", 1}, {"Sqrt", 1}, {"HardSigmoid", 1}, {"Gelu", 1}, {"Silu", 1}};
   const auto arity = kArity.find(s.op);
   if (arity == kArity.end()) {
     throw UsageError("elementwise micro-model: op '" + s.op + "' is not supported");
   }
   Builder b;
   b.input("x", s.shape);
-  if (arity->second == 2) {
+  if (s.op == "Gelu") {
+    b.floats("sqrt2", {1.41421356f});
+    b.floats("one", {1.0f});
+    b.floats("half", {0.5f});
+    b.node("Div", {"x", "sqrt2"}, "gelu_div");
+    b.node("Erf", {"gelu_div"}, "gelu_erf");
+    b.node("Add", {"gelu_erf", "one"}, "gelu_add");
+    b.node("Mul", {"x", "gelu_add"}, "gelu_mul");
+    b.node("Mul", {"gelu_mul", "half"}, "y");
+  } else if (s.op == "Silu") {
+    b.node("Sigmoid", {"x"}, "silu_sigmoid");
+    b.node("Mul", {"x", "silu_sigmoid"}, "y");
+  } else if (arity->second == 2) {
     const Shape other = s.other_shape.empty() ? s.shape : s.other_shape;
     require_shape("elementwise micro-model other_shape", other);
     b.input("x2", other);

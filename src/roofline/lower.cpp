@@ -108,7 +108,11 @@ class Lowering {
       if (!kernels_.empty() && fuses_into_last(layer, layer_cost.family)) {
         // BatchNormalization folded into the Conv's weights costs nothing at run time.
         const bool folded = layer.op_type == "BatchNormalization";
+        std::string completes = completed_activation(kernels_.back(), layer);
         append(kernels_.back(), i, folded);
+        if (!completes.empty()) {
+          kernels_.back().fused_op = std::move(completes);
+        }
         if (is_activation(layer.op_type) && kernels_.back().kernel_class != KernelClass::kElementwise &&
             rules_.in_kernel_activations &&
             rules_.in_kernel_activations->count(layer.op_type) == 0 && !layer.outputs.empty() &&
@@ -333,6 +337,18 @@ class Lowering {
       }
     }
     return false;
+  }
+
+  /// The activation `layer` completes when fused into `last` ("Silu", "Gelu"),
+  /// or "" when it completes none.
+  std::string completed_activation(const Kernel& last, const Layer& layer) const {
+    if (!rules_.has(FusionRule::kActivationPatterns) || last.kernel_class != KernelClass::kElementwise ||
+        !continues_activation_pattern(last, layer)) {
+      return "";
+    }
+    if (last.ops == "Sigmoid") return "Silu";
+    if (last.ops == "Div+Erf+Add+Mul") return "Gelu";
+    return "";
   }
 
   /// Whether `layer` continues an activation the runtime computes as one

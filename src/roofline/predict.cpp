@@ -147,7 +147,7 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
   }
   sample.dims = dims;
   sample.work_factor = static_cast<double>(kernel.flops) / product;
-  sample.op = head.op_type;
+  sample.op = kernel.fused_op.empty() ? head.op_type : kernel.fused_op;
   return sample;
 }
 
@@ -164,9 +164,10 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
   const bool slow = m.takes_slow_path(s);
   e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s.op));
-  if (!slow && !m.op_flops_per_s.empty() && kernel.op_flops.size() > 1 && kernel.flops > 0) {
-    // A fused kernel of several operators (a GELU): each operator's share of
-    // the work at its own throughput.
+  if (!slow && !m.op_flops_per_s.empty() && m.op_flops_per_s.count(s.op) == 0 && kernel.op_flops.size() > 1 &&
+      kernel.flops > 0) {
+    // A fused kernel of several operators (a GELU) without a throughput of its
+    // own in the profile: each operator's share of the work at its own throughput.
     double seconds_per_flop = 0.0;
     for (const auto& [op, flops] : kernel.op_flops) {
       seconds_per_flop += static_cast<double>(flops) / static_cast<double>(kernel.flops) / m.flops_per_s_for(op);

@@ -352,9 +352,9 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
     std::stringstream text;
     text << log_in.rdbuf();
     std::string old_log = text.str();
-    const std::string revision = "\"micro_model_revision\":2,";
-    ASSERT_NE(old_log.find(revision), std::string::npos);
-    old_log.erase(old_log.find(revision), revision.size());
+    const auto revision = old_log.find("\"micro_model_revision\":");
+    ASSERT_NE(revision, std::string::npos);
+    old_log.erase(revision, old_log.find(',', revision) + 1 - revision);
     std::ofstream(dir / "old.json.points.jsonl") << old_log;
     const Result old = run("calibrate --budget 16 --min-time 0.01 --resume -o " + (dir / "old.json").string());
     EXPECT_EQ(old.exit_code, 2);

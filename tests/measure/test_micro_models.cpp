@@ -10,6 +10,7 @@
 #include "roofcast/graph/load.hpp"
 #include "roofcast/measure/micro_models.hpp"
 #include "roofcast/roofline/lower.hpp"
+#include "roofcast/roofline/predict.hpp"
 
 namespace roofcast::measure {
 namespace {
@@ -21,7 +22,7 @@ roofline::LoweringRules runtime_rules() {
   roofline::LoweringRules rules;
   rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation,
                 roofline::FusionRule::kConvAdd, roofline::FusionRule::kGemmBias,
-                roofline::FusionRule::kGemmActivation};
+                roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
   return rules;
 }
 
@@ -139,12 +140,25 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"pool:op=GlobalAveragePool,c=8,h=7,w=7", KernelClass::kPool, "GlobalAveragePool"},
         Case{"elementwise:op=Add,shape=1x8x4x4,other=1x8x1x1", KernelClass::kElementwise, "Add"},
         Case{"elementwise:op=HardSwish,shape=1x8x4x4", KernelClass::kElementwise, "HardSwish"},
+        Case{"elementwise:op=Gelu,shape=1x8x4x4", KernelClass::kElementwise, "Div+Erf+Add+Mul+Mul"},
+        Case{"elementwise:op=Silu,shape=1x8x4x4", KernelClass::kElementwise, "Sigmoid+Mul"},
         Case{"normalization:op=Softmax,shape=1x4x10x10", KernelClass::kNormalization, "Softmax"},
         Case{"normalization:op=LayerNormalization,shape=1x10x64", KernelClass::kNormalization,
              "LayerNormalization"},
         Case{"concat:c=8,h=4,w=4,inputs=3", KernelClass::kDataMovement, "Concat"},
         Case{"resize:c=8,h=4,w=4,scale=2,mode=linear", KernelClass::kDataMovement, "Resize"},
         Case{"transpose:shape=1x10x4x8,perm=0x2x1x3", KernelClass::kDataMovement, "Transpose"}));
+
+TEST(MicroModel, AFusedActivationIsMeasuredAsTheOperatorTheRuntimeRuns) {
+  for (const std::string op : {"Gelu", "Silu"}) {
+    const MicroModel spec = parse_micro_model("elementwise:op=" + op + ",shape=1x16x8x8");
+    const graph::Graph graph = graph::load_graph_from_bytes(micro_model_bytes(spec, 0, 1 << 20), op);
+    const auto split = split_kernels(graph);
+    ASSERT_EQ(split.own.size(), 1u) << op;
+    EXPECT_EQ(split.own[0].fused_op, op);
+    EXPECT_EQ(roofline::kernel_sample(graph, split.own[0], 1.0).op, op);
+  }
+}
 
 TEST(MicroModel, NamesSayTheDimensions) {
   EXPECT_EQ(micro_model_name(parse_micro_model("conv:c=16,h=14,w=14,k=32")),

@@ -140,6 +140,31 @@ TEST(OnnxRuntimeRunner, ACacheFlushRunsBeforeTheKernelAndIsMappedToItsOwnLayers)
   EXPECT_EQ(order[5].rfind("/sink/", 0), 0u) << order[5];
 }
 
+TEST(OnnxRuntimeRunner, AFlushedGeluMicroModelRunsAsOneGeluKernel) {
+  // The runtime fuses the exported GELU pattern into one Gelu kernel in a
+  // network; the micro-model, cache flush included, must let it do so too.
+  REQUIRE_NODE();
+  auto runner = start_onnxruntime_runner();
+  const fs::path dir = work_dir("gelu");
+  const fs::path model = dir / "flushed_gelu.onnx";
+  write_file_atomically(model, micro_model_bytes(parse_micro_model("elementwise:op=Gelu,shape=1x8x4x4"), 0, 1 << 20));
+  const graph::Graph graph = graph::load_graph(model);
+  MeasureOptions options;
+  options.policy = quick_policy();
+  options.work_dir = dir;
+  const KernelProfile profile = profile_kernels(*runner, graph, model, options);
+  std::vector<std::string> own;
+  for (const auto& kernel : profile.kernels) {
+    for (const auto layer : kernel.layers) {
+      if (graph.layers[layer].name.rfind(kMicroNodePrefix, 0) == 0) {
+        own.push_back(kernel.op_name);
+        break;
+      }
+    }
+  }
+  EXPECT_EQ(own, std::vector<std::string>{"Gelu"});
+}
+
 TEST(OnnxRuntimeRunner, ARejectedModelNamesItselfAndTheRunnerLivesOn) {
   REQUIRE_NODE();
   auto runner = start_onnxruntime_runner();

@@ -184,6 +184,11 @@ TEST(Lower, SiluAndErfGeluAreOneKernelEachButAGateIsNot) {
   EXPECT_EQ(kernels[2].ops, "Mul");
   EXPECT_EQ(kernels[3].ops, "Div+Erf+Add+Mul+Mul");
   EXPECT_EQ(kernels[3].op_flops.size(), 5u);
+  // The runtime runs each pattern as one operator; the gate is no pattern.
+  EXPECT_EQ(kernels[0].fused_op, "Silu");
+  EXPECT_EQ(kernels[1].fused_op, "");
+  EXPECT_EQ(kernels[2].fused_op, "");
+  EXPECT_EQ(kernels[3].fused_op, "Gelu");
 }
 
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {

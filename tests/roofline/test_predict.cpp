@@ -276,6 +276,11 @@ TEST(Predict, AFusedKernelOfSeveralOperatorsTakesEachAtItsThroughput) {
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_NEAR(prediction.estimates[0].compute_time_s,
               static_cast<double>(parts[0].second) / 1e9 + static_cast<double>(parts[1].second) / 10e9, 1e-15);
+  // A profile that measured the fused operator itself rates the kernel as that one operator.
+  p.kernel_models["elementwise"].model.op_flops_per_s["Silu"] = 2e9;
+  const Prediction measured_whole = predict(graph, cost, p);
+  EXPECT_NEAR(measured_whole.estimates[0].compute_time_s, static_cast<double>(prediction.kernels[0].flops) / 2e9,
+              1e-15);
 }
 
 TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {

@@ -40,7 +40,10 @@ struct PoolMicro {
 /// One elementwise op on `shape`; binary ops take a second input of
 /// `other_shape` (empty: same shape).
 struct ElementwiseMicro {
-  std::string op = "Add";  ///< Add, Mul, Sub, Div, Relu, Sigmoid, Tanh, Clip, HardSwish, Erf, Sqrt
+  /// Add, Mul, Sub, Div, Relu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Erf, Sqrt, or an
+  /// activation networks export as a pattern the runtime fuses: Gelu (Div→Erf→Add→Mul→Mul), Silu
+  /// (x·sigmoid(x))
+  std::string op = "Add";
   std::vector<std::int64_t> shape = {1, 64, 56, 56};
   std::vector<std::int64_t> other_shape;
 };
@@ -79,10 +82,12 @@ inline constexpr std::string_view kCacheFlushInput = "roofcast_cache_flush";
 inline constexpr std::string_view kMicroNodePrefix = "/micro/";
 
 /// How micro-models are built, for logs of measured points: 1 for models whose
-/// kernel wrote the graph's output, 2 since each output has a consumer (a
-/// kernel writing a graph output is measured up to twice as slow as the same
-/// kernel writing an intermediate, the case in a network).
-inline constexpr int kMicroModelRevision = 2;
+/// kernel wrote the graph's output; 2: each output has a consumer (a kernel
+/// writing a graph output is measured up to twice as slow as the same kernel
+/// writing an intermediate, the case in a network); 3: the cache flush
+/// rewrites the inputs with a Div, not a Mul (which kept the runtime from
+/// fusing a GELU).
+inline constexpr int kMicroModelRevision = 3;
 
 /// A file-name-safe name of the spec: "conv_n1_c32_h56_w56_k32_r3_s1_g1_bn_relu".
 std::string micro_model_name(const MicroModel& spec);
@@ -94,7 +99,7 @@ std::string micro_model_name(const MicroModel& spec);
 /// network: first a ReduceMax reads a `flush_bytes` input (kCacheFlushInput,
 /// all ones), evicting the caches — the kernel's weights and output buffer
 /// are cold, as they are after the rest of a network has run; then each of the
-/// kernel's inputs is rewritten by a Mul by that maximum (1), so the inputs are
+/// kernel's inputs is rewritten by a Div by that maximum (1), so the inputs are
 /// freshly written, as a network's previous kernel leaves them. The runtime
 /// fuses neither into the kernel; their time is not the kernel's.
 ///

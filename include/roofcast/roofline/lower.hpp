@@ -31,6 +31,10 @@ std::string_view kernel_class_name(KernelClass kernel_class);
 struct Kernel {
   std::string name;                 ///< the first layer's name
   std::string ops;                  ///< "Conv+BatchNormalization+Relu"
+  /// The one operator the runtime runs a fused activation pattern as
+  /// (LoweringRules kActivationPatterns): "Gelu" for Div+Erf+Add+Mul+Mul,
+  /// "Silu" for x·sigmoid(x); empty for every other kernel.
+  std::string fused_op;
   KernelClass kernel_class = KernelClass::kOther;
   std::vector<std::size_t> layers;  ///< indices into Graph::layers, in order
   std::int64_t macs = 0;
