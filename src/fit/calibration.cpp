@@ -198,7 +198,8 @@ void plan_pool(Planner& p) {
 
 void plan_elementwise(Planner& p) {
   // Erf alone is left out: networks have it only inside the GELU pattern.
-  const std::vector<std::string> ops = {"Add", "Mul", "Relu", "Sigmoid", "HardSwish", "Clip", "Div", "Gelu", "Silu"};
+  const std::vector<std::string> ops = {"Add",  "Mul", "Relu", "Sigmoid", "HardSwish",
+                                        "Clip", "Div", "Gelu", "Silu",    "BatchNormalization"};
   for (const auto& u : sobol(3, 300)) {
     if (p.full()) {
       break;

@@ -305,7 +305,8 @@ Builder build(const ElementwiseMicro& s) {
   // runs as one kernel), 0.5·x·(1 + erf(x/√2)) and x·sigmoid(x).
   static const std::map<std::string, int> kArity = {
       {"Add", 2},  {"Mul", 2},  {"Sub", 2},       {"Div", 2}, {"Relu", 1}, {"Sigmoid", 1},     {"Tanh", 1},
-      {"Clip", 1}, {"Erf", 1},  {"HardSwish", 1}, {"Sqrt", 1}, {"HardSigmoid", 1}, {"Gelu", 1}, {"Silu", 1}};
+      {"Clip", 1}, {"Erf", 1},  {"HardSwish", 1}, {"Sqrt", 1}, {"HardSigmoid", 1}, {"Gelu", 1}, {"Silu", 1},
+      {"BatchNormalization", 1}};
   const auto arity = kArity.find(s.op);
   if (arity == kArity.end()) {
     throw UsageError("elementwise micro-model: op '" + s.op + "' is not supported");
@@ -321,6 +322,15 @@ Builder build(const ElementwiseMicro& s) {
     b.node("Add", {"gelu_erf", "one"}, "gelu_add");
     b.node("Mul", {"x", "gelu_add"}, "gelu_mul");
     b.node("Mul", {"gelu_mul", "half"}, "y");
+  } else if (s.op == "BatchNormalization") {
+    // Standalone (not after a Conv, which folds it): DenseNet's pre-activation BNs.
+    if (s.shape.size() < 2) {
+      throw UsageError("elementwise micro-model: BatchNormalization needs a shape with channels (N×C×…)");
+    }
+    for (const char* name : {"bn_scale", "bn_bias", "bn_mean", "bn_var"}) {
+      b.weight(name, {s.shape[1]});
+    }
+    b.node("BatchNormalization", {"x", "bn_scale", "bn_bias", "bn_mean", "bn_var"}, "y");
   } else if (s.op == "Silu") {
     b.node("Sigmoid", {"x"}, "silu_sigmoid");
     b.node("Mul", {"x", "silu_sigmoid"}, "y");

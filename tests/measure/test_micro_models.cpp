@@ -142,6 +142,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"elementwise:op=HardSwish,shape=1x8x4x4", KernelClass::kElementwise, "HardSwish"},
         Case{"elementwise:op=Gelu,shape=1x8x4x4", KernelClass::kElementwise, "Div+Erf+Add+Mul+Mul"},
         Case{"elementwise:op=Silu,shape=1x8x4x4", KernelClass::kElementwise, "Sigmoid+Mul"},
+        Case{"elementwise:op=BatchNormalization,shape=1x8x4x4", KernelClass::kElementwise, "BatchNormalization"},
         Case{"normalization:op=Softmax,shape=1x4x10x10", KernelClass::kNormalization, "Softmax"},
         Case{"normalization:op=LayerNormalization,shape=1x10x64", KernelClass::kNormalization,
              "LayerNormalization"},
@@ -189,6 +190,7 @@ TEST(MicroModel, BadSpecsAreUsageErrors) {
   EXPECT_THAT(error_of("conv:act=Swish"), HasSubstr("activation 'Swish'"));
   EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));
   EXPECT_THAT(error_of("elementwise:op=Frobnicate"), HasSubstr("op 'Frobnicate' is not supported"));
+  EXPECT_THAT(error_of("elementwise:op=BatchNormalization,shape=64"), HasSubstr("needs a shape with channels"));
   EXPECT_THAT(error_of("gemm:m"), HasSubstr("'m' is not key=value"));
   EXPECT_THROW((void)micro_model_bytes(parse_micro_model("gemm:m=1"), 0, -1), UsageError);
 }

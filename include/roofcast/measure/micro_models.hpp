@@ -40,7 +40,8 @@ struct PoolMicro {
 /// One elementwise op on `shape`; binary ops take a second input of
 /// `other_shape` (empty: same shape).
 struct ElementwiseMicro {
-  /// Add, Mul, Sub, Div, Relu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Erf, Sqrt, or an
+  /// Add, Mul, Sub, Div, Relu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid, Erf, Sqrt,
+  /// BatchNormalization (standalone, over axis 1), or an
   /// activation networks export as a pattern the runtime fuses: Gelu (Div→Erf→Add→Mul→Mul), Silu
   /// (x·sigmoid(x))
   std::string op = "Add";
