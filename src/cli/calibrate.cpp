@@ -413,6 +413,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       per_operator(f.kernel_class, "GB/s", f.fit.model.bytes_per_s, f.fit.model.op_bytes_per_s);
     }
   }
+  for (const auto& f : fits) {
+    if (f.fitted && f.fit.model.loop_s > 0.0) {
+      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1)
+           << " ns per inner loop (one per channel of a BatchNormalization or a per-channel broadcast)";
+    }
+  }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "
        << static_cast<long long>(record.last_unix_time_s - record.first_unix_time_s) << " s of measuring; log "

@@ -200,7 +200,7 @@ void plan_elementwise(Planner& p) {
   // Erf alone is left out: networks have it only inside the GELU pattern.
   const std::vector<std::string> ops = {"Add",  "Mul", "Relu", "Sigmoid", "HardSwish",
                                         "Clip", "Div", "Gelu", "Silu",    "BatchNormalization"};
-  for (const auto& u : sobol(3, 300)) {
+  for (const auto& u : sobol(4, 300)) {
     if (p.full()) {
       break;
     }
@@ -209,7 +209,13 @@ void plan_elementwise(Planner& p) {
     if (larger_than_networks_use(c, hw)) {
       continue;
     }
-    p.add("elementwise:op=" + pick(ops, u[2]) + ",shape=1x" + s(c) + "x" + s(hw) + "x" + s(hw));
+    const std::string op = pick(ops, u[2]);
+    const std::string shape = "1x" + s(c) + "x" + s(hw) + "x" + s(hw);
+    // Half the products and sums broadcast a per-channel tensor, as a
+    // squeeze-excitation gate does (one inner loop per channel).
+    const bool binary = op == "Add" || op == "Mul" || op == "Div";
+    const std::string other = binary && u[3] < 0.5 ? ",other=1x" + s(c) + "x1x1" : "";
+    p.add("elementwise:op=" + op + ",shape=" + shape + other);
   }
 }
 
@@ -276,6 +282,7 @@ std::string point_json_line(const MeasuredPoint& point) {
                                        {"spec", point.spec},
                                        {"op", point.sample.op},
                                        {"calls", point.sample.calls},
+                                       {"loops", point.sample.loops},
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
@@ -296,6 +303,10 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.sample.calls = j.contains("calls") ? j.at("calls").get<double>() : 1.0;
     if (!(point.sample.calls >= 1.0)) {
       throw FitError(source + ":" + std::to_string(line_number) + ": calls must be >= 1");
+    }
+    point.sample.loops = j.contains("loops") ? j.at("loops").get<double>() : 0.0;  // older logs lack it
+    if (!(point.sample.loops >= 0.0)) {
+      throw FitError(source + ":" + std::to_string(line_number) + ": loops must be >= 0");
     }
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
@@ -374,6 +385,9 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
         }
         entry[key] = per_op;
       }
+    }
+    if (m.loop_s > 0.0) {
+      entry["loop_ns"] = round4(m.loop_s * 1e9);
     }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},

@@ -22,6 +22,7 @@ struct Problem {
   const std::vector<std::string>* ops;  ///< operators with a throughput of their own
   bool per_call;                         ///< the overhead is paid per call
   bool bytes_only;                       ///< no sample computes: the per-operator rates are bandwidths
+  bool loop_term;                        ///< a cost per inner loop (Sample::loops), after the rates
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -37,8 +38,12 @@ double unbounded(double value, double lo, double hi) {
   return std::log(t / (1.0 - t));
 }
 
-StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps, const RateBounds& bounds,
-                     const std::vector<std::string>& ops, bool per_call, bool bytes_only) {
+StepModel model_from(const gsl_vector* x, const Problem& p) {
+  const auto& steps = *p.steps;
+  const auto& bounds = *p.bounds;
+  const auto& ops = *p.ops;
+  const bool per_call = p.per_call;
+  const bool bytes_only = p.bytes_only;
   StepModel m;
   m.steps = steps;
   m.overhead_per_call = per_call;
@@ -52,14 +57,16 @@ StepModel model_from(const gsl_vector* x, const std::vector<std::int64_t>& steps
     }
   }
   m.bytes_per_s = bounded(gsl_vector_get(x, 2), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+  if (p.loop_term) {
+    m.loop_s = std::exp(gsl_vector_get(x, 3 + ops.size()));
+  }
   return m;
 }
 
 /// Relative residuals (predicted − measured) / measured: least squares on them minimizes RMSPE.
 int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
   const auto& problem = *static_cast<const Problem*>(data);
-  const StepModel m =
-      model_from(x, *problem.steps, *problem.bounds, *problem.ops, problem.per_call, problem.bytes_only);
+  const StepModel m = model_from(x, problem);
   for (std::size_t i = 0; i < problem.samples->size(); ++i) {
     const Sample& s = (*problem.samples)[i];
     gsl_vector_set(f, i, (m.predict_s(s) - s.time_s) / s.time_s);
@@ -70,9 +77,10 @@ int residuals(const gsl_vector* x, void* data, gsl_vector* f) {
 /// One Levenberg–Marquardt solve from `start`; returns the model and its cost (Σ r²).
 std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                                    const StepModel& start, const RateBounds& bounds,
-                                   const std::vector<std::string>& ops, bool per_call, bool bytes_only) {
-  Problem problem{&samples, &steps, &bounds, &ops, per_call, bytes_only};
-  const std::size_t parameter_count = 3 + ops.size();
+                                   const std::vector<std::string>& ops, bool per_call, bool bytes_only,
+                                   bool loop_term) {
+  Problem problem{&samples, &steps, &bounds, &ops, per_call, bytes_only, loop_term};
+  const std::size_t parameter_count = 3 + ops.size() + (loop_term ? 1 : 0);
   gsl_multifit_nlinear_fdf fdf{};
   fdf.f = residuals;
   fdf.df = nullptr;  // finite differences: the max() has a kink an analytic Jacobian gains nothing on
@@ -95,11 +103,13 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
                    bytes_only ? unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s)
                               : unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
   }
+  if (loop_term) {
+    gsl_vector_set(x, 3 + ops.size(), std::log(start.loop_s));
+  }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
   gsl_multifit_nlinear_driver(200, 1e-10, 1e-10, 1e-12, nullptr, nullptr, &info, work);
-  const StepModel model =
-      model_from(gsl_multifit_nlinear_position(work), steps, bounds, ops, per_call, bytes_only);
+  const StepModel model = model_from(gsl_multifit_nlinear_position(work), problem);
   double cost = 0.0;
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);
@@ -190,12 +200,12 @@ std::vector<std::string> present_ops(const std::vector<Sample>& samples, const s
 /// Fits one path (align = 0), or the fast and slow paths separately; the fast
 /// path with a throughput per operator in `ops`.
 StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, Alignment alignment,
-                   const RateBounds& bounds, const std::vector<std::string>& ops = {}) {
+                   const RateBounds& bounds, const std::vector<std::string>& ops = {}, bool loop_term = false) {
   if (alignment.align == 0) {
-    return fit_fixed_steps(samples, steps, bounds, present_ops(samples, ops));
+    return fit_fixed_steps(samples, steps, bounds, present_ops(samples, ops), false, loop_term);
   }
   const auto [fast, slow] = alignment.split(samples);
-  StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops));
+  StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops), false, loop_term);
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, {}, /*overhead_per_call=*/true);
   model.align = alignment.align;
   model.align_dim = alignment.dim;
@@ -216,7 +226,7 @@ struct Heldout {
 
 Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                       Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds,
-                      const std::vector<std::string>& ops) {
+                      const std::vector<std::string>& ops, bool loop_term) {
   double squares = 0.0;
   double log_squares = 0.0;
   std::size_t count = 0;
@@ -232,7 +242,7 @@ Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std:
         return {};
       }
     }
-    const StepModel model = fit_form(train, steps, alignment, bounds, ops);
+    const StepModel model = fit_form(train, steps, alignment, bounds, ops, loop_term);
     for (const auto& s : test) {
       const double predicted = model.predict_s(s);
       const double e = (predicted - s.time_s) / s.time_s;
@@ -286,10 +296,20 @@ double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples)
 
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                           const RateBounds& bounds, const std::vector<std::string>& requested_ops,
-                          bool overhead_per_call) {
-  // Rates per operator only with more points than parameters (and two to spare).
-  const std::vector<std::string> ops =
-      samples.size() >= 3 + requested_ops.size() + 2 ? requested_ops : std::vector<std::string>{};
+                          bool overhead_per_call, bool requested_loop_term) {
+  // A cost per loop only with two points of several loops or more; rates per
+  // operator only with more points than parameters (and two to spare).
+  std::vector<double> time_per_loop;
+  for (const auto& s : samples) {
+    if (s.loops > 1.0) {
+      time_per_loop.push_back(s.time_s / s.loops);
+    }
+  }
+  const bool loop_term = requested_loop_term && time_per_loop.size() >= 2;
+  const std::size_t loop_parameters = loop_term ? 1 : 0;
+  const std::vector<std::string> ops = samples.size() >= 3 + loop_parameters + requested_ops.size() + 2
+                                           ? requested_ops
+                                           : std::vector<std::string>{};
   StepModel shape;
   shape.steps = steps;
   // A class whose points never compute fits its per-operator rates as bandwidths.
@@ -325,7 +345,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.bytes_per_s = bp * b0;
     start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
     start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
-    const auto [model, cost] = solve(samples, steps, start, bounds, ops, overhead_per_call, bytes_only);
+    // A loop starts at a tenth of the time per loop the points imply.
+    start.loop_s = loop_term ? std::max(1e-12, 0.1 * median_of(time_per_loop)) : 0.0;
+    const auto [model, cost] = solve(samples, steps, start, bounds, ops, overhead_per_call, bytes_only, loop_term);
     if (cost < best_cost) {
       best_cost = cost;
       best = model;
@@ -370,7 +392,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       best = std::move(candidate);
     }
   };
-  const auto search = [&](const std::vector<std::string>& ops) {
+  const auto search = [&](const std::vector<std::string>& ops, bool loop_term) {
     Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
     Candidate two_paths = one_path;
     for (const auto& steps : combinations) {
@@ -379,13 +401,15 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
         size *= static_cast<double>(step);
       }
       consider(one_path, {steps, {},
-                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, ops),
+                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, ops,
+                                        loop_term),
                           size});
       for (std::size_t dim = 0; dim < rank; ++dim) {
         for (const std::int64_t align : options.candidate_alignments) {
           const Alignment alignment{align, dim};
           consider(two_paths, {steps, alignment,
-                               heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds, ops),
+                               heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds,
+                                             ops, loop_term),
                                size});
         }
       }
@@ -395,13 +419,24 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   // Then, for a class of several operators, a throughput per operator (the
   // most common one keeps the class's P) must predict clearly better too.
   const std::vector<std::string> ops = own_rate_operators(samples, options.min_op_points);
-  Candidate chosen = search({});
+  Candidate chosen = search({}, false);
   bool per_op = false;
   if (!ops.empty()) {
-    Candidate with_ops = search(ops);
+    Candidate with_ops = search(ops, false);
     if (with_ops.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
       chosen = std::move(with_ops);
       per_op = true;
+    }
+  }
+  // And, for points of which some run a loop per channel, a cost per loop.
+  const auto looping = static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
+  bool loop_term = false;
+  if (looping >= options.min_op_points) {
+    Candidate with_loops = search(per_op ? ops : std::vector<std::string>{}, true);
+    if (with_loops.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
+      chosen = std::move(with_loops);
+      loop_term = true;
     }
   }
   const std::vector<std::int64_t>& best_steps = chosen.steps;
@@ -409,7 +444,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   const Heldout best = chosen.heldout;
   FitResult result;
   result.model = fit_form(samples, best_steps, best_alignment, options.bounds,
-                          per_op ? ops : std::vector<std::string>{});
+                          per_op ? ops : std::vector<std::string>{}, loop_term);
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),

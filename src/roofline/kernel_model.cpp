@@ -19,7 +19,7 @@ double StepModel::predict_s(const Sample& sample) const {
     return slow_overhead_s * sample.calls +
            std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
   }
-  return overhead_s * (overhead_per_call ? sample.calls : 1.0) +
+  return overhead_s * (overhead_per_call ? sample.calls : 1.0) + loop_s * sample.loops +
          std::max(work(sample) / flops_per_s_for(sample.op), sample.bytes / bytes_per_s_for(sample.op));
 }
 

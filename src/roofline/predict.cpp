@@ -1,5 +1,8 @@
 #include "roofcast/roofline/predict.hpp"
 
+#include <functional>
+#include <numeric>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -89,6 +92,59 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   return estimate_kernel(kernel, peak_flops_per_s, dram, overhead_s, bytes_scale);
 }
 
+std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
+  if (layer.outputs.empty() || layer.outputs[0] == graph::kNoTensor) {
+    return 0;
+  }
+  const auto& out = graph.tensor(layer.outputs[0]).shape;
+  const std::int64_t elements = std::accumulate(out.begin(), out.end(), std::int64_t{1}, std::multiplies<>());
+  if (layer.op_type == "BatchNormalization") {
+    return out.size() > 2 ? out[0] * out[1] : 0;
+  }
+  // The longest run of trailing axes over which every input is either read
+  // whole (its axes equal the output's) or broadcast (all 1): the span one
+  // loop covers.
+  enum class Mode { kOpen, kWhole, kBroadcast };
+  std::vector<const std::vector<std::int64_t>*> inputs;
+  for (const auto id : layer.inputs) {
+    if (id != graph::kNoTensor) {
+      const auto& shape = graph.tensor(id).shape;
+      const std::int64_t count = std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+      if (count > 1) {  // a scalar is read the same way on every path
+        inputs.push_back(&shape);
+      }
+    }
+  }
+  if (inputs.size() < 2) {
+    return 0;
+  }
+  std::vector<Mode> modes(inputs.size(), Mode::kOpen);
+  std::int64_t span = 1;
+  for (std::size_t back = 1; back <= out.size(); ++back) {
+    const std::int64_t extent = out[out.size() - back];
+    if (extent == 1) {
+      continue;
+    }
+    bool same = true;
+    for (std::size_t i = 0; i < inputs.size() && same; ++i) {
+      const auto& shape = *inputs[i];
+      const std::int64_t d = back <= shape.size() ? shape[shape.size() - back] : 1;
+      const Mode mode = d == extent ? Mode::kWhole : Mode::kBroadcast;
+      same = modes[i] == Mode::kOpen || modes[i] == mode;
+    }
+    if (!same) {
+      break;
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const auto& shape = *inputs[i];
+      const std::int64_t d = back <= shape.size() ? shape[shape.size() - back] : 1;
+      modes[i] = d == extent ? Mode::kWhole : Mode::kBroadcast;
+    }
+    span *= extent;
+  }
+  return span < elements ? elements / span : 0;
+}
+
 Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scale) {
   Sample sample;
   sample.bytes = static_cast<double>(kernel.bytes_read + kernel.bytes_written) * bytes_scale;
@@ -138,6 +194,11 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
       }
       break;
     }
+    case KernelClass::kElementwise:
+      if (kernel.fused_op.empty()) {
+        sample.loops = static_cast<double>(inner_loops(graph, head));
+      }
+      break;
     default:
       break;
   }
@@ -180,7 +241,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
                     weight_bytes / bandwidth_bytes_per_s;
-  e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s;
+  e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s + m.loop_s * s.loops;
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;

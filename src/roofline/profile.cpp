@@ -310,6 +310,9 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
   fitted.model.op_flops_per_s = per_operator_rates(entry, "op_gflops");
   fitted.model.op_bytes_per_s = per_operator_rates(entry, "op_gbs");
+  if (entry.has("loop_ns")) {
+    fitted.model.loop_s = non_negative(entry, "loop_ns") * 1e-9;
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     const std::int64_t align = slow.integer("unless_multiple_of");

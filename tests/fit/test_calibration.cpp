@@ -65,12 +65,14 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.kernel_class = "conv";
   point.spec = "conv:c=8,h=8,w=8,k=8";
   point.sample = {.dims = {8, 8}, .work_factor = 1152.0, .bytes = 4096.0, .time_s = 1.5e-5};
+  point.sample.loops = 8.0;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
   EXPECT_EQ(back.spec, point.spec);
   EXPECT_EQ(back.sample.dims, point.sample.dims);
   EXPECT_DOUBLE_EQ(back.sample.time_s, point.sample.time_s);
+  EXPECT_DOUBLE_EQ(back.sample.loops, 8.0);
   try {
     (void)parse_point_line("{\"class\": \"conv\"}", "cal.points.jsonl", 7);
     FAIL();
@@ -136,6 +138,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.memory_gbs = {{"l1", 150.0}, {"dram", 20.0}};
   record.per_run_us = 12.5;
   record.fits = fit_classes(synthetic_points());
+  record.fits[0].fit.model.loop_s = 12e-9;  // a cost per inner loop goes out and comes back
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -150,6 +153,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   ASSERT_EQ(profile.kernel_models.count("conv"), 1u);
   EXPECT_EQ(profile.kernel_models.at("conv").model.steps, (std::vector<std::int64_t>{8, 1}));
   EXPECT_NEAR(profile.kernel_models.at("conv").model.flops_per_s / 80e9, 1.0, 1e-3);
+  EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.loop_s, 12e-9, 1e-15);
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));

@@ -146,6 +146,38 @@ TEST(StepModel, FitsAThroughputPerOperatorWhenTheyDiffer) {
   EXPECT_TRUE(fit_step_model(samples).model.op_flops_per_s.empty());
 }
 
+TEST(StepModel, RecoversACostPerInnerLoop) {
+  // Elementwise-like points: half run as one flat pass, half as one loop per
+  // channel (a per-channel broadcast), C channels of H·W elements; each loop
+  // costs 15 ns. With 3 % noise the loop's cost is recovered, and the fit
+  // without it would mispredict the small-H·W, many-channel points.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 5e9;
+  truth.bytes_per_s = 60e9;
+  truth.loop_s = 15e-9;
+  std::mt19937 rng(5);
+  std::normal_distribution<double> jitter(0.0, 0.03);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 32; ++i) {
+    const double channels = 16.0 * (1 << (i % 7));
+    const double hw = std::vector<double>{49.0, 196.0, 784.0, 3136.0}[static_cast<std::size_t>(i / 7) % 4];
+    Sample s{.dims = {}, .work_factor = channels * hw, .bytes = 8.0 * channels * hw, .time_s = 0.0};
+    s.loops = i % 2 == 0 ? channels : 0.0;
+    s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+    samples.push_back(s);
+  }
+  const FitResult fit = fit_step_model(samples);
+  EXPECT_NEAR(fit.model.loop_s * 1e9, 15.0, 2.0);
+  EXPECT_NEAR(fit.model.overhead_s * 1e6, 2.0, 0.4);
+  EXPECT_LT(fit.rmspe_percent, 4.5);
+  // No looping points: no loop term.
+  for (auto& s : samples) {
+    s.loops = 0.0;
+  }
+  EXPECT_EQ(fit_step_model(samples).model.loop_s, 0.0);
+}
+
 TEST(StepModel, ASlowPathPaysItsOverheadPerCall) {
   // Grouped-convolution-like points: dims {K/g, C/g}, g groups (calls); per-group
   // channels that are not a multiple of 16 take a plain path paying 3 µs per group.

@@ -320,6 +320,39 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);
 }
 
+TEST(Predict, InnerLoopsArePerChannelForBatchNormAndPerChannelBroadcasts) {
+  // x 1×16×7×7; a per-channel gate g 1×16×1×1; a row r 1×1×1×7; a scalar s.
+  ModelBuilder b;
+  b.input("x", {1, 16, 7, 7}).input("g", {1, 16, 1, 1}).input("r", {1, 1, 1, 7});
+  b.scalar("s", 2.0f);
+  for (const char* name : {"bn_scale", "bn_bias", "bn_mean", "bn_var"}) {
+    b.weight(name, {16});
+  }
+  b.node("BatchNormalization", {"x", "bn_scale", "bn_bias", "bn_mean", "bn_var"}, {"bn"}, {}, "bn")
+      .node("Mul", {"bn", "g"}, {"gated"}, {}, "gate")
+      .node("Add", {"gated", "bn"}, {"same"}, {}, "same_shape")
+      .node("Mul", {"same", "s"}, {"scaled"}, {}, "by_scalar")
+      .node("Add", {"scaled", "r"}, {"y"}, {}, "by_row")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "loops.onnx");
+  const auto loops = [&](std::size_t layer) { return inner_loops(graph, graph.layers[layer]); };
+  EXPECT_EQ(loops(0), 16);      // N·C
+  EXPECT_EQ(loops(1), 16);      // one loop of 7·7 per channel
+  EXPECT_EQ(loops(2), 0);       // one flat pass
+  EXPECT_EQ(loops(3), 0);       // a scalar operand: one flat pass
+  EXPECT_EQ(loops(4), 16 * 7);  // a row broadcast over channels and rows: loops of 7
+  // A fitted cost per loop adds loops × t_loop to the kernel's time.
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse.clear();
+  FittedKernelModel m = fitted_model("elementwise", {}, 1e-6, 10e9, 1e12);
+  const Prediction flat = (p.kernel_models["elementwise"] = m, predict(graph, cost, p));
+  p.kernel_models["elementwise"].model.loop_s = 10e-9;
+  const Prediction looped = predict(graph, cost, p);
+  EXPECT_NEAR(looped.estimates[1].time_s - flat.estimates[1].time_s, 16 * 10e-9, 1e-12);
+  EXPECT_NEAR(looped.estimates[2].time_s, flat.estimates[2].time_s, 1e-15);
+}
+
 TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
   // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
   // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.

@@ -46,20 +46,22 @@ struct FitResult {
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B (and a P for
-/// each operator in `ops`; the others take P)
+/// each operator in `ops`; the others take P; and, with `loop_term` and two
+/// points of several loops, t_loop)
 /// for fixed steps by nonlinear least squares on relative
 /// errors (GSL's multifit_nlinear, Levenberg–Marquardt; parameters on a log
 /// scale so they stay positive). Pure: same samples, same result.
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                           const RateBounds& bounds = {}, const std::vector<std::string>& ops = {},
-                          bool overhead_per_call = false);
+                          bool overhead_per_call = false, bool loop_term = false);
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for kernels whose dimension d
 /// is not a multiple of a block (a second set of parameters; every d and
 /// `candidate_alignments` tried) predicts held-out points clearly
 /// better, then (for a class of several operators) whether a throughput per
-/// operator does, then fits on all samples. FitError for too few points,
+/// operator does, then (for points some of which loop per channel) whether a
+/// cost per loop does, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

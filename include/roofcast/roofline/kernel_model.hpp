@@ -15,7 +15,11 @@ namespace roofcast::roofline {
 // each dimension d_i rounded up to the step q_i the kernel library really
 // processes (vector width, channel block, tile). Between steps latency is
 // linear in the work; at a step it jumps. Q is the bytes moved, t0 the fixed
-// overhead, P and B the effective throughput and bandwidth.
+// overhead, P and B the effective throughput and bandwidth. An operator the
+// runtime runs as one inner loop per channel (a standalone BatchNormalization,
+// a product with a per-channel gate) pays a cost per loop on top:
+//
+//   t = t0 + loops × t_loop + max( W(q) / P , Q / B )
 
 /// One measured kernel of a class.
 struct Sample {
@@ -31,6 +35,11 @@ struct Sample {
   /// one per group for a grouped or depthwise convolution, which it runs as a
   /// loop of small GEMMs. The slow path's overhead is per call.
   double calls = 1.0;
+  /// Inner loops the runtime runs for an elementwise kernel that is not one
+  /// flat pass: one per channel for a BatchNormalization or a binary operator
+  /// broadcasting a per-channel tensor (N·C loops of H·W elements); 0 for one
+  /// flat pass.
+  double loops = 0.0;
 };
 
 /// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
@@ -47,6 +56,8 @@ struct StepModel {
   /// t0 is paid per call (Sample::calls), as on a library's plain path that
   /// loops over groups; set on the model a slow path is fitted with.
   bool overhead_per_call = false;
+  /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on the fast path.
+  double loop_s = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.

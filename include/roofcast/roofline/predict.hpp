@@ -95,6 +95,13 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
 /// bytes at the predicted precision.
 Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double bytes_scale);
 
+/// The inner loops the runtime runs for an elementwise layer (Sample::loops):
+/// N·C for a BatchNormalization over N×C×…; for a binary operator, the output's
+/// elements over the longest trailing span every input reads whole or
+/// broadcasts (a 1×C×H×W · 1×C×1×1 gate: C loops of H·W); 0 for one flat pass
+/// (same shapes, a scalar operand).
+std::int64_t inner_loops(const graph::Graph& graph, const graph::Layer& layer);
+
 /// How the passes a runtime adds around a kernel are predicted: a fused
 /// activation applied after the kernel's loop as an elementwise kernel of its
 /// operator (without the launch overhead), a layout reorder at the data
