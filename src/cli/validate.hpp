@@ -20,6 +20,9 @@ struct ValidateOptions {
   RunnerFlags runner_flags;
   std::string out_dir = "notebooks-data/validation";
   bool resume = false;
+  /// Every model measured this many times, interleaved; each keeps its least
+  /// disturbed round (the lowest network median).
+  int rounds = 1;
   std::size_t worst = 10;
 };
 
