@@ -213,6 +213,7 @@ class Lowering {
     const auto reorder_out = [&](TensorId id) {
       if (reordered_out.insert(id).second) {
         kernels_[producer.at(id)].reorder_bytes += 2 * size_of(id);
+        kernels_[producer.at(id)].reorders += 1;
       }
     };
     for (std::size_t k = 0; k < kernels_.size(); ++k) {
@@ -241,6 +242,7 @@ class Lowering {
             const bool direct = id == resolve(head.inputs[0]) && channels(id) < layout.direct_input_below;
             if (!blocked_tensor(id) && !direct && reordered_in.insert(id).second) {
               kernel.reorder_bytes += 2 * size_of(id);
+              kernel.reorders += 1;
             }
           }
         }

@@ -59,8 +59,12 @@ double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
     }
   }
   if (kernel.reorder_bytes > 0) {
+    // Each reorder is a runtime kernel of its own: the data-movement class's
+    // fixed overhead, then its bytes at that class's bandwidth.
     const double bytes = static_cast<double>(kernel.reorder_bytes) * bytes_scale;
-    seconds += bytes / (data_movement != nullptr ? data_movement->model.bytes_per_s : bytes_per_s);
+    seconds += data_movement != nullptr
+                   ? kernel.reorders * data_movement->model.overhead_s + bytes / data_movement->model.bytes_per_s
+                   : bytes / bytes_per_s;
   }
   return seconds;
 }

@@ -125,6 +125,9 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   EXPECT_EQ(plain_relu[0].reorder_bytes, 2 * 2 * tensor_bytes);  // x in, a out
   EXPECT_EQ(plain_relu[1].reorder_bytes, 0);
   EXPECT_EQ(plain_relu[2].reorder_bytes, 2 * 2 * tensor_bytes);  // r in, c out
+  EXPECT_EQ(plain_relu[0].reorders, 2);  // each a runtime kernel of its own
+  EXPECT_EQ(plain_relu[1].reorders, 0);
+  EXPECT_EQ(plain_relu[2].reorders, 2);
   // Input channels that are not a multiple of 4 keep the Conv plain: nothing to reorder.
   rules.blocked_layout->channel_multiple = 64;
   for (const auto& k : lowered(b, rules)) {

@@ -320,6 +320,26 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);
 }
 
+TEST(Predict, EachLayoutReorderCostsTheDataMovementOverheadAndItsBytes) {
+  // x 1×32×8×8 → Conv (blocked: reorders x in) → Sigmoid (plain: the Conv's
+  // output is reordered out): two reorders, charged to the Conv.
+  ModelBuilder b;
+  b.input("x", {1, 32, 8, 8}).weight("w", {32, 32, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Sigmoid", {"c"}, {"y"}, {}, "sigmoid").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "reorders.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse.clear();
+  p.lowering.blocked_layout = BlockedLayout{.channel_multiple = 4, .group_channel_multiple = 16,
+                                            .direct_input_below = 16, .keep_ops = {}};
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 1e-6, 50e9, 50e9);
+  p.kernel_models["data_movement"] = fitted_model("data_movement", {}, 3e-6, 1e18, 10e9);
+  const Prediction prediction = predict(graph, cost, p);
+  ASSERT_EQ(prediction.kernels[0].reorders, 2);
+  const double tensor_bytes = 4.0 * 32 * 8 * 8;
+  EXPECT_NEAR(prediction.estimates[0].epilogue_s, 2 * 3e-6 + 2 * 2 * tensor_bytes / 10e9, 1e-12);
+}
+
 TEST(Predict, InnerLoopsArePerChannelForBatchNormAndPerChannelBroadcasts) {
   // x 1×16×7×7; a per-channel gate g 1×16×1×1; a row r 1×1×1×7; a scalar s.
   ModelBuilder b;

@@ -54,6 +54,8 @@ struct Kernel {
   /// Bytes read and written by reorders between a plain and a blocked layout
   /// (LoweringRules::blocked_layout): of the kernel's input, of its output.
   std::int64_t reorder_bytes = 0;
+  /// How many reorders those are: each runs as a kernel of its own (its own fixed overhead).
+  int reorders = 0;
   bool blocked = false;  ///< runs in the runtime's blocked layout
 
   /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.
