@@ -105,6 +105,40 @@ std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
   if (layer.op_type == "BatchNormalization") {
     return out.size() > 2 ? out[0] * out[1] : 0;
   }
+  if (layer.op_type == "Transpose") {
+    // One loop per contiguous run: the trailing input axes the permutation
+    // leaves in place (a head split 1×197×12×64 → 0,2,1,3 copies runs of 64).
+    const auto* perm = std::get_if<graph::TransposeAttributes>(&layer.attributes);
+    if (perm == nullptr || layer.inputs.empty() || layer.inputs[0] == graph::kNoTensor) {
+      return 0;
+    }
+    const auto& in = graph.tensor(layer.inputs[0]).shape;
+    std::vector<std::int64_t> order = perm->perm;
+    if (order.empty()) {  // the default reverses the axes
+      for (std::size_t i = in.size(); i-- > 0;) {
+        order.push_back(static_cast<std::int64_t>(i));
+      }
+    }
+    // Axes of extent 1 move nothing: drop them from both orders.
+    std::vector<std::int64_t> kept_in;
+    std::vector<std::int64_t> kept_out;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] != 1) kept_in.push_back(static_cast<std::int64_t>(i));
+    }
+    for (const auto axis : order) {
+      if (axis >= 0 && static_cast<std::size_t>(axis) < in.size() && in[static_cast<std::size_t>(axis)] != 1) {
+        kept_out.push_back(axis);
+      }
+    }
+    std::int64_t run = 1;
+    for (std::size_t j = 1; j <= std::min(kept_in.size(), kept_out.size()); ++j) {
+      if (kept_in[kept_in.size() - j] != kept_out[kept_out.size() - j]) {
+        break;
+      }
+      run *= in[static_cast<std::size_t>(kept_in[kept_in.size() - j])];
+    }
+    return run < elements ? elements / run : 0;
+  }
   // The longest run of trailing axes over which every input is either read
   // whole (its axes equal the output's) or broadcast (all 1): the span one
   // loop covers.
@@ -199,6 +233,7 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
       break;
     }
     case KernelClass::kElementwise:
+    case KernelClass::kDataMovement:
       if (kernel.fused_op.empty()) {
         sample.loops = static_cast<double>(inner_loops(graph, head));
       }

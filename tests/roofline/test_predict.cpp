@@ -373,6 +373,24 @@ TEST(Predict, InnerLoopsArePerChannelForBatchNormAndPerChannelBroadcasts) {
   EXPECT_NEAR(looped.estimates[2].time_s, flat.estimates[2].time_s, 1e-15);
 }
 
+TEST(Predict, ATransposeLoopsOncePerContiguousRun) {
+  // x 1×10×4×8: a head split (0,2,1,3) copies runs of 8; NCHW → NHWC (0,2,3,1)
+  // single elements; a 1×2×5×4×8 channel shuffle (0,2,1,3,4) runs of 4·8;
+  // moving only an axis of extent 1 is one flat pass.
+  ModelBuilder b;
+  b.input("x", {1, 10, 4, 8}).input("s", {1, 2, 5, 4, 8});
+  b.node("Transpose", {"x"}, {"heads"}, {{"perm", Ints{0, 2, 1, 3}}}, "heads")
+      .node("Transpose", {"x"}, {"nhwc"}, {{"perm", Ints{0, 2, 3, 1}}}, "nhwc")
+      .node("Transpose", {"s"}, {"shuffled"}, {{"perm", Ints{0, 2, 1, 3, 4}}}, "shuffle")
+      .node("Transpose", {"x"}, {"flat"}, {{"perm", Ints{1, 0, 2, 3}}}, "unit_axis")
+      .output("heads").output("nhwc").output("shuffled").output("flat");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "transposes.onnx");
+  EXPECT_EQ(inner_loops(graph, graph.layers[0]), 320 / 8);
+  EXPECT_EQ(inner_loops(graph, graph.layers[1]), 320);
+  EXPECT_EQ(inner_loops(graph, graph.layers[2]), 320 / 32);
+  EXPECT_EQ(inner_loops(graph, graph.layers[3]), 0);
+}
+
 TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
   // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
   // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.

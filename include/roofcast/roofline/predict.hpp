@@ -98,8 +98,10 @@ Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double byt
 /// The inner loops the runtime runs for an elementwise layer (Sample::loops):
 /// N·C for a BatchNormalization over N×C×…; for a binary operator, the output's
 /// elements over the longest trailing span every input reads whole or
-/// broadcasts (a 1×C×H×W · 1×C×1×1 gate: C loops of H·W); 0 for one flat pass
-/// (same shapes, a scalar operand).
+/// broadcasts (a 1×C×H×W · 1×C×1×1 gate: C loops of H·W); for a Transpose, one
+/// per contiguous run it copies (the trailing axes it leaves in place: 1×197×
+/// 12×64 by 0,2,1,3 is 2364 runs of 64; NCHW → NHWC moves single elements);
+/// 0 for one flat pass (same shapes, a scalar operand, an identity).
 std::int64_t inner_loops(const graph::Graph& graph, const graph::Layer& layer);
 
 /// How the passes a runtime adds around a kernel are predicted: a fused
