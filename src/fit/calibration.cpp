@@ -143,11 +143,14 @@ void plan_grouped(Planner& p) {
     const std::int64_t width = pick<std::int64_t>({8, 16, 24, 32, 48, 64}, u[0]);  // channels per group
     const std::int64_t groups = log_between(u[1], 2, 32);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[2]);
+    // A quarter of the 3×3s with stride 2, as the first block of a RegNet or
+    // ResNeXt stage runs them (hw is the output's side).
     const std::int64_t kernel = u[3] < 0.8 ? 3 : 1;
-    if (larger_than_networks_use(width * groups, hw)) {
+    const std::int64_t stride = u[3] < 0.2 ? 2 : 1;
+    if (larger_than_networks_use(width * groups, hw * stride)) {
       continue;
     }
-    p.add(conv(width * groups, width * groups, hw, kernel, 1, groups));
+    p.add(conv(width * groups, width * groups, hw * stride, kernel, stride, groups));
   }
 }
 
