@@ -143,6 +143,11 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
                       "MiB read before each run to evict the caches, so that a point meets the caches as a "
                       "network's kernel does (0: hot caches; default: half the last-level cache)")
       ->check(CLI::Range(0, 1 << 16));
+  command->add_option("--rounds", options->rounds,
+                      "Measure every point this many times, all points once per round, and fit each point's "
+                      "fastest measurement (others on a shared machine only slow a run down)")
+      ->check(CLI::Range(1, 20))
+      ->capture_default_str();
   command->add_flag("--resume", options->resume,
                     "Continue an interrupted calibration from its log (OUTPUT.points.jsonl)");
   return {command, [options, command_line] { return run_calibrate(*options, command_line); }};
@@ -163,7 +168,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   // What the log already holds.
   std::optional<LoggedCeilings> ceilings;
   std::vector<fit::MeasuredPoint> points;
-  std::set<std::string> done;
+  std::map<std::string, int> done;  // spec → measurements in the log
   if (fs::exists(log)) {
     std::ifstream in(log);
     std::string line;
@@ -185,7 +190,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
         continue;
       }
       points.push_back(fit::parse_point_line(line, log.string(), number));
-      done.insert(points.back().spec);
+      ++done[points.back().spec];
     }
     std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
   }
@@ -252,62 +257,71 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   const auto started = std::chrono::steady_clock::now();
   std::size_t measured_now = 0;
   std::size_t skipped = 0;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    const auto& planned = plan[i];
-    if (done.count(planned.spec) != 0) {
-      continue;
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress(points.size(), plan.size(), elapsed, measured_now);
-    const auto spec = measure::parse_micro_model(planned.spec);
-    const fs::path model = work / "point.onnx";
-    write_file_atomically(model, measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
-    const graph::Graph graph = graph::load_graph(model);
-    std::vector<roofline::Kernel> kernels;
-    for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
-      if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
-        kernels.push_back(std::move(kernel));
+  const std::size_t total = plan.size() * static_cast<std::size_t>(options.rounds);
+  for (int round = 1; round <= options.rounds; ++round) {
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+      const auto& planned = plan[i];
+      if (done[planned.spec] >= round) {
+        continue;
       }
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      progress(std::min(points.size(), total), total, elapsed, measured_now);
+      const auto spec = measure::parse_micro_model(planned.spec);
+      const fs::path model = work / "point.onnx";
+      write_file_atomically(model,
+                            measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
+      const graph::Graph graph = graph::load_graph(model);
+      std::vector<roofline::Kernel> kernels;
+      for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+        if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+          kernels.push_back(std::move(kernel));
+        }
+      }
+      if (kernels.size() != 1) {
+        throw FitError("micro-model " + planned.spec + " lowers to " +
+                       std::to_string(kernels.size()) + " kernels of its own, not 1");
+      }
+      measure::KernelProfile profile;
+      try {
+        profile = measure::profile_kernels(*runner, graph, model, measure_options);
+      } catch (const RunnerError& error) {
+        std::cerr << '\n';
+        throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
+                          " points are saved in " + log.string() +
+                          "; rerun with --resume to continue)");
+      }
+      const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
+      const auto stats = measure::summarize(per_run);
+      if (!(stats.median_s > 0.0)) {
+        ++skipped;
+        continue;
+      }
+      fit::MeasuredPoint point;
+      point.kernel_class = planned.kernel_class;
+      point.spec = planned.spec;
+      point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
+      point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
+      point.spread = stats.spread();
+      point.unix_time_s = unix_now();
+      append_line(log, fit::point_json_line(point));
+      points.push_back(point);
+      ++done[point.spec];
+      ++measured_now;
     }
-    if (kernels.size() != 1) {
-      throw FitError("micro-model " + planned.spec + " lowers to " + std::to_string(kernels.size()) +
-                     " kernels of its own, not 1");
-    }
-    measure::KernelProfile profile;
-    try {
-      profile = measure::profile_kernels(*runner, graph, model, measure_options);
-    } catch (const RunnerError& error) {
-      std::cerr << '\n';
-      throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
-                        " points are saved in " + log.string() + "; rerun with --resume to continue)");
-    }
-    const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
-    const auto stats = measure::summarize(per_run);
-    if (!(stats.median_s > 0.0)) {
-      ++skipped;
-      continue;
-    }
-    fit::MeasuredPoint point;
-    point.kernel_class = planned.kernel_class;
-    point.spec = planned.spec;
-    point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
-    point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
-    point.spread = stats.spread();
-    point.unix_time_s = unix_now();
-    append_line(log, fit::point_json_line(point));
-    points.push_back(point);
-    done.insert(point.spec);
-    ++measured_now;
   }
-  progress(points.size(), plan.size(),
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), measured_now);
+  progress(std::min(points.size(), total), total,
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+           measured_now);
   std::cerr << '\n';
   if (skipped > 0) {
     std::cerr << "roofcast: warning: " << skipped << " point(s) gave no kernel time and were left out\n";
   }
 
-  std::cerr << "roofcast: fitting " << points.size() << " points\n";
+  const std::size_t measurements = points.size();
+  points = fit::fastest_per_point(points);
+  std::cerr << "roofcast: fitting " << points.size() << " points (the fastest of " << measurements
+            << " measurements)\n";
   // Rates within what this machine can do: no kernel beats the measured peak or
   // the fastest cache, none streams slower than a tenth of DRAM (a library's
   // slow path, e.g. a depthwise convolution on channels that are not a multiple
@@ -347,6 +361,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.cache_flush_bytes = ceilings->cache_flush_bytes;
   record.fits = fits;
   record.points = points.size();
+  record.measurements = measurements;
   record.budget = options.budget;
   record.first_unix_time_s = ceilings->unix_time_s;
   record.last_unix_time_s = ceilings->unix_time_s;

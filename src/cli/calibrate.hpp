@@ -17,6 +17,9 @@ struct CalibrateOptions {
   /// MiB read before each run to push the kernel's data out of the caches (measure::micro_model_bytes);
   /// < 0: measure::default_cache_flush_bytes, 0: none (hot caches).
   int flush_mib = -1;
+  /// Every point measured this many times, all points once per round; the fit
+  /// takes each point's least disturbed (fastest) measurement.
+  int rounds = 2;
   bool resume = false;
 };
 

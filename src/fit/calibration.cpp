@@ -308,6 +308,20 @@ std::string point_json_line(const MeasuredPoint& point) {
   return line.dump();
 }
 
+std::vector<MeasuredPoint> fastest_per_point(const std::vector<MeasuredPoint>& measurements) {
+  std::vector<MeasuredPoint> points;
+  std::map<std::string, std::size_t> index;  // spec → its place in points
+  for (const auto& m : measurements) {
+    const auto [it, inserted] = index.emplace(m.spec, points.size());
+    if (inserted) {
+      points.push_back(m);
+    } else if (m.sample.time_s < points[it->second].sample.time_s) {
+      points[it->second] = m;
+    }
+  }
+  return points;
+}
+
 MeasuredPoint parse_point_line(const std::string& line, const std::string& source, std::size_t line_number) {
   try {
     const auto j = nlohmann::json::parse(line);
@@ -504,6 +518,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
           {"started_utc", date(r.first_unix_time_s)},
           {"wall_time_s", std::round(r.last_unix_time_s - r.first_unix_time_s)},
           {"cache_flush_mib", static_cast<double>(r.cache_flush_bytes) / 1048576.0},
+          {"measurements", r.measurements},
           {"log", r.log_file},
           {"fit_error_per_class", fit_errors},
           {"whole_network_measurements_used", 0}}}}}};

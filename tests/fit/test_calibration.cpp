@@ -60,6 +60,25 @@ TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
   }
 }
 
+TEST(Calibration, EachPointKeepsItsFastestMeasurement) {
+  // Two rounds over three points; the second round of b was disturbed, the
+  // first of a. Order: as the specs first appear.
+  const auto measured = [](const std::string& spec, double time_s) {
+    MeasuredPoint m;
+    m.kernel_class = "elementwise";
+    m.spec = spec;
+    m.sample.time_s = time_s;
+    return m;
+  };
+  const auto points = fastest_per_point(
+      {measured("a", 9.0), measured("b", 2.0), measured("c", 3.0), measured("a", 1.0), measured("b", 5.0)});
+  ASSERT_EQ(points.size(), 3u);
+  EXPECT_EQ(points[0].spec, "a");
+  EXPECT_DOUBLE_EQ(points[0].sample.time_s, 1.0);
+  EXPECT_DOUBLE_EQ(points[1].sample.time_s, 2.0);
+  EXPECT_DOUBLE_EQ(points[2].sample.time_s, 3.0);
+}
+
 TEST(Calibration, LogLinesRoundTrip) {
   MeasuredPoint point;
   point.kernel_class = "conv";

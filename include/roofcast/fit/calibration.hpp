@@ -36,6 +36,11 @@ std::string point_json_line(const MeasuredPoint& point);
 /// FitError naming `source` and the line number for a malformed line.
 MeasuredPoint parse_point_line(const std::string& line, const std::string& source, std::size_t line_number);
 
+/// One measurement per point: of the measurements of each spec (a calibration
+/// in rounds logs several), the fastest, the least disturbed by others on a
+/// shared machine; in the order the specs first appear.
+std::vector<MeasuredPoint> fastest_per_point(const std::vector<MeasuredPoint>& measurements);
+
 /// A class's fit, or why it has none.
 struct ClassFit {
   std::string kernel_class;
@@ -70,6 +75,7 @@ struct CalibrationRecord {
   std::int64_t cache_flush_bytes = 0;          ///< read before each point's runs (0: hot caches)
   std::vector<ClassFit> fits;
   std::size_t points = 0;
+  std::size_t measurements = 0;                ///< of those points (rounds × points, fewer when resumed short)
   std::size_t budget = 0;
   double first_unix_time_s = 0.0;              ///< of the calibration log: the profile depends on it, not on now
   double last_unix_time_s = 0.0;
