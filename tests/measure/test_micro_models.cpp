@@ -74,17 +74,22 @@ void expect_outputs_consumed(const graph::Graph& graph, const roofline::Kernel& 
   }
 }
 
+/// The case's kernel, alone of its own, of its class and ops, its outputs consumed.
+void expect_the_case_kernel(const graph::Graph& graph, const SplitKernels& split, const Case& c) {
+  ASSERT_EQ(split.own.size(), 1u);
+  EXPECT_EQ(split.own[0].kernel_class, c.kernel_class);
+  EXPECT_EQ(split.own[0].ops, c.ops);
+  EXPECT_GE(split.sink, 1u);
+  expect_outputs_consumed(graph, split.own[0]);
+}
+
 TEST_P(MicroModelCase, LowersToOneKernelAndItsOutputsConsumer) {
   const MicroModel spec = parse_micro_model(GetParam().spec);
   const std::string bytes = micro_model_bytes(spec, 7);
   const graph::Graph graph = graph::load_graph_from_bytes(bytes, micro_model_name(spec));
   const auto split = split_kernels(graph);
-  ASSERT_EQ(split.own.size(), 1u);
-  EXPECT_EQ(split.own[0].kernel_class, GetParam().kernel_class);
-  EXPECT_EQ(split.own[0].ops, GetParam().ops);
+  ASSERT_NO_FATAL_FAILURE(expect_the_case_kernel(graph, split, GetParam()));
   EXPECT_EQ(split.flush, 0u);
-  EXPECT_GE(split.sink, 1u);
-  expect_outputs_consumed(graph, split.own[0]);
   EXPECT_THAT(bytes, HasSubstr("roofcast.random_weights_seed"));
   // Deterministic: the same spec and seed give the same bytes.
   EXPECT_EQ(bytes, micro_model_bytes(spec, 7));
@@ -105,14 +110,10 @@ TEST_P(MicroModelCase, WithACacheFlushTheKernelIsStillOneKernelOfItsOwn) {
   }
   EXPECT_TRUE(flush_input);
   const auto split = split_kernels(graph);
-  ASSERT_EQ(split.own.size(), 1u);
-  EXPECT_EQ(split.own[0].kernel_class, GetParam().kernel_class);
-  EXPECT_EQ(split.own[0].ops, GetParam().ops);
-  // The ReduceMax and one Mul per input of the kernel, none fused into it.
+  ASSERT_NO_FATAL_FAILURE(expect_the_case_kernel(graph, split, GetParam()));
+  // The ReduceMax and one Div per input of the kernel, none fused into it.
   EXPECT_GE(split.flush, 2u);
-  EXPECT_GE(split.sink, 1u);
-  expect_outputs_consumed(graph, split.own[0]);
-  // The kernel reads what the flush's Muls wrote, not the graph inputs.
+  // The kernel reads what the flush's Divs wrote, not the graph inputs.
   for (const auto layer : split.own[0].layers) {
     for (const auto id : graph.layers[layer].inputs) {
       const bool graph_input =

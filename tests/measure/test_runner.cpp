@@ -46,6 +46,14 @@ MeasurementPolicy quick_policy() {
   return policy;
 }
 
+/// Quick measurement options, traces in `dir`.
+MeasureOptions quick_options(const fs::path& dir) {
+  MeasureOptions options;
+  options.policy = quick_policy();
+  options.work_dir = dir;
+  return options;
+}
+
 fs::path write_micro(const fs::path& dir, const std::string& spec) {
   const MicroModel model = parse_micro_model(spec);
   const fs::path path = dir / (micro_model_name(model) + ".onnx");
@@ -82,10 +90,7 @@ TEST(OnnxRuntimeRunner, MeasuresAConvPerKernelAndMapsEveryKernel) {
   const fs::path dir = work_dir("measure");
   const fs::path model = write_micro(dir, "conv:c=16,h=14,w=14,k=32,kernel=3,residual=0,act=Relu");
   const graph::Graph graph = graph::load_graph(model);
-  MeasureOptions options;
-  options.policy = quick_policy();
-  options.work_dir = dir;
-  const ModelMeasurement m = measure_model(*runner, graph, model, options);
+  const ModelMeasurement m = measure_model(*runner, graph, model, quick_options(dir));
   EXPECT_EQ(m.state, MeasurementState::kOk);
   EXPECT_GE(m.network.count, 5u);
   ASSERT_TRUE(m.profiled.has_value());
@@ -122,16 +127,13 @@ TEST(OnnxRuntimeRunner, ACacheFlushRunsBeforeTheKernelAndIsMappedToItsOwnLayers)
     }
   }
   EXPECT_TRUE(filled);
-  MeasureOptions options;
-  options.policy = quick_policy();
-  options.work_dir = dir;
-  const KernelProfile profile = profile_kernels(*runner, graph, model, options);
+  const KernelProfile profile = profile_kernels(*runner, graph, model, quick_options(dir));
   std::vector<std::string> order;
   for (const auto& kernel : profile.kernels) {
     ASSERT_EQ(kernel.layers.size(), 1u) << kernel.node_name;
     order.push_back(graph.layers[kernel.layers[0]].name);
   }
-  // The flush's ReduceMax, a Mul per input, the Concat, then its output's
+  // The flush's ReduceMax, a Div per input, the Concat, then its output's
   // consumer (Reshape, Slice), each its own kernel.
   ASSERT_EQ(order.size(), 6u);
   EXPECT_EQ(order.front(), "/flush/ReduceMax");
@@ -149,10 +151,7 @@ TEST(OnnxRuntimeRunner, AFlushedGeluMicroModelRunsAsOneGeluKernel) {
   const fs::path model = dir / "flushed_gelu.onnx";
   write_file_atomically(model, micro_model_bytes(parse_micro_model("elementwise:op=Gelu,shape=1x8x4x4"), 0, 1 << 20));
   const graph::Graph graph = graph::load_graph(model);
-  MeasureOptions options;
-  options.policy = quick_policy();
-  options.work_dir = dir;
-  const KernelProfile profile = profile_kernels(*runner, graph, model, options);
+  const KernelProfile profile = profile_kernels(*runner, graph, model, quick_options(dir));
   std::vector<std::string> own;
   for (const auto& kernel : profile.kernels) {
     for (const auto layer : kernel.layers) {
