@@ -98,6 +98,13 @@ TEST(Calibration, LogLinesRoundTrip) {
   } catch (const FitError& error) {
     EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:7: not a calibration point"));
   }
+  point.sample.loops = -1.0;
+  try {
+    (void)parse_point_line(point_json_line(point), "cal.points.jsonl", 9);
+    FAIL();
+  } catch (const FitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:9: loops must be >= 0"));
+  }
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
