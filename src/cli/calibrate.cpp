@@ -7,8 +7,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -257,56 +257,61 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   const auto started = std::chrono::steady_clock::now();
   std::size_t measured_now = 0;
   std::size_t skipped = 0;
+  // One measurement of a planned point; nothing when the runtime reported no
+  // time for its kernel.
+  const auto measure_point = [&](const fit::PlannedPoint& planned) -> std::optional<fit::MeasuredPoint> {
+    const auto spec = measure::parse_micro_model(planned.spec);
+    const fs::path model = work / "point.onnx";
+    write_file_atomically(model, measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
+    const graph::Graph graph = graph::load_graph(model);
+    std::vector<roofline::Kernel> kernels;
+    for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+      if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+        kernels.push_back(std::move(kernel));
+      }
+    }
+    if (kernels.size() != 1) {
+      throw FitError("micro-model " + planned.spec + " lowers to " + std::to_string(kernels.size()) +
+                     " kernels of its own, not 1");
+    }
+    measure::KernelProfile profile;
+    try {
+      profile = measure::profile_kernels(*runner, graph, model, measure_options);
+    } catch (const RunnerError& error) {
+      std::cerr << '\n';
+      throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
+                        " points are saved in " + log.string() + "; rerun with --resume to continue)");
+    }
+    const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
+    const auto stats = measure::summarize(per_run);
+    if (!(stats.median_s > 0.0)) {
+      return std::nullopt;
+    }
+    fit::MeasuredPoint point;
+    point.kernel_class = planned.kernel_class;
+    point.spec = planned.spec;
+    point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
+    point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
+    point.spread = stats.spread();
+    point.unix_time_s = unix_now();
+    return point;
+  };
   const std::size_t total = plan.size() * static_cast<std::size_t>(options.rounds);
   for (int round = 1; round <= options.rounds; ++round) {
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-      const auto& planned = plan[i];
+    for (const auto& planned : plan) {
       if (done[planned.spec] >= round) {
         continue;
       }
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       progress(std::min(points.size(), total), total, elapsed, measured_now);
-      const auto spec = measure::parse_micro_model(planned.spec);
-      const fs::path model = work / "point.onnx";
-      write_file_atomically(model,
-                            measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
-      const graph::Graph graph = graph::load_graph(model);
-      std::vector<roofline::Kernel> kernels;
-      for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
-        if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
-          kernels.push_back(std::move(kernel));
-        }
-      }
-      if (kernels.size() != 1) {
-        throw FitError("micro-model " + planned.spec + " lowers to " +
-                       std::to_string(kernels.size()) + " kernels of its own, not 1");
-      }
-      measure::KernelProfile profile;
-      try {
-        profile = measure::profile_kernels(*runner, graph, model, measure_options);
-      } catch (const RunnerError& error) {
-        std::cerr << '\n';
-        throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
-                          " points are saved in " + log.string() +
-                          "; rerun with --resume to continue)");
-      }
-      const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
-      const auto stats = measure::summarize(per_run);
-      if (!(stats.median_s > 0.0)) {
+      auto point = measure_point(planned);
+      if (!point) {
         ++skipped;
         continue;
       }
-      fit::MeasuredPoint point;
-      point.kernel_class = planned.kernel_class;
-      point.spec = planned.spec;
-      point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
-      point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
-      point.spread = stats.spread();
-      point.unix_time_s = unix_now();
-      append_line(log, fit::point_json_line(point));
-      points.push_back(point);
-      ++done[point.spec];
+      append_line(log, fit::point_json_line(*point));
+      points.push_back(std::move(*point));
+      ++done[planned.spec];
       ++measured_now;
     }
   }
@@ -315,7 +320,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
            measured_now);
   std::cerr << '\n';
   if (skipped > 0) {
-    std::cerr << "roofcast: warning: " << skipped << " point(s) gave no kernel time and were left out\n";
+    std::cerr << "roofcast: warning: " << skipped << " measurement(s) gave no kernel time and were left out\n";
   }
 
   const std::size_t measurements = points.size();

@@ -115,12 +115,13 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
                           "; rerun with --resume to continue)");
       }
       ++measured;
+      const bool keep_fresh = !kept[i] || less_disturbed(*fresh, *kept[i]);
       if (kept[i]) {
         std::cerr << counter << "median " << fixed_format(fresh->network.median_s * 1e3, 3) << " ms, before "
                   << fixed_format(kept[i]->network.median_s * 1e3, 3) << " ms: keeping the "
-                  << (less_disturbed(*fresh, *kept[i]) ? "new" : "earlier") << " one\n";
+                  << (keep_fresh ? "new" : "earlier") << " one\n";
       }
-      if (!kept[i] || less_disturbed(*fresh, *kept[i])) {
+      if (keep_fresh) {
         write_file_atomically(saved, measure::measurement_json(*fresh, graph, context));
         kept[i] = std::move(fresh);
       }

@@ -197,15 +197,22 @@ std::vector<std::string> present_ops(const std::vector<Sample>& samples, const s
   return present;
 }
 
+/// The terms a form adds on its fast path beyond t0, P and B: a throughput
+/// for each operator in `ops`, a cost per inner loop.
+struct Terms {
+  std::vector<std::string> ops;
+  bool loop_term = false;
+};
+
 /// Fits one path (align = 0), or the fast and slow paths separately; the fast
-/// path with a throughput per operator in `ops`.
+/// path with `terms`.
 StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, Alignment alignment,
-                   const RateBounds& bounds, const std::vector<std::string>& ops = {}, bool loop_term = false) {
+                   const RateBounds& bounds, const Terms& terms) {
   if (alignment.align == 0) {
-    return fit_fixed_steps(samples, steps, bounds, present_ops(samples, ops), false, loop_term);
+    return fit_fixed_steps(samples, steps, bounds, present_ops(samples, terms.ops), false, terms.loop_term);
   }
   const auto [fast, slow] = alignment.split(samples);
-  StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, ops), false, loop_term);
+  StepModel model = fit_fixed_steps(fast, steps, bounds, present_ops(fast, terms.ops), false, terms.loop_term);
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, {}, /*overhead_per_call=*/true);
   model.align = alignment.align;
   model.align_dim = alignment.dim;
@@ -226,7 +233,7 @@ struct Heldout {
 
 Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                       Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds,
-                      const std::vector<std::string>& ops, bool loop_term) {
+                      const Terms& terms) {
   double squares = 0.0;
   double log_squares = 0.0;
   std::size_t count = 0;
@@ -242,7 +249,7 @@ Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std:
         return {};
       }
     }
-    const StepModel model = fit_form(train, steps, alignment, bounds, ops, loop_term);
+    const StepModel model = fit_form(train, steps, alignment, bounds, terms);
     for (const auto& s : test) {
       const double predicted = model.predict_s(s);
       const double e = (predicted - s.time_s) / s.time_s;
@@ -392,7 +399,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       best = std::move(candidate);
     }
   };
-  const auto search = [&](const std::vector<std::string>& ops, bool loop_term) {
+  const auto search = [&](const Terms& terms) {
     Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
     Candidate two_paths = one_path;
     for (const auto& steps : combinations) {
@@ -401,15 +408,14 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
         size *= static_cast<double>(step);
       }
       consider(one_path, {steps, {},
-                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, ops,
-                                        loop_term),
+                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, terms),
                           size});
       for (std::size_t dim = 0; dim < rank; ++dim) {
         for (const std::int64_t align : options.candidate_alignments) {
           const Alignment alignment{align, dim};
           consider(two_paths, {steps, alignment,
                                heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds,
-                                             ops, loop_term),
+                                             terms),
                                size});
         }
       }
@@ -418,33 +424,31 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   };
   // Then, for a class of several operators, a throughput per operator (the
   // most common one keeps the class's P) must predict clearly better too.
-  const std::vector<std::string> ops = own_rate_operators(samples, options.min_op_points);
-  Candidate chosen = search({}, false);
-  bool per_op = false;
-  if (!ops.empty()) {
-    Candidate with_ops = search(ops, false);
-    if (with_ops.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
-      chosen = std::move(with_ops);
-      per_op = true;
+  Terms terms;
+  Candidate chosen = search(terms);
+  // Each extra term is kept only when it predicts held-out points clearly better.
+  const auto try_terms = [&](const Terms& more) {
+    Candidate candidate = search(more);
+    if (candidate.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
+      chosen = std::move(candidate);
+      terms = more;
     }
+  };
+  const std::vector<std::string> ops = own_rate_operators(samples, options.min_op_points);
+  if (!ops.empty()) {
+    try_terms({ops, false});
   }
   // And, for points of which some run a loop per channel, a cost per loop.
   const auto looping = static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
-  bool loop_term = false;
   if (looping >= options.min_op_points) {
-    Candidate with_loops = search(per_op ? ops : std::vector<std::string>{}, true);
-    if (with_loops.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
-      chosen = std::move(with_loops);
-      loop_term = true;
-    }
+    try_terms({terms.ops, true});
   }
   const std::vector<std::int64_t>& best_steps = chosen.steps;
   const Alignment best_alignment = chosen.alignment;
   const Heldout best = chosen.heldout;
   FitResult result;
-  result.model = fit_form(samples, best_steps, best_alignment, options.bounds,
-                          per_op ? ops : std::vector<std::string>{}, loop_term);
+  result.model = fit_form(samples, best_steps, best_alignment, options.bounds, terms);
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),

@@ -1,8 +1,5 @@
 #include "roofcast/roofline/predict.hpp"
 
-#include <functional>
-#include <numeric>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -101,7 +98,7 @@ std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
     return 0;
   }
   const auto& out = graph.tensor(layer.outputs[0]).shape;
-  const std::int64_t elements = std::accumulate(out.begin(), out.end(), std::int64_t{1}, std::multiplies<>());
+  const std::int64_t elements = graph.tensor(layer.outputs[0]).elements;
   if (layer.op_type == "BatchNormalization") {
     return out.size() > 2 ? out[0] * out[1] : 0;
   }
@@ -145,12 +142,8 @@ std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
   enum class Mode { kOpen, kWhole, kBroadcast };
   std::vector<const std::vector<std::int64_t>*> inputs;
   for (const auto id : layer.inputs) {
-    if (id != graph::kNoTensor) {
-      const auto& shape = graph.tensor(id).shape;
-      const std::int64_t count = std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
-      if (count > 1) {  // a scalar is read the same way on every path
-        inputs.push_back(&shape);
-      }
+    if (id != graph::kNoTensor && graph.tensor(id).elements > 1) {  // a scalar reads the same on every path
+      inputs.push_back(&graph.tensor(id).shape);
     }
   }
   if (inputs.size() < 2) {
@@ -163,21 +156,18 @@ std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
     if (extent == 1) {
       continue;
     }
+    std::vector<Mode> next(inputs.size());
     bool same = true;
-    for (std::size_t i = 0; i < inputs.size() && same; ++i) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
       const auto& shape = *inputs[i];
       const std::int64_t d = back <= shape.size() ? shape[shape.size() - back] : 1;
-      const Mode mode = d == extent ? Mode::kWhole : Mode::kBroadcast;
-      same = modes[i] == Mode::kOpen || modes[i] == mode;
+      next[i] = d == extent ? Mode::kWhole : Mode::kBroadcast;
+      same = same && (modes[i] == Mode::kOpen || modes[i] == next[i]);
     }
     if (!same) {
       break;
     }
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const auto& shape = *inputs[i];
-      const std::int64_t d = back <= shape.size() ? shape[shape.size() - back] : 1;
-      modes[i] = d == extent ? Mode::kWhole : Mode::kBroadcast;
-    }
+    modes = std::move(next);
     span *= extent;
   }
   return span < elements ? elements / span : 0;
