@@ -145,7 +145,8 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0, 1 << 16));
   command->add_option("--rounds", options->rounds,
                       "Measure every point this many times, all points once per round, and fit each point's "
-                      "fastest measurement (others on a shared machine only slow a run down)")
+                      "median measurement (three rounds or more: one round disturbed by others on a shared "
+                      "machine does not move it)")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();
   command->add_flag("--resume", options->resume,
@@ -324,7 +325,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
 
   const std::size_t measurements = points.size();
-  points = fit::fastest_per_point(points);
+  points = fit::median_per_point(points);
   std::cerr << "roofcast: fitting " << points.size() << " points (the fastest of " << measurements
             << " measurements)\n";
   // Rates within what this machine can do: no kernel beats the measured peak or

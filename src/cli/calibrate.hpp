@@ -19,7 +19,7 @@ struct CalibrateOptions {
   int flush_mib = -1;
   /// Every point measured this many times, all points once per round; the fit
   /// takes each point's least disturbed (fastest) measurement.
-  int rounds = 2;
+  int rounds = 3;
   bool resume = false;
 };
 

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
-#include <tuple>
 #include <cmath>
+#include <ctime>
 #include <gsl/gsl_qrng.h>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "roofcast/common/error.hpp"
 
@@ -313,16 +314,24 @@ std::string point_json_line(const MeasuredPoint& point) {
   return line.dump();
 }
 
-std::vector<MeasuredPoint> fastest_per_point(const std::vector<MeasuredPoint>& measurements) {
+std::vector<MeasuredPoint> median_per_point(const std::vector<MeasuredPoint>& measurements) {
   std::vector<MeasuredPoint> points;
+  std::vector<std::vector<double>> times_s;  // per point, every measurement's time
   std::map<std::string, std::size_t> index;  // spec → its place in points
   for (const auto& m : measurements) {
     const auto [it, inserted] = index.emplace(m.spec, points.size());
     if (inserted) {
       points.push_back(m);
-    } else if (m.sample.time_s < points[it->second].sample.time_s) {
-      points[it->second] = m;
+      times_s.emplace_back();
     }
+    times_s[it->second].push_back(m.sample.time_s);
+  }
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    auto& times = times_s[i];
+    std::sort(times.begin(), times.end());
+    const std::size_t n = times.size();
+    // The middle one, or the geometric mean of the middle two: the fit's error is in log space.
+    points[i].sample.time_s = n % 2 == 1 ? times[n / 2] : std::sqrt(times[n / 2 - 1] * times[n / 2]);
   }
   return points;
 }
@@ -379,11 +388,6 @@ std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOp
   return fits;
 }
 
-}  // namespace roofcast::fit
-
-#include <ctime>
-
-namespace roofcast::fit {
 
 std::string calibrated_profile_json(const CalibrationRecord& r) {
   using Json = nlohmann::ordered_json;

@@ -338,9 +338,9 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   EXPECT_EQ(document.at("runtime").at("name"), "onnxruntime");
   // Points were measured behind a cache flush (half the last-level cache).
   EXPECT_GE(document.at("provenance").at("calibration").at("cache_flush_mib").get<double>(), 1.0);
-  // Two rounds by default: every point measured twice, the fastest fitted.
+  // Three rounds by default: every point measured three times, the median fitted.
   EXPECT_EQ(document.at("provenance").at("calibration").at("measurements").get<int>(),
-            2 * document.at("provenance").at("calibration").at("points").get<int>());
+            3 * document.at("provenance").at("calibration").at("points").get<int>());
   EXPECT_GT(document.at("kernel_models").size(), 0u);
   // The log holds every point; without --resume nothing is overwritten.
   EXPECT_TRUE(std::filesystem::exists(profile.string() + ".points.jsonl"));

@@ -60,9 +60,9 @@ TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
   }
 }
 
-TEST(Calibration, EachPointKeepsItsFastestMeasurement) {
-  // Two rounds over three points; the second round of b was disturbed, the
-  // first of a. Order: as the specs first appear.
+TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
+  // Three rounds over three points; one round of a was disturbed, b has only
+  // two measurements (geometric mean of the two), c one. Order: as the specs first appear.
   const auto measured = [](const std::string& spec, double time_s) {
     MeasuredPoint m;
     m.kernel_class = "elementwise";
@@ -70,12 +70,13 @@ TEST(Calibration, EachPointKeepsItsFastestMeasurement) {
     m.sample.time_s = time_s;
     return m;
   };
-  const auto points = fastest_per_point(
-      {measured("a", 9.0), measured("b", 2.0), measured("c", 3.0), measured("a", 1.0), measured("b", 5.0)});
+  const auto points = median_per_point({measured("a", 9.0), measured("b", 2.0), measured("c", 3.0),
+                                        measured("a", 1.0), measured("b", 8.0), measured("a", 1.2)});
   ASSERT_EQ(points.size(), 3u);
   EXPECT_EQ(points[0].spec, "a");
-  EXPECT_DOUBLE_EQ(points[0].sample.time_s, 1.0);
-  EXPECT_DOUBLE_EQ(points[1].sample.time_s, 2.0);
+  EXPECT_EQ(points[1].spec, "b");
+  EXPECT_DOUBLE_EQ(points[0].sample.time_s, 1.2);
+  EXPECT_DOUBLE_EQ(points[1].sample.time_s, 4.0);
   EXPECT_DOUBLE_EQ(points[2].sample.time_s, 3.0);
 }
 
