@@ -341,6 +341,22 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   // Three rounds by default: every point measured three times, the median fitted.
   EXPECT_EQ(document.at("provenance").at("calibration").at("measurements").get<int>(),
             3 * document.at("provenance").at("calibration").at("points").get<int>());
+  {
+    // The measuring time spans every round: from the ceilings to the log's last measurement.
+    std::ifstream log(profile.string() + ".points.jsonl");
+    std::string line;
+    double first_s = 0.0;
+    double last_s = 0.0;
+    while (std::getline(log, line)) {
+      const auto entry = nlohmann::json::parse(line);
+      if (entry.contains("ceilings")) {
+        first_s = entry.at("ceilings").at("unix_time_s").get<double>();
+      } else {
+        last_s = std::max(last_s, entry.at("unix_time_s").get<double>());
+      }
+    }
+    EXPECT_NEAR(document.at("provenance").at("calibration").at("wall_time_s").get<double>(), last_s - first_s, 1.0);
+  }
   EXPECT_GT(document.at("kernel_models").size(), 0u);
   // The log holds every point; without --resume nothing is overwritten.
   EXPECT_TRUE(std::filesystem::exists(profile.string() + ".points.jsonl"));
