@@ -18,7 +18,7 @@ struct CalibrateOptions {
   /// < 0: measure::default_cache_flush_bytes, 0: none (hot caches).
   int flush_mib = -1;
   /// Every point measured this many times, all points once per round; the fit
-  /// takes each point's least disturbed (fastest) measurement.
+  /// takes each point's median measurement.
   int rounds = 3;
   bool resume = false;
 };

@@ -41,7 +41,8 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
 /// two for an even count), in the order the specs first appear. Not the
 /// fastest: a point's fastest round is the low tail of its noise, faster than
 /// the same kernel runs in a network (at 2 threads the two rounds of a point
-/// differ by a median 7 %, and fitting the faster one predicted the zoo 5 % fast);
+/// differed by a median 7 %, and fitting the faster one predicted 10 of 14
+/// networks low: MAPE 4.8 % against 3.3 % with the median of the two);
 /// with three rounds or more, one disturbed round does not move the median.
 std::vector<MeasuredPoint> median_per_point(const std::vector<MeasuredPoint>& measurements);
 
