@@ -325,10 +325,6 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
 
   const std::size_t measurements = points.size();
-  double last_unix_time_s = ceilings->unix_time_s;  // of every measurement, before the rounds are merged
-  for (const auto& p : points) {
-    last_unix_time_s = std::max(last_unix_time_s, p.unix_time_s);
-  }
   points = fit::median_per_point(points);
   std::cerr << "roofcast: fitting " << points.size() << " points (" << measurements
             << " measurements: each point's median over the rounds)\n";
@@ -374,7 +370,10 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.measurements = measurements;
   record.budget = options.budget;
   record.first_unix_time_s = ceilings->unix_time_s;
-  record.last_unix_time_s = last_unix_time_s;
+  record.last_unix_time_s = ceilings->unix_time_s;
+  for (const auto& p : points) {
+    record.last_unix_time_s = std::max(record.last_unix_time_s, p.unix_time_s);
+  }
   record.log_file = log.filename().string();
   record.host_cpu = context.host_cpu;
   record.tool = std::string("roofcast ") + build_info::kVersion + " (" + build_info::kGitRevision + ")";

@@ -325,6 +325,7 @@ std::vector<MeasuredPoint> median_per_point(const std::vector<MeasuredPoint>& me
       times_s.emplace_back();
     }
     times_s[it->second].push_back(m.sample.time_s);
+    points[it->second].unix_time_s = std::max(points[it->second].unix_time_s, m.unix_time_s);
   }
   for (std::size_t i = 0; i < points.size(); ++i) {
     auto& times = times_s[i];
@@ -387,7 +388,6 @@ std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOp
   }
   return fits;
 }
-
 
 std::string calibrated_profile_json(const CalibrationRecord& r) {
   using Json = nlohmann::ordered_json;

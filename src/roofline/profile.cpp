@@ -213,6 +213,9 @@ LoweringRules parse_lowering(JsonObject object) {
     layout.direct_input_below = at_least("direct_input_below", 0);
     JsonObject keep = block.object("keep_ops");
     for (const auto& op : keep.keys()) {
+      if (op.empty()) {
+        block.fail("keep_ops", "holds an empty operator name; name one such as \"MaxPool\"");
+      }
       const std::int64_t version = keep.integer(op);
       if (version < 1) {
         keep.fail(op, "must be an operator version >= 1 (the highest the runtime keeps blocked)");

@@ -63,11 +63,15 @@ TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
 TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   // Three rounds over three points; one round of a was disturbed, b has only
   // two measurements (geometric mean of the two), c one. Order: as the specs first appear.
-  const auto measured = [](const std::string& spec, double time_s) {
+  // Each measurement taken a second after the one before it.
+  double clock_s = 100.0;
+  const auto measured = [&clock_s](const std::string& spec, double time_s) {
     MeasuredPoint m;
     m.kernel_class = "elementwise";
     m.spec = spec;
     m.sample.time_s = time_s;
+    m.unix_time_s = clock_s;
+    clock_s += 1.0;
     return m;
   };
   const auto points = median_per_point({measured("a", 9.0), measured("b", 2.0), measured("c", 3.0),
@@ -78,6 +82,10 @@ TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   EXPECT_DOUBLE_EQ(points[0].sample.time_s, 1.2);
   EXPECT_DOUBLE_EQ(points[1].sample.time_s, 4.0);
   EXPECT_DOUBLE_EQ(points[2].sample.time_s, 3.0);
+  // A merged point is as recent as its last measurement.
+  EXPECT_DOUBLE_EQ(points[0].unix_time_s, 105.0);
+  EXPECT_DOUBLE_EQ(points[1].unix_time_s, 104.0);
+  EXPECT_DOUBLE_EQ(points[2].unix_time_s, 102.0);
 }
 
 TEST(Calibration, LogLinesRoundTrip) {

@@ -230,6 +230,12 @@ const std::vector<Broken>& broken_profiles() {
                                               {"direct_input_below", 16}, {"keep_ops", {{"Relu", 0}}}};
          });
        }, "lowering.blocked_layout.keep_ops.Relu: must be an operator version >= 1"},
+      {"keep_op_without_a_name", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {{"", 13}}}};
+         });
+       }, "lowering.blocked_layout.keep_ops: holds an empty operator name"},
       {"block_without_keep_ops", [] {
          return mutated([](Json& j) {
            j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},

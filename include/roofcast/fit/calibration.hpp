@@ -38,7 +38,8 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
 
 /// One measurement per point: of the measurements of each spec (a calibration
 /// in rounds logs several), the median time (the geometric mean of the middle
-/// two for an even count), in the order the specs first appear. Not the
+/// two for an even count) and the time of its last measurement, in the order
+/// the specs first appear. Not the
 /// fastest: a point's fastest round is the low tail of its noise, faster than
 /// the same kernel runs in a network (at 2 threads the two rounds of a point
 /// differed by a median 7 %, and fitting the faster one predicted 10 of 14
