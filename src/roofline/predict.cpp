@@ -173,6 +173,32 @@ std::int64_t inner_loops(const Graph& graph, const graph::Layer& layer) {
   return span < elements ? elements / span : 0;
 }
 
+namespace {
+
+/// The elements a grouped convolution's im2col gathers one at a time: its
+/// whole expansion (C·kh·kw per output position) when a stride exceeds 1; 0
+/// at stride 1, where the runtime copies whole rows.
+std::int64_t strided_im2col_elements(const Graph& graph, const graph::Layer& conv_layer,
+                                     const graph::ConvAttributes& conv) {
+  const bool strided = std::any_of(conv.strides.begin(), conv.strides.end(), [](std::int64_t s) { return s > 1; });
+  if (!strided || conv_layer.inputs.size() < 2 || conv_layer.inputs[1] == graph::kNoTensor ||
+      conv_layer.outputs.empty() || conv_layer.outputs[0] == graph::kNoTensor) {
+    return 0;
+  }
+  const auto& weight = graph.tensor(conv_layer.inputs[1]).shape;  // [K, C/g, kh, kw]
+  const auto& out = graph.tensor(conv_layer.outputs[0]).shape;    // [N, K, H_out, W_out]
+  std::int64_t elements = conv.group;
+  for (std::size_t i = 1; i < weight.size(); ++i) {
+    elements *= weight[i];
+  }
+  for (std::size_t i = 2; i < out.size(); ++i) {
+    elements *= out[i];
+  }
+  return out.empty() ? 0 : elements * out[0];
+}
+
+}  // namespace
+
 Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scale) {
   Sample sample;
   sample.bytes = static_cast<double>(kernel.bytes_read + kernel.bytes_written) * bytes_scale;
@@ -197,6 +223,9 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
         }
         if (conv != nullptr && conv->group > 1) {
           sample.calls = static_cast<double>(conv->group);
+          if (kernel.kernel_class == KernelClass::kGroupedConv) {
+            sample.gathers = static_cast<double>(strided_im2col_elements(graph, head, *conv));
+          }
         }
       }
       break;
@@ -270,7 +299,8 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
                     weight_bytes / bandwidth_bytes_per_s;
-  e.overhead_s = slow ? m.slow_overhead_s * s.calls : m.overhead_s + m.loop_s * s.loops;
+  e.overhead_s = slow ? m.slow_overhead_s * s.calls + m.slow_gather_s * s.gathers
+                      : m.overhead_s + m.loop_s * s.loops + m.gather_s * s.gathers;
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;

@@ -316,6 +316,9 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   if (entry.has("loop_ns")) {
     fitted.model.loop_s = non_negative(entry, "loop_ns") * 1e-9;
   }
+  if (entry.has("gather_ns")) {
+    fitted.model.gather_s = non_negative(entry, "gather_ns") * 1e-9;
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     const std::int64_t align = slow.integer("unless_multiple_of");
@@ -337,6 +340,9 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     fitted.model.slow_overhead_s = non_negative(slow, "overhead_us") * 1e-6;
     fitted.model.slow_flops_per_s = positive(slow, "gflops") * 1e9;
     fitted.model.slow_bytes_per_s = positive(slow, "gbs") * 1e9;
+    if (slow.has("gather_ns")) {
+      fitted.model.slow_gather_s = non_negative(slow, "gather_ns") * 1e-9;
+    }
     slow.finish();
   }
   JsonObject fit = entry.object("fit");

@@ -94,6 +94,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.spec = "conv:c=8,h=8,w=8,k=8";
   point.sample = {.dims = {8, 8}, .work_factor = 1152.0, .bytes = 4096.0, .time_s = 1.5e-5};
   point.sample.loops = 8.0;
+  point.sample.gathers = 1e5;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
@@ -101,6 +102,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_EQ(back.sample.dims, point.sample.dims);
   EXPECT_DOUBLE_EQ(back.sample.time_s, point.sample.time_s);
   EXPECT_DOUBLE_EQ(back.sample.loops, 8.0);
+  EXPECT_DOUBLE_EQ(back.sample.gathers, 1e5);
   try {
     (void)parse_point_line("{\"class\": \"conv\"}", "cal.points.jsonl", 7);
     FAIL();
@@ -113,6 +115,14 @@ TEST(Calibration, LogLinesRoundTrip) {
     FAIL();
   } catch (const FitError& error) {
     EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:9: loops must be >= 0"));
+  }
+  point.sample.loops = 0.0;
+  point.sample.gathers = -2.0;
+  try {
+    (void)parse_point_line(point_json_line(point), "cal.points.jsonl", 10);
+    FAIL();
+  } catch (const FitError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:10: gathers must be >= 0"));
   }
 }
 
@@ -174,6 +184,12 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.per_run_us = 12.5;
   record.fits = fit_classes(synthetic_points());
   record.fits[0].fit.model.loop_s = 12e-9;  // a cost per inner loop goes out and comes back
+  record.fits[0].fit.model.gather_s = 0.3e-9;  // and per gathered element, on each path
+  record.fits[0].fit.model.align = 8;
+  record.fits[0].fit.model.slow_overhead_s = 3e-6;
+  record.fits[0].fit.model.slow_flops_per_s = 40e9;
+  record.fits[0].fit.model.slow_bytes_per_s = 20e9;
+  record.fits[0].fit.model.slow_gather_s = 0.5e-9;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -189,6 +205,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_EQ(profile.kernel_models.at("conv").model.steps, (std::vector<std::int64_t>{8, 1}));
   EXPECT_NEAR(profile.kernel_models.at("conv").model.flops_per_s / 80e9, 1.0, 1e-3);
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.loop_s, 12e-9, 1e-15);
+  EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.gather_s, 0.3e-9, 1e-15);
+  EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.slow_gather_s, 0.5e-9, 1e-15);
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));

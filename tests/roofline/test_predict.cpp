@@ -320,6 +320,40 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);
 }
 
+TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
+  // Stride 2 on 6×6 (pad 1): 3×3 outputs, each expanded from 16 channels × 3×3.
+  ModelBuilder b;
+  b.input("x", {1, 16, 6, 6}).weight("w", {16, 4, 3, 3});
+  b.node("Conv", {"x", "w"}, {"y"},
+         {{"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}, {"group", std::int64_t{4}}}, "strided")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "strided.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.kernel_models["grouped_conv"] = fitted_model("grouped_conv", {1, 1}, 1e-6, 1e9, 1e9);
+  EXPECT_EQ(kernel_sample(graph, lower(graph, cost, p.lowering)[0], 1.0).gathers, 16.0 * 9 * 3 * 3);
+  const Prediction plain = predict(graph, cost, p);
+  p.kernel_models["grouped_conv"].model.gather_s = 0.5e-9;
+  const Prediction gathered = predict(graph, cost, p);
+  EXPECT_NEAR(gathered.estimates[0].time_s - plain.estimates[0].time_s, 16 * 9 * 3 * 3 * 0.5e-9, 1e-15);
+  // On the slow path (4 channels per group, not a multiple of 8) its own cost per element.
+  auto& slow = p.kernel_models["grouped_conv"].model;
+  slow.align = 8;
+  slow.slow_overhead_s = 2e-6;
+  slow.slow_flops_per_s = 1e9;
+  slow.slow_bytes_per_s = 1e9;
+  slow.slow_gather_s = 2e-9;
+  const Prediction slow_path = predict(graph, cost, p);
+  EXPECT_NEAR(slow_path.estimates[0].overhead_s, 4 * 2e-6 + 16 * 9 * 3 * 3 * 2e-9, 1e-15);
+  // At stride 1 nothing is gathered.
+  ModelBuilder unit;
+  unit.input("x", {1, 16, 6, 6}).weight("w", {16, 4, 3, 3});
+  unit.node("Conv", {"x", "w"}, {"y"}, {{"pads", Ints{1, 1, 1, 1}}, {"group", std::int64_t{4}}}, "grouped").output("y");
+  const graph::Graph unit_graph = graph::load_graph_from_bytes(unit.bytes(), "grouped.onnx");
+  const graph::GraphCost unit_cost = graph::graph_cost(unit_graph);
+  EXPECT_EQ(kernel_sample(unit_graph, lower(unit_graph, unit_cost, p.lowering)[0], 1.0).gathers, 0.0);
+}
+
 TEST(Predict, EachLayoutReorderCostsTheDataMovementOverheadAndItsBytes) {
   // x 1×32×8×8 → Conv (blocked: reorders x in) → Sigmoid (plain: the Conv's
   // output is reordered out): two reorders, charged to the Conv.

@@ -45,15 +45,21 @@ struct FitResult {
   std::vector<double> relative_residuals;  ///< (predicted − measured) / measured per point
 };
 
-/// Fits t0 (per Sample::calls when `overhead_per_call`), P, B (and a P for
-/// each operator in `ops`; the others take P; and, with `loop_term` and two
-/// points of several loops, t_loop)
-/// for fixed steps by nonlinear least squares on relative
-/// errors (GSL's multifit_nlinear, Levenberg–Marquardt; parameters on a log
-/// scale so they stay positive). Pure: same samples, same result.
+/// The terms a form may add beyond t0, P and B (on its fast path; a slow path may gather).
+struct Terms {
+  std::vector<std::string> ops;  ///< operators with a throughput of their own (the others take P)
+  bool loop_term = false;        ///< a cost per inner loop (Sample::loops)
+  bool gather_term = false;      ///< a cost per gathered element (Sample::gathers)
+};
+
+/// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a
+/// P for each operator with points enough, t_loop with two points of several
+/// loops, t_gather with two points that gather) for fixed steps by
+/// nonlinear least squares on relative errors (GSL's multifit_nlinear,
+/// Levenberg–Marquardt; parameters on a log scale so they stay positive).
+/// Pure: same samples, same result.
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                          const RateBounds& bounds = {}, const std::vector<std::string>& ops = {},
-                          bool overhead_per_call = false, bool loop_term = false);
+                          const RateBounds& bounds = {}, const Terms& terms = {}, bool overhead_per_call = false);
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for kernels whose dimension d
@@ -61,7 +67,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// `candidate_alignments` tried) predicts held-out points clearly
 /// better, then (for a class of several operators) whether a throughput per
 /// operator does, then (for points some of which loop per channel) whether a
-/// cost per loop does, then fits on all samples. FitError for too few points,
+/// cost per loop does, then (for points some of which gather elements one at
+/// a time) whether a cost per element does, on each path, then fits on all
+/// samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

@@ -20,6 +20,10 @@ namespace roofcast::roofline {
 // a product with a per-channel gate) pays a cost per loop on top:
 //
 //   t = t0 + loops × t_loop + max( W(q) / P , Q / B )
+//
+// and a convolution the runtime expands with im2col pays, when strided, a
+// cost per element it gathers one at a time (the runtime copies whole rows
+// only at stride 1): + gathers × t_gather.
 
 /// One measured kernel of a class.
 struct Sample {
@@ -40,6 +44,10 @@ struct Sample {
   /// broadcasting a per-channel tensor (N·C loops of H·W elements); 0 for one
   /// flat pass.
   double loops = 0.0;
+  /// Elements a strided grouped convolution's im2col gathers one at a time
+  /// (C·kh·kw·H_out·W_out, every group's expansion of its input); 0 at stride 1,
+  /// where whole rows are copied, and for every other kernel.
+  double gathers = 0.0;
 };
 
 /// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
@@ -58,6 +66,9 @@ struct StepModel {
   bool overhead_per_call = false;
   /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on the fast path.
   double loop_s = 0.0;
+  /// t_gather: the cost of each element gathered (Sample::gathers), on the
+  /// fast path; 0 when the fit found no such cost.
+  double gather_s = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
@@ -76,6 +87,9 @@ struct StepModel {
   double slow_overhead_s = 0.0;
   double slow_flops_per_s = 0.0;
   double slow_bytes_per_s = 0.0;
+  /// t_gather on the slow path: ONNX Runtime's plain grouped convolution
+  /// expands each group with im2col, its blocked (NCHWc) one does not.
+  double slow_gather_s = 0.0;
 
   bool takes_slow_path(const Sample& sample) const {
     return misses_alignment(sample, align, align_dim);
