@@ -16,10 +16,11 @@ out=notebooks-data/accuracy
 [ -x "$roofcast" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 budgets="${ROOFCAST_ACCURACY_BUDGETS:-60 120 300}"
 thread_counts="${ROOFCAST_ACCURACY_THREADS:-1 2}"
-# Each validation measures every model three times, interleaved, and keeps the
-# least disturbed round; the repeat does the same, so the noise is that of this
-# protocol. Three, not two: at 2 threads another tenant slowed a whole model by
-# 1.6x for over a minute, both of its rounds (DenseNet 58.7 ms, 34.7 ms in the repeat).
+# Each validation measures every model three times, interleaved, and keeps its
+# median round (calibrate fits each point's median); the repeat does the same,
+# so the noise is that of this protocol. Three, not two: at 2 threads another
+# tenant slowed a whole model by 1.6x for over a minute, both of its two rounds
+# (DenseNet 58.7 ms, 34.7 ms in the repeat).
 rounds="${ROOFCAST_ACCURACY_ROUNDS:-3}"
 mkdir -p "$out"
 for threads in $thread_counts; do

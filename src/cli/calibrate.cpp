@@ -51,7 +51,7 @@ void progress(std::size_t done, std::size_t total, double elapsed_s, std::size_t
                                        : 0.0;
   std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
             << std::string(static_cast<std::size_t>(kWidth - filled), '.') << "] " << done << "/" << total
-            << " points, " << clock_text(elapsed_s) << " elapsed, ~" << clock_text(left) << " left   "
+            << " measurements, " << clock_text(elapsed_s) << " elapsed, ~" << clock_text(left) << " left   "
             << std::flush;
 }
 
@@ -281,7 +281,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     } catch (const RunnerError& error) {
       std::cerr << '\n';
       throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
-                        " points are saved in " + log.string() + "; rerun with --resume to continue)");
+                        " measurements are saved in " + log.string() + "; rerun with --resume to continue)");
     }
     const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
     const auto stats = measure::summarize(per_run);

@@ -1,9 +1,11 @@
 #include "validate.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "roofcast/common/error.hpp"
 #include "roofcast/common/hash.hpp"
@@ -30,18 +32,6 @@ bool reusable(const measure::ModelMeasurement& saved, const graph::Graph& graph,
          saved.session.graph_optimization_level == flags.optimization && saved.profiled.has_value();
 }
 
-/// Whether `fresh` is less disturbed than `kept`: a stable measurement over an
-/// unstable one, then the lower network median (another tenant on a shared
-/// machine only ever slows a run down).
-bool less_disturbed(const measure::ModelMeasurement& fresh, const measure::ModelMeasurement& kept) {
-  const bool fresh_ok = fresh.state == measure::MeasurementState::kOk;
-  const bool kept_ok = kept.state == measure::MeasurementState::kOk;
-  if (fresh_ok != kept_ok) {
-    return fresh_ok;
-  }
-  return fresh.network.median_s < kept.network.median_s;
-}
-
 }  // namespace
 
 Subcommand setup_validate(CLI::App& app, const std::string& command_line) {
@@ -61,7 +51,8 @@ Subcommand setup_validate(CLI::App& app, const std::string& command_line) {
                     "Reuse measurements already saved in --out-dir for the same model, runner and threads");
   command->add_option("--rounds", options->rounds,
                       "Measure every model this many times, all models once per round, and keep each model's "
-                      "least disturbed round (lowest median): on a shared machine others only slow a run down")
+                      "median round (of two, the faster): with three, one round disturbed by others on a shared "
+                      "machine does not move it")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   command->add_option("--worst", options->worst, "Kernels listed with the largest errors")->capture_default_str();
@@ -86,8 +77,9 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
   auto runner = start_runner(options.runner_flags);
   const RunContext context = current_context(command_line);
   // Round by round, every model once per round; a saved measurement (--resume)
-  // stands for the first round. Each model keeps its least disturbed round,
-  // saved as soon as it is taken.
+  // stands for the first round. Each model keeps its median round so far,
+  // saved after every round.
+  std::vector<std::vector<measure::ModelMeasurement>> taken(graphs.size());
   std::vector<std::optional<measure::ModelMeasurement>> kept(graphs.size());
   std::size_t measured = 0;
   for (int round = 1; round <= options.rounds; ++round) {
@@ -101,7 +93,8 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
         auto previous = measure::parse_measurement_json(read_file_bytes(saved), saved.string(), graph);
         if (reusable(previous, graph, runner->info(), options.runner_flags)) {
           std::cerr << counter << "reusing " << saved.string() << '\n';
-          kept[i] = std::move(previous);
+          kept[i] = previous;
+          taken[i].push_back(std::move(previous));
           continue;
         }
       }
@@ -115,16 +108,17 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
                           "; rerun with --resume to continue)");
       }
       ++measured;
-      const bool keep_fresh = !kept[i] || less_disturbed(*fresh, *kept[i]);
-      if (kept[i]) {
-        std::cerr << counter << "median " << fixed_format(fresh->network.median_s * 1e3, 3) << " ms, before "
-                  << fixed_format(kept[i]->network.median_s * 1e3, 3) << " ms: keeping the "
-                  << (keep_fresh ? "new" : "earlier") << " one\n";
+      const double fresh_ms = fresh->network.median_s * 1e3;
+      taken[i].push_back(std::move(*fresh));
+      const measure::ModelMeasurement& median = validate::median_round(taken[i]);
+      if (taken[i].size() > 1) {
+        std::cerr << counter << "median " << fixed_format(fresh_ms, 3) << " ms, kept before "
+                  << fixed_format(kept[i]->network.median_s * 1e3, 3) << " ms: keeping "
+                  << fixed_format(median.network.median_s * 1e3, 3) << " ms, the median of "
+                  << taken[i].size() << " rounds\n";
       }
-      if (keep_fresh) {
-        write_file_atomically(saved, measure::measurement_json(*fresh, graph, context));
-        kept[i] = std::move(fresh);
-      }
+      write_file_atomically(saved, measure::measurement_json(median, graph, context));
+      kept[i] = median;
     }
   }
   std::vector<validate::NetworkComparison> networks;

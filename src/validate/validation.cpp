@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 
+#include "roofcast/common/error.hpp"
+
 namespace roofcast::validate {
 
 ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predicted_measured) {
@@ -241,6 +243,26 @@ ValidationSummary summarize(const std::vector<NetworkComparison>& networks) {
     summary.network_band_coverage = static_cast<double>(networks_inside) / static_cast<double>(networks_banded);
   }
   return summary;
+}
+
+const measure::ModelMeasurement& median_round(const std::vector<measure::ModelMeasurement>& rounds) {
+  if (rounds.empty()) {
+    throw UsageError("median_round: no rounds measured");
+  }
+  std::vector<const measure::ModelMeasurement*> candidates;
+  for (const auto& round : rounds) {
+    if (round.state == measure::MeasurementState::kOk) {
+      candidates.push_back(&round);
+    }
+  }
+  if (candidates.empty()) {
+    for (const auto& round : rounds) {
+      candidates.push_back(&round);
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const auto* a, const auto* b) { return a->network.median_s < b->network.median_s; });
+  return *candidates[(candidates.size() - 1) / 2];
 }
 
 }  // namespace roofcast::validate

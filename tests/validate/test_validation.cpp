@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model_builder.hpp"
+#include "roofcast/common/error.hpp"
 #include "roofcast/graph/cost.hpp"
 #include "roofcast/graph/load.hpp"
 #include "roofcast/validate/validation.hpp"
@@ -88,6 +89,24 @@ TEST(Compare, GroupsKernelsThatShareLayersAndCountsBands) {
   // Conv+Relu: predicted ≈ 10 µs + tiny work, measured 10 µs: inside its 10 % band.
   EXPECT_DOUBLE_EQ(*s.kernel_band_coverage, 1.0);
   EXPECT_DOUBLE_EQ(s.kernel_time_share, 1.0);
+}
+
+TEST(MedianRound, TheMiddleStableRoundAndOfTwoTheFaster) {
+  const auto round = [](double median_ms, bool stable = true) {
+    measure::ModelMeasurement m;
+    m.network.median_s = median_ms * 1e-3;
+    m.state = stable ? measure::MeasurementState::kOk : measure::MeasurementState::kUnstable;
+    return m;
+  };
+  // Three rounds, one disturbed (58.7 ms): the middle one, not the fastest.
+  EXPECT_DOUBLE_EQ(median_round({round(34.9), round(58.7), round(34.6)}).network.median_s, 34.9e-3);
+  // Two: the lower middle, the faster.
+  EXPECT_DOUBLE_EQ(median_round({round(35.2), round(34.7)}).network.median_s, 34.7e-3);
+  // Unstable rounds count only when no round is stable.
+  EXPECT_DOUBLE_EQ(median_round({round(30.0, false), round(35.0), round(36.0)}).network.median_s, 35.0e-3);
+  EXPECT_DOUBLE_EQ(median_round({round(30.0, false), round(33.0, false)}).network.median_s, 30.0e-3);
+  EXPECT_DOUBLE_EQ(median_round({round(41.0)}).network.median_s, 41.0e-3);
+  EXPECT_THROW((void)median_round({}), Error);
 }
 
 }  // namespace

@@ -77,4 +77,13 @@ struct ValidationSummary {
 
 ValidationSummary summarize(const std::vector<NetworkComparison>& networks);
 
+/// Of a model measured in rounds, the round to compare with: the median one
+/// by network median (the lower of the middle two for an even count, so of
+/// two rounds the faster), among the stable rounds when there are any. The
+/// median, as calibration fits each point's median: a prediction fitted to
+/// typical kernel times is checked against a typical network time, and of
+/// three rounds one slowed by another tenant (at 2 threads a whole model ran
+/// 1.6× slower for over a minute) does not move it. `rounds` must not be empty.
+const measure::ModelMeasurement& median_round(const std::vector<measure::ModelMeasurement>& rounds);
+
 }  // namespace roofcast::validate
