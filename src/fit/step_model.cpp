@@ -220,9 +220,13 @@ StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::in
     return fit_fixed_steps(samples, steps, bounds, with_present_ops(samples));
   }
   const auto [fast, slow] = alignment.split(samples);
-  StepModel model = fit_fixed_steps(fast, steps, bounds, with_present_ops(fast));
-  // The slow path takes no rates per operator or loops (its points are a
-  // plain convolution's), but may gather.
+  // Of two paths, the plain (slow) one gathers: a library's blocked fast path
+  // reads its input in place, without an im2col (ONNX Runtime's NCHWc
+  // convolution). The slow path takes no rates per operator or loops (its
+  // points are a plain convolution's).
+  Terms fast_terms = with_present_ops(fast);
+  fast_terms.gather_term = false;
+  StepModel model = fit_fixed_steps(fast, steps, bounds, fast_terms);
   Terms slow_terms;
   slow_terms.gather_term = terms.gather_term;
   const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, slow_terms, /*overhead_per_call=*/true);

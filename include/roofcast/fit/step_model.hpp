@@ -45,7 +45,8 @@ struct FitResult {
   std::vector<double> relative_residuals;  ///< (predicted − measured) / measured per point
 };
 
-/// The terms a form may add beyond t0, P and B (on its fast path; a slow path may gather).
+/// The terms a form may add beyond t0, P and B: on a model of one path all of them; of two, the
+/// rates and loops on the fast path and the gathers on the slow one.
 struct Terms {
   std::vector<std::string> ops;  ///< operators with a throughput of their own (the others take P)
   bool loop_term = false;        ///< a cost per inner loop (Sample::loops)
@@ -68,7 +69,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// better, then (for a class of several operators) whether a throughput per
 /// operator does, then (for points some of which loop per channel) whether a
 /// cost per loop does, then (for points some of which gather elements one at
-/// a time) whether a cost per element does, on each path, then fits on all
+/// a time) whether a cost per element does (on the slow path of two), then fits on all
 /// samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).

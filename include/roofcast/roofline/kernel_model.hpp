@@ -66,8 +66,9 @@ struct StepModel {
   bool overhead_per_call = false;
   /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on the fast path.
   double loop_s = 0.0;
-  /// t_gather: the cost of each element gathered (Sample::gathers), on the
-  /// fast path; 0 when the fit found no such cost.
+  /// t_gather: the cost of each element gathered (Sample::gathers) on a
+  /// model of one path; 0 when the fit found no such cost, and on the fast
+  /// path of two (a blocked kernel gathers nothing: slow_gather_s).
   double gather_s = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
