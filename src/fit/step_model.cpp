@@ -257,33 +257,65 @@ struct Heldout {
   double rmspe_percent = std::numeric_limits<double>::infinity();
 };
 
+/// SplitMix64's finalizer: a fixed, platform-independent scramble of `x`.
+std::uint64_t scramble(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27U)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31U);
+}
+
+/// The fold of each of `count` samples in cross-validation `repeat`: the
+/// first takes i mod folds, each other a fixed shuffle dealt round-robin (so
+/// the folds stay balanced). The same on every platform.
+std::vector<int> fold_assignment(std::size_t count, int folds, int repeat) {
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    order[i] = i;
+  }
+  if (repeat > 0) {
+    const auto key = [repeat](std::size_t i) {
+      return scramble(static_cast<std::uint64_t>(i) ^ (static_cast<std::uint64_t>(repeat) << 32U));
+    };
+    std::sort(order.begin(), order.end(), [&key](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  }
+  std::vector<int> fold(count);
+  for (std::size_t position = 0; position < count; ++position) {
+    fold[order[position]] = static_cast<int>(position % static_cast<std::size_t>(folds));
+  }
+  return fold;
+}
+
 Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                      Alignment alignment, int folds, std::size_t min_points, const RateBounds& bounds,
-                      const Terms& terms) {
+                      Alignment alignment, int folds, int repeats, std::size_t min_points,
+                      const RateBounds& bounds, const Terms& terms) {
   double squares = 0.0;
   double log_squares = 0.0;
   std::size_t count = 0;
-  for (int fold = 0; fold < folds; ++fold) {
-    std::vector<Sample> train;
-    std::vector<Sample> test;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      (static_cast<int>(i % static_cast<std::size_t>(folds)) == fold ? test : train).push_back(samples[i]);
-    }
-    if (alignment.align > 0) {
-      const auto [fast, slow] = alignment.split(train);
-      if (!fittable(fast, steps, min_points / 2) || !fittable(slow, steps, min_points / 2)) {
-        return {};
+  for (int repeat = 0; repeat < repeats; ++repeat) {
+    const std::vector<int> fold_of = fold_assignment(samples.size(), folds, repeat);
+    for (int fold = 0; fold < folds; ++fold) {
+      std::vector<Sample> train;
+      std::vector<Sample> test;
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        (fold_of[i] == fold ? test : train).push_back(samples[i]);
       }
-    }
-    const StepModel model = fit_form(train, steps, alignment, bounds, terms);
-    for (const auto& s : test) {
-      const double predicted = model.predict_s(s);
-      const double e = (predicted - s.time_s) / s.time_s;
-      const double l = std::log(std::max(predicted, 1e-15) / s.time_s);
-      squares += e * e;
-      const double capped = std::min(std::abs(l), kMaxHeldoutLogError);
-      log_squares += capped * capped;
-      ++count;
+      if (alignment.align > 0) {
+        const auto [fast, slow] = alignment.split(train);
+        if (!fittable(fast, steps, min_points / 2) || !fittable(slow, steps, min_points / 2)) {
+          return {};
+        }
+      }
+      const StepModel model = fit_form(train, steps, alignment, bounds, terms);
+      for (const auto& s : test) {
+        const double predicted = model.predict_s(s);
+        const double e = (predicted - s.time_s) / s.time_s;
+        const double l = std::log(std::max(predicted, 1e-15) / s.time_s);
+        squares += e * e;
+        const double capped = std::min(std::abs(l), kMaxHeldoutLogError);
+        log_squares += capped * capped;
+        ++count;
+      }
     }
   }
   const double n = static_cast<double>(std::max<std::size_t>(1, count));
@@ -416,6 +448,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     combinations = std::move(next);
   }
   const int folds = std::max(2, std::min<int>(options.folds, static_cast<int>(samples.size()) / 2));
+  const int repeats = std::max(1, options.repeats);
   // Every combination of steps, with one path and with a slow path for each
   // dimension and block: the form with the smallest held-out error, preferring
   // smaller steps unless larger ones predict clearly better, and one path unless
@@ -443,13 +476,13 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
         size *= static_cast<double>(step);
       }
       consider(one_path, {steps, {},
-                          heldout_error(samples, steps, Alignment{}, folds, options.min_points, options.bounds, terms),
+                          heldout_error(samples, steps, Alignment{}, folds, repeats, options.min_points, options.bounds, terms),
                           size});
       for (std::size_t dim = 0; dim < rank; ++dim) {
         for (const std::int64_t align : options.candidate_alignments) {
           const Alignment alignment{align, dim};
           consider(two_paths, {steps, alignment,
-                               heldout_error(samples, steps, alignment, folds, options.min_points, options.bounds,
+                               heldout_error(samples, steps, alignment, folds, repeats, options.min_points, options.bounds,
                                              terms),
                                size});
         }

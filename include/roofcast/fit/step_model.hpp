@@ -31,6 +31,10 @@ struct FitOptions {
   /// Candidate blocks for a slow path of unaligned first dimensions (see StepModel::align).
   std::vector<std::int64_t> candidate_alignments = {4, 8, 16};
   int folds = 4;               ///< k-fold cross-validation for model selection
+  /// The cross-validation is repeated with this many fold assignments (the
+  /// first i mod k, the others fixed shuffles) and their errors pooled, so
+  /// that a form's choice does not hang on how a few points fall into folds.
+  int repeats = 3;
   std::size_t min_points = 6;  ///< fewer is an error
   /// An operator with at least this many points may take a throughput of its own.
   std::size_t min_op_points = 3;
