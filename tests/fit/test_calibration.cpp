@@ -103,27 +103,21 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_DOUBLE_EQ(back.sample.time_s, point.sample.time_s);
   EXPECT_DOUBLE_EQ(back.sample.loops, 8.0);
   EXPECT_DOUBLE_EQ(back.sample.gathers, 1e5);
-  try {
-    (void)parse_point_line("{\"class\": \"conv\"}", "cal.points.jsonl", 7);
-    FAIL();
-  } catch (const FitError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:7: not a calibration point"));
-  }
+  // A bad line is refused with the file and line number.
+  const auto expect_refused = [](const std::string& line, std::size_t number, const std::string& message) {
+    try {
+      (void)parse_point_line(line, "cal.points.jsonl", number);
+      FAIL() << "accepted: " << line;
+    } catch (const FitError& error) {
+      EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:" + std::to_string(number) + ": " + message));
+    }
+  };
+  expect_refused("{\"class\": \"conv\"}", 7, "not a calibration point");
   point.sample.loops = -1.0;
-  try {
-    (void)parse_point_line(point_json_line(point), "cal.points.jsonl", 9);
-    FAIL();
-  } catch (const FitError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:9: loops must be >= 0"));
-  }
+  expect_refused(point_json_line(point), 9, "loops must be >= 0");
   point.sample.loops = 0.0;
   point.sample.gathers = -2.0;
-  try {
-    (void)parse_point_line(point_json_line(point), "cal.points.jsonl", 10);
-    FAIL();
-  } catch (const FitError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("cal.points.jsonl:10: gathers must be >= 0"));
-  }
+  expect_refused(point_json_line(point), 10, "gathers must be >= 0");
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
