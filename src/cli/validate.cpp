@@ -79,8 +79,7 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
   // Round by round, every model once per round; a saved measurement (--resume)
   // stands for the first round. Each model keeps its median round so far,
   // saved after every round.
-  std::vector<std::vector<measure::ModelMeasurement>> taken(graphs.size());
-  std::vector<std::optional<measure::ModelMeasurement>> kept(graphs.size());
+  std::vector<std::vector<measure::ModelMeasurement>> taken(graphs.size());  // per model, its rounds
   std::size_t measured = 0;
   for (int round = 1; round <= options.rounds; ++round) {
     const std::string of_rounds =
@@ -93,7 +92,6 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
         auto previous = measure::parse_measurement_json(read_file_bytes(saved), saved.string(), graph);
         if (reusable(previous, graph, runner->info(), options.runner_flags)) {
           std::cerr << counter << "reusing " << saved.string() << '\n';
-          kept[i] = previous;
           taken[i].push_back(std::move(previous));
           continue;
         }
@@ -109,21 +107,20 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
       }
       ++measured;
       const double fresh_ms = fresh->network.median_s * 1e3;
+      const double before_ms = taken[i].empty() ? 0.0 : validate::median_round(taken[i]).network.median_s * 1e3;
       taken[i].push_back(std::move(*fresh));
       const measure::ModelMeasurement& median = validate::median_round(taken[i]);
       if (taken[i].size() > 1) {
         std::cerr << counter << "median " << fixed_format(fresh_ms, 3) << " ms, kept before "
-                  << fixed_format(kept[i]->network.median_s * 1e3, 3) << " ms: keeping "
-                  << fixed_format(median.network.median_s * 1e3, 3) << " ms, the median of "
-                  << taken[i].size() << " rounds\n";
+                  << fixed_format(before_ms, 3) << " ms: keeping " << fixed_format(median.network.median_s * 1e3, 3)
+                  << " ms, the median of " << taken[i].size() << " rounds\n";
       }
       write_file_atomically(saved, measure::measurement_json(median, graph, context));
-      kept[i] = median;
     }
   }
   std::vector<validate::NetworkComparison> networks;
   for (std::size_t i = 0; i < graphs.size(); ++i) {
-    networks.push_back(validate::compare(graphs[i], predictions[i], *kept[i]));
+    networks.push_back(validate::compare(graphs[i], predictions[i], validate::median_round(taken[i])));
   }
   const auto summary = validate::summarize(networks);
   const auto& info = runner->info();
