@@ -439,13 +439,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1)
            << " ns per inner loop (one per channel of a BatchNormalization or a per-channel broadcast)";
     }
-    if (f.fitted && f.fit.model.gather_s > 0.0) {
-      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.gather_s * 1e9, 2)
-           << " ns per element gathered (a strided grouped convolution's im2col)";
-    }
-    if (f.fitted && f.fit.model.align > 0 && f.fit.model.slow_gather_s > 0.0) {
-      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.slow_gather_s * 1e9, 2)
-           << " ns per element gathered on the slow path (a strided grouped convolution's im2col)";
+    for (const auto& [gather_s, path] :
+         {std::pair{f.fit.model.gather_s, ""}, std::pair{f.fit.model.slow_gather_s, " on the slow path"}}) {
+      if (f.fitted && gather_s > 0.0) {
+        text << "\n" << f.kernel_class << ": " << fixed_format(gather_s * 1e9, 2) << " ns per element gathered"
+             << path << " (a strided grouped convolution's im2col)";
+      }
     }
   }
   text << '\n';

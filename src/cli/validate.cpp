@@ -107,13 +107,12 @@ int run_validate(const ValidateOptions& options, const std::string& command_line
       }
       ++measured;
       const double fresh_ms = fresh->network.median_s * 1e3;
-      const double before_ms = taken[i].empty() ? 0.0 : validate::median_round(taken[i]).network.median_s * 1e3;
       taken[i].push_back(std::move(*fresh));
       const measure::ModelMeasurement& median = validate::median_round(taken[i]);
       if (taken[i].size() > 1) {
-        std::cerr << counter << "median " << fixed_format(fresh_ms, 3) << " ms, kept before "
-                  << fixed_format(before_ms, 3) << " ms: keeping " << fixed_format(median.network.median_s * 1e3, 3)
-                  << " ms, the median of " << taken[i].size() << " rounds\n";
+        std::cerr << counter << "median " << fixed_format(fresh_ms, 3) << " ms: keeping "
+                  << fixed_format(median.network.median_s * 1e3, 3) << " ms, the median of " << taken[i].size()
+                  << " rounds\n";
       }
       write_file_atomically(saved, measure::measurement_json(median, graph, context));
     }

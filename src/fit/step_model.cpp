@@ -286,15 +286,29 @@ std::vector<int> fold_assignment(std::size_t count, int folds, int repeat) {
   return fold;
 }
 
+/// The cross-validations every form is scored by: `folds` folds, and each
+/// sample's fold in each repeat. Computed once for a class's samples.
+struct CrossValidation {
+  int folds = 0;
+  std::vector<std::vector<int>> fold_of;  ///< per repeat, per sample
+};
+
+CrossValidation cross_validation(std::size_t count, int folds, int repeats) {
+  CrossValidation cv{folds, {}};
+  for (int repeat = 0; repeat < repeats; ++repeat) {
+    cv.fold_of.push_back(fold_assignment(count, folds, repeat));
+  }
+  return cv;
+}
+
 Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                      Alignment alignment, int folds, int repeats, std::size_t min_points,
+                      Alignment alignment, const CrossValidation& cv, std::size_t min_points,
                       const RateBounds& bounds, const Terms& terms) {
   double squares = 0.0;
   double log_squares = 0.0;
   std::size_t count = 0;
-  for (int repeat = 0; repeat < repeats; ++repeat) {
-    const std::vector<int> fold_of = fold_assignment(samples.size(), folds, repeat);
-    for (int fold = 0; fold < folds; ++fold) {
+  for (const auto& fold_of : cv.fold_of) {
+    for (int fold = 0; fold < cv.folds; ++fold) {
       std::vector<Sample> train;
       std::vector<Sample> test;
       for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -448,7 +462,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     combinations = std::move(next);
   }
   const int folds = std::max(2, std::min<int>(options.folds, static_cast<int>(samples.size()) / 2));
-  const int repeats = std::max(1, options.repeats);
+  const CrossValidation cv = cross_validation(samples.size(), folds, std::max(1, options.repeats));
   // Every combination of steps, with one path and with a slow path for each
   // dimension and block: the form with the smallest held-out error, preferring
   // smaller steps unless larger ones predict clearly better, and one path unless
@@ -476,13 +490,13 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
         size *= static_cast<double>(step);
       }
       consider(one_path, {steps, {},
-                          heldout_error(samples, steps, Alignment{}, folds, repeats, options.min_points, options.bounds, terms),
+                          heldout_error(samples, steps, Alignment{}, cv, options.min_points, options.bounds, terms),
                           size});
       for (std::size_t dim = 0; dim < rank; ++dim) {
         for (const std::int64_t align : options.candidate_alignments) {
           const Alignment alignment{align, dim};
           consider(two_paths, {steps, alignment,
-                               heldout_error(samples, steps, alignment, folds, repeats, options.min_points, options.bounds,
+                               heldout_error(samples, steps, alignment, cv, options.min_points, options.bounds,
                                              terms),
                                size});
         }

@@ -14,12 +14,18 @@ double StepModel::work(const Sample& sample) const {
   return w;
 }
 
+double StepModel::overhead_s_for(const Sample& sample) const {
+  if (takes_slow_path(sample)) {
+    return slow_overhead_s * sample.calls + slow_gather_s * sample.gathers;
+  }
+  return overhead_s * (overhead_per_call ? sample.calls : 1.0) + loop_s * sample.loops + gather_s * sample.gathers;
+}
+
 double StepModel::predict_s(const Sample& sample) const {
   if (takes_slow_path(sample)) {
-    return slow_overhead_s * sample.calls + slow_gather_s * sample.gathers +
-           std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
+    return overhead_s_for(sample) + std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
   }
-  return overhead_s * (overhead_per_call ? sample.calls : 1.0) + loop_s * sample.loops + gather_s * sample.gathers +
+  return overhead_s_for(sample) +
          std::max(work(sample) / flops_per_s_for(sample.op), sample.bytes / bytes_per_s_for(sample.op));
 }
 

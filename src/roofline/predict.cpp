@@ -299,8 +299,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
   e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
                     weight_bytes / bandwidth_bytes_per_s;
-  e.overhead_s = slow ? m.slow_overhead_s * s.calls + m.slow_gather_s * s.gathers
-                      : m.overhead_s + m.loop_s * s.loops + m.gather_s * s.gathers;
+  e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;

@@ -98,6 +98,9 @@ struct StepModel {
 
   /// Work on quantized dimensions.
   double work(const Sample& sample) const;
+  /// The time beside the roofline term, on the sample's path: t0 (per call
+  /// where paid per call) and the costs per loop and per gathered element.
+  double overhead_s_for(const Sample& sample) const;
   /// B for an operator on the fast path.
   double bytes_per_s_for(const std::string& op) const {
     const auto it = op_bytes_per_s.find(op);
