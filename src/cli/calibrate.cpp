@@ -333,6 +333,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   // slow path, e.g. a depthwise convolution on channels that are not a multiple
   // of 4, runs far below the DRAM bandwidth).
   fit::FitOptions fit_options;
+  fit_options.threads = options.threads;
   double fastest = 0.0;
   for (const auto& [level, gbs] : ceilings->memory_gbs) {
     fastest = std::max(fastest, gbs);
@@ -396,12 +397,17 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       continue;
     }
     const auto& m = f.fit.model;
-    std::string steps;
-    for (const auto step : m.steps) {
-      steps += (steps.empty() ? "" : "x") + std::to_string(step);
-    }
+    const auto joined = [](const std::vector<std::int64_t>& steps) {
+      std::string text;
+      for (const auto step : steps) {
+        text += (text.empty() ? "" : "x") + std::to_string(step);
+      }
+      return text;
+    };
+    const std::string steps = joined(m.steps);
     const std::string slow =
-        m.align > 0 ? "d" + std::to_string(m.align_dim) + " % " + std::to_string(m.align) + " != 0: " +
+        m.align > 0 ? "d" + std::to_string(m.align_dim) + " % " + std::to_string(m.align) + " != 0, steps " +
+                          joined(m.slow_steps.empty() ? m.steps : m.slow_steps) + ": " +
                           fixed_format(m.slow_overhead_s * 1e6, 1) + ", " + fixed_format(m.slow_flops_per_s / 1e9, 1) +
                           ", " + fixed_format(m.slow_bytes_per_s / 1e9, 1)
                     : "-";

@@ -312,6 +312,7 @@ std::string point_json_line(const MeasuredPoint& point) {
                                        {"calls", point.sample.calls},
                                        {"loops", point.sample.loops},
                                        {"gathers", point.sample.gathers},
+                                       {"rows", point.sample.rows},
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
@@ -363,6 +364,10 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.sample.gathers = j.contains("gathers") ? j.at("gathers").get<double>() : 0.0;  // older logs lack it
     if (!(point.sample.gathers >= 0.0)) {
       throw FitError(source + ":" + std::to_string(line_number) + ": gathers must be >= 0");
+    }
+    point.sample.rows = j.contains("rows") ? j.at("rows").get<double>() : 0.0;  // older logs lack it
+    if (!(point.sample.rows >= 0.0)) {
+      throw FitError(source + ":" + std::to_string(line_number) + ": rows must be >= 0");
     }
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
@@ -442,9 +447,13 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     if (m.gather_s > 0.0) {
       entry["gather_ns"] = round4(m.gather_s * 1e9);
     }
+    if (m.partition_blocks > 0) {
+      entry["partition_blocks"] = m.partition_blocks;
+    }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},
                             {"unless_multiple_of", m.align},
+                            {"steps", m.slow_steps.empty() ? m.steps : m.slow_steps},
                             {"overhead_us", round4(m.slow_overhead_s * 1e6)},
                             {"gflops", round4(m.slow_flops_per_s / 1e9)},
                             {"gbs", round4(m.slow_bytes_per_s / 1e9)}};

@@ -50,6 +50,8 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   const bool bytes_only = p.bytes_only;
   StepModel m;
   m.steps = steps;
+  m.threads = p.terms->threads;
+  m.partition_blocks = p.terms->partition_blocks;
   m.overhead_per_call = per_call;
   m.overhead_s = std::exp(gsl_vector_get(x, 0));
   m.flops_per_s = bounded(gsl_vector_get(x, 1), bounds.min_flops_per_s, bounds.max_flops_per_s);
@@ -207,31 +209,50 @@ std::vector<std::string> present_ops(const std::vector<Sample>& samples, const s
   return present;
 }
 
-/// Fits one path (align = 0), or the fast and slow paths separately; the fast
-/// path with `terms`.
-StepModel fit_form(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps, Alignment alignment,
-                   const RateBounds& bounds, const Terms& terms) {
-  const auto with_present_ops = [&terms](const std::vector<Sample>& path) {
-    Terms present = terms;
-    present.ops = present_ops(path, terms.ops);
-    return present;
-  };
-  if (alignment.align == 0) {
-    return fit_fixed_steps(samples, steps, bounds, with_present_ops(samples));
-  }
-  const auto [fast, slow] = alignment.split(samples);
-  // Of two paths, the plain (slow) one gathers: a library's blocked fast path
-  // reads its input in place, without an im2col (ONNX Runtime's NCHWc
-  // convolution). The slow path takes no rates per operator or loops (its
-  // points are a plain convolution's).
-  Terms fast_terms = with_present_ops(fast);
+/// A form's shape: its steps, and where a slow path applies and its own steps.
+struct Form {
+  std::vector<std::int64_t> steps;
+  Alignment alignment;
+  std::vector<std::int64_t> slow_steps;  ///< when alignment.align > 0
+};
+
+/// The operators `terms` names with points on `path`, and its other terms.
+Terms with_present_ops(const Terms& terms, const std::vector<Sample>& path) {
+  Terms present = terms;
+  present.ops = present_ops(path, terms.ops);
+  return present;
+}
+
+// Of two paths, the plain (slow) one gathers: a library's blocked fast path
+// reads its input in place, without an im2col (ONNX Runtime's NCHWc
+// convolution). The slow path takes no rates per operator or loops (its
+// points are a plain convolution's), and pays its overhead per call.
+StepModel fit_fast_path(const std::vector<Sample>& fast, const std::vector<std::int64_t>& steps,
+                        const RateBounds& bounds, const Terms& terms) {
+  Terms fast_terms = with_present_ops(terms, fast);
   fast_terms.gather_term = false;
-  StepModel model = fit_fixed_steps(fast, steps, bounds, fast_terms);
+  return fit_fixed_steps(fast, steps, bounds, fast_terms);
+}
+
+StepModel fit_slow_path(const std::vector<Sample>& slow, const std::vector<std::int64_t>& steps,
+                        const RateBounds& bounds, const Terms& terms) {
   Terms slow_terms;
   slow_terms.gather_term = terms.gather_term;
-  const StepModel slow_model = fit_fixed_steps(slow, steps, bounds, slow_terms, /*overhead_per_call=*/true);
-  model.align = alignment.align;
-  model.align_dim = alignment.dim;
+  return fit_fixed_steps(slow, steps, bounds, slow_terms, /*overhead_per_call=*/true);
+}
+
+/// Fits one path (align = 0), or the fast and slow paths separately, each on its own steps.
+StepModel fit_form(const std::vector<Sample>& samples, const Form& form, const RateBounds& bounds,
+                   const Terms& terms) {
+  if (form.alignment.align == 0) {
+    return fit_fixed_steps(samples, form.steps, bounds, with_present_ops(terms, samples));
+  }
+  const auto [fast, slow] = form.alignment.split(samples);
+  StepModel model = fit_fast_path(fast, form.steps, bounds, terms);
+  const StepModel slow_model = fit_slow_path(slow, form.slow_steps, bounds, terms);
+  model.align = form.alignment.align;
+  model.align_dim = form.alignment.dim;
+  model.slow_steps = form.slow_steps;
   model.slow_overhead_s = slow_model.overhead_s;
   model.slow_flops_per_s = slow_model.flops_per_s;
   model.slow_bytes_per_s = slow_model.bytes_per_s;
@@ -255,6 +276,34 @@ constexpr double kMaxHeldoutLogError = 0.6931471805599453;  // ln 2
 struct Heldout {
   double log_rms = std::numeric_limits<double>::infinity();
   double rmspe_percent = std::numeric_limits<double>::infinity();
+};
+
+/// The sums a held-out error is made of, over a form's points or one path's:
+/// the two paths of a form are fitted apart, so a form's sums are its paths'.
+struct HeldoutSums {
+  double log_squares = 0.0;
+  double squares = 0.0;
+  std::size_t count = 0;
+  bool fitted = true;  ///< false when a fold could not fit
+
+  void add(double predicted, double measured) {
+    const double e = (predicted - measured) / measured;
+    const double l = std::min(std::abs(std::log(std::max(predicted, 1e-15) / measured)), kMaxHeldoutLogError);
+    squares += e * e;
+    log_squares += l * l;
+    ++count;
+  }
+  HeldoutSums operator+(const HeldoutSums& other) const {
+    return {log_squares + other.log_squares, squares + other.squares, count + other.count,
+            fitted && other.fitted};
+  }
+  Heldout error() const {
+    if (!fitted) {
+      return {};
+    }
+    const double n = static_cast<double>(std::max<std::size_t>(1, count));
+    return {std::sqrt(log_squares / n), 100.0 * std::sqrt(squares / n)};
+  }
 };
 
 /// SplitMix64's finalizer: a fixed, platform-independent scramble of `x`.
@@ -301,39 +350,44 @@ CrossValidation cross_validation(std::size_t count, int folds, int repeats) {
   return cv;
 }
 
-Heldout heldout_error(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
-                      Alignment alignment, const CrossValidation& cv, std::size_t min_points,
-                      const RateBounds& bounds, const Terms& terms) {
-  double squares = 0.0;
-  double log_squares = 0.0;
-  std::size_t count = 0;
+/// Which of a form's points a held-out error covers.
+enum class Path { kOne, kFast, kSlow };
+
+/// The held-out sums of fitting `steps` to the points of `path` (all of them
+/// for Path::kOne; else those `alignment` sends down that path).
+HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
+                         Alignment alignment, Path path, const CrossValidation& cv, std::size_t min_points,
+                         const RateBounds& bounds, const Terms& terms) {
+  std::vector<Sample> points;
+  std::vector<std::size_t> index;  // each point's position in `samples`, whose folds they keep
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const bool slow = misses_alignment(samples[i], alignment.align, alignment.dim);
+    if (path == Path::kOne || slow == (path == Path::kSlow)) {
+      points.push_back(samples[i]);
+      index.push_back(i);
+    }
+  }
+  HeldoutSums sums;
   for (const auto& fold_of : cv.fold_of) {
     for (int fold = 0; fold < cv.folds; ++fold) {
       std::vector<Sample> train;
       std::vector<Sample> test;
-      for (std::size_t i = 0; i < samples.size(); ++i) {
-        (fold_of[i] == fold ? test : train).push_back(samples[i]);
+      for (std::size_t j = 0; j < points.size(); ++j) {
+        (fold_of[index[j]] == fold ? test : train).push_back(points[j]);
       }
-      if (alignment.align > 0) {
-        const auto [fast, slow] = alignment.split(train);
-        if (!fittable(fast, steps, min_points / 2) || !fittable(slow, steps, min_points / 2)) {
-          return {};
-        }
+      if (path != Path::kOne && !fittable(train, steps, min_points / 2)) {
+        sums.fitted = false;
+        return sums;
       }
-      const StepModel model = fit_form(train, steps, alignment, bounds, terms);
+      const StepModel model = path == Path::kOne   ? fit_fixed_steps(train, steps, bounds, with_present_ops(terms, train))
+                              : path == Path::kFast ? fit_fast_path(train, steps, bounds, terms)
+                                                    : fit_slow_path(train, steps, bounds, terms);
       for (const auto& s : test) {
-        const double predicted = model.predict_s(s);
-        const double e = (predicted - s.time_s) / s.time_s;
-        const double l = std::log(std::max(predicted, 1e-15) / s.time_s);
-        squares += e * e;
-        const double capped = std::min(std::abs(l), kMaxHeldoutLogError);
-        log_squares += capped * capped;
-        ++count;
+        sums.add(model.predict_s(s), s.time_s);
       }
     }
   }
-  const double n = static_cast<double>(std::max<std::size_t>(1, count));
-  return {std::sqrt(log_squares / n), 100.0 * std::sqrt(squares / n)};
+  return sums;
 }
 
 /// The operators that may take a throughput of their own: with at least
@@ -390,6 +444,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     }
   }
   Terms terms;
+  terms.threads = requested.threads;
+  terms.partition_blocks = requested.partition_blocks;
   terms.loop_term = requested.loop_term && time_per_loop.size() >= 2;
   terms.gather_term = requested.gather_term && time_per_gather.size() >= 2;
   const std::size_t timed_parameters = (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0);
@@ -398,6 +454,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   }
   StepModel shape;
   shape.steps = steps;
+  shape.threads = terms.threads;
+  shape.partition_blocks = terms.partition_blocks;
   // A class whose points never compute fits its per-operator rates as bandwidths.
   const bool bytes_only =
       std::none_of(samples.begin(), samples.end(), [&](const Sample& s) { return shape.work(s) > 0.0; });
@@ -466,43 +524,54 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   // Every combination of steps, with one path and with a slow path for each
   // dimension and block: the form with the smallest held-out error, preferring
   // smaller steps unless larger ones predict clearly better, and one path unless
-  // a second one (three more parameters) predicts clearly better.
+  // a second one (three more parameters) predicts clearly better. The two
+  // paths of a form are fitted apart, so each takes its own best steps.
   struct Candidate {
-    std::vector<std::int64_t> steps;
-    Alignment alignment;
-    Heldout heldout;
-    double size = std::numeric_limits<double>::infinity();
+    Form form;
+    HeldoutSums sums;
+    double size = std::numeric_limits<double>::infinity();  ///< the product of the steps
+  };
+  const auto size_of = [](const std::vector<std::int64_t>& steps) {
+    double size = 1.0;
+    for (const auto step : steps) {
+      size *= static_cast<double>(step);
+    }
+    return size;
   };
   const auto consider = [](Candidate& best, Candidate candidate) {
-    const bool clearly_better = candidate.heldout.log_rms < best.heldout.log_rms * 0.98;
-    const bool as_good_and_simpler =
-        candidate.heldout.log_rms <= best.heldout.log_rms * 1.02 && candidate.size < best.size;
+    const double best_error = best.sums.error().log_rms;
+    const double error = candidate.sums.error().log_rms;
+    const bool clearly_better = error < best_error * 0.98;
+    const bool as_good_and_simpler = error <= best_error * 1.02 && candidate.size < best.size;
     if (clearly_better || as_good_and_simpler) {
       best = std::move(candidate);
     }
   };
+  const auto sums_of = [&](const std::vector<std::int64_t>& steps, Alignment alignment, Path path,
+                           const Terms& terms) {
+    return heldout_sums(samples, steps, alignment, path, cv, options.min_points, options.bounds, terms);
+  };
+  const HeldoutSums unfitted{0.0, 0.0, 0, false};
   const auto search = [&](const Terms& terms) {
-    Candidate one_path{combinations.front(), {}, {}, std::numeric_limits<double>::infinity()};
-    Candidate two_paths = one_path;
+    Candidate one_path{{combinations.front(), {}, {}}, unfitted};
     for (const auto& steps : combinations) {
-      double size = 1.0;
-      for (const auto step : steps) {
-        size *= static_cast<double>(step);
-      }
-      consider(one_path, {steps, {},
-                          heldout_error(samples, steps, Alignment{}, cv, options.min_points, options.bounds, terms),
-                          size});
-      for (std::size_t dim = 0; dim < rank; ++dim) {
-        for (const std::int64_t align : options.candidate_alignments) {
-          const Alignment alignment{align, dim};
-          consider(two_paths, {steps, alignment,
-                               heldout_error(samples, steps, alignment, cv, options.min_points, options.bounds,
-                                             terms),
-                               size});
+      consider(one_path, {{steps, {}, {}}, sums_of(steps, Alignment{}, Path::kOne, terms), size_of(steps)});
+    }
+    Candidate two_paths = {one_path.form, unfitted};
+    for (std::size_t dim = 0; dim < rank; ++dim) {
+      for (const std::int64_t align : options.candidate_alignments) {
+        const Alignment alignment{align, dim};
+        Candidate fast{{combinations.front(), alignment, {}}, unfitted};
+        Candidate slow = fast;
+        for (const auto& steps : combinations) {
+          consider(fast, {{steps, alignment, {}}, sums_of(steps, alignment, Path::kFast, terms), size_of(steps)});
+          consider(slow, {{steps, alignment, {}}, sums_of(steps, alignment, Path::kSlow, terms), size_of(steps)});
         }
+        consider(two_paths, {{fast.form.steps, alignment, slow.form.steps}, fast.sums + slow.sums,
+                             fast.size * slow.size});
       }
     }
-    return two_paths.heldout.log_rms < one_path.heldout.log_rms * 0.9 ? two_paths : one_path;
+    return two_paths.sums.error().log_rms < one_path.sums.error().log_rms * 0.9 ? two_paths : one_path;
   };
   // Then, for a class of several operators, a throughput per operator (the
   // most common one keeps the class's P) must predict clearly better too.
@@ -511,7 +580,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   // Each extra term is kept only when it predicts held-out points clearly better.
   const auto try_terms = [&](const Terms& more) {
     Candidate candidate = search(more);
-    if (candidate.heldout.log_rms < chosen.heldout.log_rms * 0.9) {
+    if (candidate.sums.error().log_rms < chosen.sums.error().log_rms * 0.9) {
       chosen = std::move(candidate);
       terms = more;
     }
@@ -533,11 +602,29 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (gathering >= options.min_op_points) {
     try_terms({terms.ops, terms.loop_term, true});
   }
-  const std::vector<std::int64_t>& best_steps = chosen.steps;
-  const Alignment best_alignment = chosen.alignment;
-  const Heldout best = chosen.heldout;
+  // And, on several threads, for points whose work is split by rows, items of a few blocks.
+  const bool split_by_rows = std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.rows > 0.0; });
+  if (options.threads > 1 && split_by_rows) {
+    Terms best_split;
+    Candidate best_candidate{{}, unfitted};
+    for (const std::int64_t blocks : options.candidate_partitions) {
+      Terms split = terms;
+      split.threads = options.threads;
+      split.partition_blocks = blocks;
+      Candidate candidate = search(split);
+      if (candidate.sums.error().log_rms < best_candidate.sums.error().log_rms) {
+        best_candidate = std::move(candidate);
+        best_split = split;
+      }
+    }
+    if (best_candidate.sums.error().log_rms < chosen.sums.error().log_rms * 0.9) {
+      chosen = std::move(best_candidate);
+      terms = best_split;
+    }
+  }
+  const Heldout best = chosen.sums.error();
   FitResult result;
-  result.model = fit_form(samples, best_steps, best_alignment, options.bounds, terms);
+  result.model = fit_form(samples, chosen.form, options.bounds, terms);
   // A class whose points never compute (copies) or never move bytes leaves that
   // rate unconstrained: pin it to a large finite value so that its term is 0.
   const bool any_work = std::any_of(samples.begin(), samples.end(),

@@ -5,13 +5,44 @@
 namespace roofcast::roofline {
 
 double StepModel::work(const Sample& sample) const {
+  const std::vector<std::int64_t>& path_steps = steps_for(sample);
   double w = sample.work_factor;
   for (std::size_t i = 0; i < sample.dims.size(); ++i) {
-    const std::int64_t step = i < steps.size() ? std::max<std::int64_t>(1, steps[i]) : 1;
+    const std::int64_t step = i < path_steps.size() ? std::max<std::int64_t>(1, path_steps[i]) : 1;
     const std::int64_t rounded = (sample.dims[i] + step - 1) / step * step;
     w *= static_cast<double>(rounded);
   }
-  return w;
+  return w * partition_imbalance(sample);
+}
+
+double StepModel::partition_imbalance(const Sample& sample) const {
+  if (threads <= 1 || partition_blocks <= 0 || sample.rows < 1.0 || sample.dims.empty() || steps.empty() ||
+      takes_slow_path(sample)) {
+    return 1.0;
+  }
+  const std::int64_t step = std::max<std::int64_t>(1, steps[0]);
+  const std::int64_t blocks = (sample.dims[0] + step - 1) / step;
+  const std::int64_t sets = (blocks + partition_blocks - 1) / partition_blocks;
+  const std::int64_t last_set = blocks - partition_blocks * (sets - 1);  // blocks in the last set
+  const auto rows = static_cast<std::int64_t>(sample.rows);
+  const std::int64_t items = sets * rows;  // set-major: every row of set 0, then of set 1, ...
+  // Blocks·rows of the items before `item`.
+  const auto before = [&](std::int64_t item) {
+    const std::int64_t full = std::min(item, (sets - 1) * rows);
+    return partition_blocks * full + last_set * (item - full);
+  };
+  // Contiguous runs: the first items % threads threads take one item more.
+  const std::int64_t t = threads;
+  const std::int64_t each = items / t;
+  const std::int64_t extra = items % t;
+  std::int64_t most = 0;
+  for (std::int64_t i = 0; i < t; ++i) {
+    const std::int64_t start = i < extra ? (each + 1) * i : each * i + extra;
+    const std::int64_t count = i < extra ? each + 1 : each;
+    most = std::max(most, before(start + count) - before(start));
+  }
+  const double total = static_cast<double>(blocks * rows);
+  return total > 0.0 ? static_cast<double>(t) * static_cast<double>(most) / total : 1.0;
 }
 
 double StepModel::overhead_s_for(const Sample& sample) const {

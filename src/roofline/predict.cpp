@@ -221,6 +221,14 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
         if (kernel.kernel_class == KernelClass::kGroupedConv && conv != nullptr && conv->group > 1) {
           dims[0] = std::max<std::int64_t>(1, (*weight)[0] / conv->group);
         }
+        // The runtime deals out a convolution's work among its threads by output row (N·H_out).
+        const auto* out = kernel.kernel_class == KernelClass::kConv && !head.outputs.empty() &&
+                                  head.outputs[0] != graph::kNoTensor
+                              ? &graph.tensor(head.outputs[0]).shape
+                              : nullptr;
+        if (out != nullptr && out->size() >= 3) {
+          sample.rows = static_cast<double>((*out)[0] * (*out)[2]);
+        }
         if (conv != nullptr && conv->group > 1) {
           sample.calls = static_cast<double>(conv->group);
           if (kernel.kernel_class == KernelClass::kGroupedConv) {

@@ -288,6 +288,23 @@ Provenance parse_provenance(JsonObject object, ProfileKind kind) {
   return provenance;
 }
 
+/// `object["steps"]`: one integer >= 1 per dimension of `kernel_class` (`rank` of them).
+std::vector<std::int64_t> class_steps(JsonObject& object, const std::string& kernel_class, std::size_t rank) {
+  const auto& steps = object.array("steps");
+  if (steps.size() != rank) {
+    object.fail("steps", "class " + kernel_class + " takes " + std::to_string(rank) + " steps, got " +
+                             std::to_string(steps.size()));
+  }
+  std::vector<std::int64_t> result;
+  for (const auto& step : steps) {
+    if (!step.is_number_integer() || step.get<std::int64_t>() < 1) {
+      object.fail("steps", "every step must be an integer >= 1");
+    }
+    result.push_back(step.get<std::int64_t>());
+  }
+  return result;
+}
+
 FittedKernelModel parse_kernel_model(JsonObject& entry) {
   FittedKernelModel fitted;
   fitted.kernel_class = entry.string("class");
@@ -296,18 +313,8 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   if (kClasses.count(fitted.kernel_class) == 0) {
     entry.fail("class", "'" + fitted.kernel_class + "' is not a kernel class");
   }
-  const auto& steps = entry.array("steps");
   const std::size_t rank = kernel_class_rank(fitted.kernel_class);
-  if (steps.size() != rank) {
-    entry.fail("steps", "class " + fitted.kernel_class + " takes " + std::to_string(rank) + " steps, got " +
-                            std::to_string(steps.size()));
-  }
-  for (const auto& step : steps) {
-    if (!step.is_number_integer() || step.get<std::int64_t>() < 1) {
-      entry.fail("steps", "every step must be an integer >= 1");
-    }
-    fitted.model.steps.push_back(step.get<std::int64_t>());
-  }
+  fitted.model.steps = class_steps(entry, fitted.kernel_class, rank);
   fitted.model.overhead_s = non_negative(entry, "overhead_us") * 1e-6;
   fitted.model.flops_per_s = positive(entry, "gflops") * 1e9;
   fitted.model.bytes_per_s = positive(entry, "gbs") * 1e9;
@@ -318,6 +325,16 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   }
   if (entry.has("gather_ns")) {
     fitted.model.gather_s = non_negative(entry, "gather_ns") * 1e-9;
+  }
+  if (entry.has("partition_blocks")) {
+    const std::int64_t blocks = entry.integer("partition_blocks");
+    if (blocks < 1) {
+      entry.fail("partition_blocks", "must be >= 1");
+    }
+    if (rank == 0) {
+      entry.fail("partition_blocks", "class " + fitted.kernel_class + " has no dimension to split");
+    }
+    fitted.model.partition_blocks = blocks;
   }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
@@ -337,6 +354,8 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
       }
       fitted.model.align_dim = static_cast<std::size_t>(dim);
     }
+    // Written since the slow path took steps of its own; before, it shared the fast path's.
+    fitted.model.slow_steps = slow.has("steps") ? class_steps(slow, fitted.kernel_class, rank) : fitted.model.steps;
     fitted.model.slow_overhead_s = non_negative(slow, "overhead_us") * 1e-6;
     fitted.model.slow_flops_per_s = positive(slow, "gflops") * 1e9;
     fitted.model.slow_bytes_per_s = positive(slow, "gbs") * 1e9;
@@ -512,6 +531,7 @@ DeviceProfile parse_profile(std::string_view json_text, const std::string& sourc
     const std::string where = "kernel_models[" + std::to_string(i) + "]";
     JsonObject entry(models[i], source, where);
     FittedKernelModel fitted = parse_kernel_model(entry);
+    fitted.model.threads = profile.runtime ? profile.runtime->threads : 1;  // the threads its work is split among
     if (!profile.kernel_models.emplace(fitted.kernel_class, fitted).second) {
       entry.fail("class", "'" + fitted.kernel_class + "' has a second model");
     }

@@ -38,6 +38,10 @@ struct FitOptions {
   std::size_t min_points = 6;  ///< fewer is an error
   /// An operator with at least this many points may take a throughput of its own.
   std::size_t min_op_points = 3;
+  /// The runtime's threads: above 1, each of `candidate_partitions` (blocks
+  /// per item of work dealt out among them) is tried for points with rows.
+  int threads = 1;
+  std::vector<std::int64_t> candidate_partitions = {1, 2, 4, 8};
   RateBounds bounds;
 };
 
@@ -55,6 +59,10 @@ struct Terms {
   std::vector<std::string> ops;  ///< operators with a throughput of their own (the others take P)
   bool loop_term = false;        ///< a cost per inner loop (Sample::loops)
   bool gather_term = false;      ///< a cost per gathered element (Sample::gathers)
+  /// The runtime's threads and the blocks per item of work it deals out among
+  /// them (StepModel::partition_blocks; 0: an even split), on the fast path.
+  int threads = 1;
+  std::int64_t partition_blocks = 0;
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a
@@ -68,13 +76,14 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 
 /// Chooses the steps by cross-validated error among `options.candidate_steps`
 /// for every dimension, then whether a slow path for kernels whose dimension d
-/// is not a multiple of a block (a second set of parameters; every d and
-/// `candidate_alignments` tried) predicts held-out points clearly
+/// is not a multiple of a block (a second set of parameters and its own steps;
+/// every d and `candidate_alignments` tried) predicts held-out points clearly
 /// better, then (for a class of several operators) whether a throughput per
 /// operator does, then (for points some of which loop per channel) whether a
-/// cost per loop does, then (for points some of which gather elements one at
-/// a time) whether a cost per element does (on the slow path of two), then fits on all
-/// samples. FitError for too few points,
+/// cost per loop does, then (for points some of which gather elements one at a
+/// time) whether a cost per element does (on the slow path of two), then (on
+/// several threads, for points whose work is split by rows) whether items of a
+/// few blocks do, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

@@ -24,6 +24,13 @@ namespace roofcast::roofline {
 // and a convolution the runtime expands with im2col pays, when strided, a
 // cost per element it gathers one at a time (the runtime copies whole rows
 // only at stride 1): + gathers × t_gather.
+//
+// On several threads a kernel takes as long as its most loaded thread. A
+// runtime that deals out its work in items — a set of output-channel blocks
+// by one output row, as ONNX Runtime's NCHWc convolution does, in contiguous
+// equal runs of items — loads one thread more than the others when the last
+// set of blocks is short: W(q) is then scaled by threads × (the most loaded
+// thread's blocks·rows) / (all blocks·rows). Threads = 1 leaves W(q) as it is.
 
 /// One measured kernel of a class.
 struct Sample {
@@ -48,6 +55,10 @@ struct Sample {
   /// (C·kh·kw·H_out·W_out, every group's expansion of its input); 0 at stride 1,
   /// where whole rows are copied, and for every other kernel.
   double gathers = 0.0;
+  /// Rows of output the runtime deals out among its threads, each row in items
+  /// of StepModel::partition_blocks steps of dimension 0 (N·H_out of a
+  /// convolution); 0 for a kernel whose work is not split that way.
+  double rows = 0.0;
 };
 
 /// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
@@ -64,6 +75,12 @@ struct StepModel {
   /// t0 is paid per call (Sample::calls), as on a library's plain path that
   /// loops over groups; set on the model a slow path is fitted with.
   bool overhead_per_call = false;
+  /// The runtime's threads, among which a kernel's work is split.
+  int threads = 1;
+  /// Blocks (steps of dimension 0) per item of work dealt out among the
+  /// threads, for samples with rows (Sample::rows) on the fast path; 0: work
+  /// split evenly.
+  std::int64_t partition_blocks = 0;
   /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on the fast path.
   double loop_s = 0.0;
   /// t_gather: the cost of each element gathered (Sample::gathers) on a
@@ -85,6 +102,10 @@ struct StepModel {
   /// `align_dim` is not a multiple of it takes the `slow_*` parameters.
   std::int64_t align = 0;
   std::size_t align_dim = 0;
+  /// The slow path's own steps (a plain im2col + GEMM quantizes differently
+  /// from a blocked kernel: ONNX Runtime's NCHWc convolution rounds its input
+  /// channels up to the block, its GEMM fallback does not); empty: `steps`.
+  std::vector<std::int64_t> slow_steps;
   double slow_overhead_s = 0.0;
   double slow_flops_per_s = 0.0;
   double slow_bytes_per_s = 0.0;
@@ -96,8 +117,16 @@ struct StepModel {
     return misses_alignment(sample, align, align_dim);
   }
 
-  /// Work on quantized dimensions.
+  /// The steps of the sample's path.
+  const std::vector<std::int64_t>& steps_for(const Sample& sample) const {
+    return takes_slow_path(sample) && !slow_steps.empty() ? slow_steps : steps;
+  }
+  /// Work on the dimensions quantized by the steps of the sample's path, scaled
+  /// by the imbalance of its split among the threads (partition_imbalance).
   double work(const Sample& sample) const;
+  /// threads × the most loaded thread's share of the blocks·rows, over all of
+  /// them: 1 for an even split, one thread, or a sample without rows.
+  double partition_imbalance(const Sample& sample) const;
   /// The time beside the roofline term, on the sample's path: t0 (per call
   /// where paid per call) and the costs per loop and per gathered element.
   double overhead_s_for(const Sample& sample) const;
