@@ -95,6 +95,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample = {.dims = {8, 8}, .work_factor = 1152.0, .bytes = 4096.0, .time_s = 1.5e-5};
   point.sample.loops = 8.0;
   point.sample.gathers = 1e5;
+  point.sample.rows = 28.0;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
@@ -103,6 +104,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_DOUBLE_EQ(back.sample.time_s, point.sample.time_s);
   EXPECT_DOUBLE_EQ(back.sample.loops, 8.0);
   EXPECT_DOUBLE_EQ(back.sample.gathers, 1e5);
+  EXPECT_DOUBLE_EQ(back.sample.rows, 28.0);
   // A bad line is refused with the file and line number.
   const auto expect_refused = [](const std::string& line, std::size_t number, const std::string& message) {
     try {
@@ -118,6 +120,9 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.loops = 0.0;
   point.sample.gathers = -2.0;
   expect_refused(point_json_line(point), 10, "gathers must be >= 0");
+  point.sample.gathers = 0.0;
+  point.sample.rows = -1.0;
+  expect_refused(point_json_line(point), 11, "rows must be >= 0");
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
@@ -184,6 +189,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.slow_flops_per_s = 40e9;
   record.fits[0].fit.model.slow_bytes_per_s = 20e9;
   record.fits[0].fit.model.slow_gather_s = 0.5e-9;
+  record.fits[0].fit.model.slow_steps = {1, 1};  // the slow path's own steps
+  record.fits[0].fit.model.partition_blocks = 4;  // and how the work is split among threads
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -201,6 +208,9 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.loop_s, 12e-9, 1e-15);
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.gather_s, 0.3e-9, 1e-15);
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.slow_gather_s, 0.5e-9, 1e-15);
+  EXPECT_EQ(profile.kernel_models.at("conv").model.slow_steps, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_EQ(profile.kernel_models.at("conv").model.partition_blocks, 4);
+  EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));

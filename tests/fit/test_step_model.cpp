@@ -112,6 +112,91 @@ TEST(StepModel, FindsASlowPathOnTheSecondDimension) {
   EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
 }
 
+TEST(StepModel, EachPathTakesItsOwnSteps) {
+  // A blocked fast path rounds both channel counts up to its block; the plain
+  // slow path (an odd first dimension) rounds neither.
+  StepModel m;
+  m.steps = {8, 4};
+  m.overhead_s = 5e-6;
+  m.flops_per_s = 100e9;
+  m.bytes_per_s = 20e9;
+  m.align = 2;
+  m.align_dim = 0;
+  m.slow_steps = {1, 1};
+  m.slow_overhead_s = 15e-6;
+  m.slow_flops_per_s = 30e9;
+  m.slow_bytes_per_s = 10e9;
+  const Sample slow{.dims = {9, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  const Sample fast{.dims = {10, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.work(slow), 2.0 * 9 * 3);
+  EXPECT_DOUBLE_EQ(m.work(fast), 2.0 * 16 * 4);
+  FitOptions options;
+  options.candidate_alignments = {2, 4};
+  const FitResult fit = fit_step_model(synthetic(m, 0.01, 5), options);
+  EXPECT_EQ(fit.model.align, 2);
+  EXPECT_EQ(fit.model.align_dim, 0u);
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_EQ(fit.model.slow_steps, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_NEAR(fit.model.flops_per_s / 100e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.slow_flops_per_s / 30e9, 1.0, 0.03);
+  EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
+}
+
+TEST(StepModel, TheMostLoadedThreadSetsTheWork) {
+  // 72 output channels in blocks of 16: 5 blocks, dealt out as sets of 4 and 1
+  // block by 112 rows. Of 2 threads the first takes every row of the set of 4:
+  // 4·112 of 5·112 block-rows, where an even split is 2.5·112.
+  StepModel m;
+  m.steps = {16, 1};
+  m.threads = 2;
+  m.partition_blocks = 4;
+  Sample s{.dims = {72, 16}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  s.rows = 112;
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 2.0 * 4 / 5);
+  EXPECT_DOUBLE_EQ(m.work(s), 2.0 * 80 * 16 * 1.6);
+  s.dims = {128, 16};  // two full sets: one each
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 1.0);
+  s.dims = {64, 16};  // one set over 3 rows: 2 rows and 1
+  s.rows = 3;
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 2.0 * 8 / 12);
+  s.rows = 0;  // work not split by rows
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 1.0);
+  s.rows = 3;
+  m.threads = 1;
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 1.0);
+  m.threads = 2;
+  m.align = 32;  // the slow path (16 input channels, not a multiple of 32) is not split this way
+  m.align_dim = 1;
+  EXPECT_DOUBLE_EQ(m.partition_imbalance(s), 1.0);
+}
+
+TEST(StepModel, RecoversHowWorkIsDealtOutAmongThreads) {
+  StepModel m = truth();
+  m.threads = 2;
+  m.partition_blocks = 4;
+  auto samples = synthetic(StepModel{}, 0.0, 1);  // shapes only
+  const std::vector<double> rows = {7, 14, 28, 56, 112};
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    samples[i].rows = rows[i % rows.size()];
+  }
+  std::mt19937 rng(11);
+  std::normal_distribution<double> jitter(0.0, 0.01);
+  for (auto& s : samples) {
+    s.time_s = m.predict_s(s) * (1.0 + jitter(rng));
+  }
+  FitOptions options;
+  options.threads = 2;
+  const FitResult fit = fit_step_model(samples, options);
+  EXPECT_EQ(fit.model.partition_blocks, 4);
+  EXPECT_EQ(fit.model.threads, 2);
+  EXPECT_EQ(fit.model.steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_NEAR(fit.model.flops_per_s / 60e9, 1.0, 0.03);
+  EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
+  // On one thread the split is never tried.
+  const FitResult one = fit_step_model(samples);
+  EXPECT_EQ(one.model.partition_blocks, 0);
+}
+
 TEST(StepModel, FitsAThroughputPerOperatorWhenTheyDiffer) {
   // Elementwise-like points: no dimensions, one FLOP per element, 12 bytes per
   // element. Add streams (byte-bound); Erf costs 20× more per counted FLOP.

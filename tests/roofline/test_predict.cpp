@@ -311,10 +311,12 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   const auto kernels = lower(graph, cost, device().lowering);
   const Sample conv = kernel_sample(graph, kernels[0], 1.0);
   EXPECT_EQ(conv.dims, (std::vector<std::int64_t>{4, 3}));
+  EXPECT_DOUBLE_EQ(conv.rows, 8.0);  // N·H_out: its work is dealt out among threads by output row
   EXPECT_DOUBLE_EQ(conv.work_factor * 12.0, static_cast<double>(kernels[0].flops));
   const Sample gemm = kernel_sample(graph, kernels[2], 0.5);
   EXPECT_EQ(gemm.dims, (std::vector<std::int64_t>{2, 4}));  // fc: [2, 4] with transB → N 2, K 4
   EXPECT_DOUBLE_EQ(gemm.bytes, 0.5 * 4.0 * 14);
+  EXPECT_DOUBLE_EQ(gemm.rows, 0.0);  // only a convolution's work is split by rows
   const Sample pool = kernel_sample(graph, kernels[1], 1.0);
   EXPECT_EQ(pool.dims, (std::vector<std::int64_t>{4}));  // channels
   EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);

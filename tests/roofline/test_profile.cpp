@@ -154,6 +154,31 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
               HasSubstr("'conv' has a second model"));
   EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["fit"]["colour"] = 1; }),
               HasSubstr("kernel_models[0].fit.colour: unknown key"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["partition_blocks"] = 0; }),
+              HasSubstr("kernel_models[0].partition_blocks: must be >= 1"));
+  const Json slow = {{"unless_multiple_of", 4}, {"dimension", 1}, {"overhead_us", 20.0}, {"gflops", 20.0},
+                     {"gbs", 5.0}};
+  EXPECT_THAT(error_of([&](Json& j) {
+                j["kernel_models"][0]["slow_path"] = slow;
+                j["kernel_models"][0]["slow_path"]["steps"] = {1};
+              }),
+              HasSubstr("kernel_models[0].slow_path.steps: class conv takes 2 steps, got 1"));
+}
+
+TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
+  Json j = calibrated_profile();
+  j["runtime"]["threads"] = 2;
+  j["kernel_models"][0]["partition_blocks"] = 4;
+  j["kernel_models"][0]["slow_path"] = {{"unless_multiple_of", 4}, {"dimension", 1}, {"overhead_us", 20.0},
+                                        {"gflops", 20.0}, {"gbs", 5.0}};
+  // A profile written before the slow path had steps of its own: the fast path's.
+  const auto shared = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
+  EXPECT_EQ(shared.slow_steps, (std::vector<std::int64_t>{8, 4}));
+  EXPECT_EQ(shared.partition_blocks, 4);
+  EXPECT_EQ(shared.threads, 2);  // the runtime's, among which the work is split
+  j["kernel_models"][0]["slow_path"]["steps"] = {1, 2};
+  EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.slow_steps,
+            (std::vector<std::int64_t>{1, 2}));
 }
 
 struct Broken {
