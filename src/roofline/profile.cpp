@@ -326,26 +326,23 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   if (entry.has("gather_ns")) {
     fitted.model.gather_s = non_negative(entry, "gather_ns") * 1e-9;
   }
-  if (entry.has("partition_blocks")) {
-    const std::int64_t blocks = entry.integer("partition_blocks");
-    if (blocks < 1) {
-      entry.fail("partition_blocks", "must be >= 1");
+  // A block size of dimension 0 (or of `dimension`): an integer of at least `least`, on a class with dimensions.
+  const auto block_size = [&](JsonObject& object, std::string_view key, std::int64_t least, std::string_view use) {
+    const std::int64_t value = object.integer(key);
+    if (value < least) {
+      object.fail(key, "must be >= " + std::to_string(least));
     }
     if (rank == 0) {
-      entry.fail("partition_blocks", "class " + fitted.kernel_class + " has no dimension to split");
+      object.fail(key, "class " + fitted.kernel_class + " has no dimension to " + std::string(use));
     }
-    fitted.model.partition_blocks = blocks;
+    return value;
+  };
+  if (entry.has("partition_blocks")) {
+    fitted.model.partition_blocks = block_size(entry, "partition_blocks", 1, "split");
   }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
-    const std::int64_t align = slow.integer("unless_multiple_of");
-    if (align < 2) {
-      slow.fail("unless_multiple_of", "must be >= 2");
-    }
-    if (rank == 0) {
-      slow.fail("unless_multiple_of", "class " + fitted.kernel_class + " has no dimension to align");
-    }
-    fitted.model.align = align;
+    fitted.model.align = block_size(slow, "unless_multiple_of", 2, "align");
     if (slow.has("dimension")) {
       const std::int64_t dim = slow.integer("dimension");
       if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {

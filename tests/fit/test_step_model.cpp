@@ -51,6 +51,23 @@ StepModel truth() {
   return m;
 }
 
+/// A kernel library with a fast path on `steps` and, for dimension `dim` not a
+/// multiple of `align`, a generic one: a third of the throughput, half the
+/// bandwidth, three times the overhead.
+StepModel two_paths(std::vector<std::int64_t> steps, std::int64_t align, std::size_t dim) {
+  StepModel m;
+  m.steps = std::move(steps);
+  m.overhead_s = 5e-6;
+  m.flops_per_s = 100e9;
+  m.bytes_per_s = 20e9;
+  m.align = align;
+  m.align_dim = dim;
+  m.slow_overhead_s = 15e-6;
+  m.slow_flops_per_s = 30e9;
+  m.slow_bytes_per_s = 10e9;
+  return m;
+}
+
 TEST(StepModel, WorkRoundsEachDimensionUpToItsStep) {
   StepModel m;
   m.steps = {8, 4};
@@ -90,18 +107,8 @@ TEST(StepModel, NoQuantizationIsChosenWhenThereIsNone) {
 }
 
 TEST(StepModel, FindsASlowPathOnTheSecondDimension) {
-  // Input channels that are not a multiple of 4 take a library's generic path:
-  // a third of the throughput, half the bandwidth, a larger overhead.
-  StepModel m;
-  m.steps = {8, 1};
-  m.overhead_s = 5e-6;
-  m.flops_per_s = 100e9;
-  m.bytes_per_s = 20e9;
-  m.align = 4;
-  m.align_dim = 1;
-  m.slow_overhead_s = 15e-6;
-  m.slow_flops_per_s = 30e9;
-  m.slow_bytes_per_s = 10e9;
+  // Input channels that are not a multiple of 4 take a library's generic path.
+  const StepModel m = two_paths({8, 1}, 4, 1);
   const FitResult fit = fit_step_model(synthetic(m, 0.01, 5));
   EXPECT_EQ(fit.model.align, 4);
   EXPECT_EQ(fit.model.align_dim, 1u);
@@ -115,17 +122,8 @@ TEST(StepModel, FindsASlowPathOnTheSecondDimension) {
 TEST(StepModel, EachPathTakesItsOwnSteps) {
   // A blocked fast path rounds both channel counts up to its block; the plain
   // slow path (an odd first dimension) rounds neither.
-  StepModel m;
-  m.steps = {8, 4};
-  m.overhead_s = 5e-6;
-  m.flops_per_s = 100e9;
-  m.bytes_per_s = 20e9;
-  m.align = 2;
-  m.align_dim = 0;
+  StepModel m = two_paths({8, 4}, 2, 0);
   m.slow_steps = {1, 1};
-  m.slow_overhead_s = 15e-6;
-  m.slow_flops_per_s = 30e9;
-  m.slow_bytes_per_s = 10e9;
   const Sample slow{.dims = {9, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
   const Sample fast{.dims = {10, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
   EXPECT_DOUBLE_EQ(m.work(slow), 2.0 * 9 * 3);
