@@ -184,6 +184,8 @@ TEST(StepModel, RecoversHowWorkIsDealtOutAmongThreads) {
   }
   FitOptions options;
   options.threads = 2;
+  options.candidate_steps = {1, 4, 8};  // five searches, one per split and one without: kept short
+  options.repeats = 1;
   const FitResult fit = fit_step_model(samples, options);
   EXPECT_EQ(fit.model.partition_blocks, 4);
   EXPECT_EQ(fit.model.threads, 2);
@@ -191,7 +193,8 @@ TEST(StepModel, RecoversHowWorkIsDealtOutAmongThreads) {
   EXPECT_NEAR(fit.model.flops_per_s / 60e9, 1.0, 0.03);
   EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
   // On one thread the split is never tried.
-  const FitResult one = fit_step_model(samples);
+  options.threads = 1;
+  const FitResult one = fit_step_model(samples, options);
   EXPECT_EQ(one.model.partition_blocks, 0);
 }
 
