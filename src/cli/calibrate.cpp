@@ -407,7 +407,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     const std::string steps = joined(m.steps);
     const std::string slow =
         m.align > 0 ? "d" + std::to_string(m.align_dim) + " % " + std::to_string(m.align) + " != 0, steps " +
-                          joined(m.slow_steps.empty() ? m.steps : m.slow_steps) + ": " +
+                          joined(m.slow_path_steps()) + ": " +
                           fixed_format(m.slow_overhead_s * 1e6, 1) + ", " + fixed_format(m.slow_flops_per_s / 1e9, 1) +
                           ", " + fixed_format(m.slow_bytes_per_s / 1e9, 1)
                     : "-";

@@ -353,22 +353,19 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.spec = j.at("spec").get<std::string>();
     point.sample.dims = j.at("dims").get<std::vector<std::int64_t>>();
     point.sample.op = j.contains("op") ? j.at("op").get<std::string>() : "";  // older logs lack it
-    point.sample.calls = j.contains("calls") ? j.at("calls").get<double>() : 1.0;
-    if (!(point.sample.calls >= 1.0)) {
-      throw FitError(source + ":" + std::to_string(line_number) + ": calls must be >= 1");
-    }
-    point.sample.loops = j.contains("loops") ? j.at("loops").get<double>() : 0.0;  // older logs lack it
-    if (!(point.sample.loops >= 0.0)) {
-      throw FitError(source + ":" + std::to_string(line_number) + ": loops must be >= 0");
-    }
-    point.sample.gathers = j.contains("gathers") ? j.at("gathers").get<double>() : 0.0;  // older logs lack it
-    if (!(point.sample.gathers >= 0.0)) {
-      throw FitError(source + ":" + std::to_string(line_number) + ": gathers must be >= 0");
-    }
-    point.sample.rows = j.contains("rows") ? j.at("rows").get<double>() : 0.0;  // older logs lack it
-    if (!(point.sample.rows >= 0.0)) {
-      throw FitError(source + ":" + std::to_string(line_number) + ": rows must be >= 0");
-    }
+    // A count older logs lack (taking `absent`), at least `least` where present.
+    const auto count = [&](const char* key, double absent, int least) {
+      const double value = j.contains(key) ? j.at(key).get<double>() : absent;
+      if (!(value >= least)) {
+        throw FitError(source + ":" + std::to_string(line_number) + ": " + key + " must be >= " +
+                       std::to_string(least));
+      }
+      return value;
+    };
+    point.sample.calls = count("calls", 1.0, 1);
+    point.sample.loops = count("loops", 0.0, 0);
+    point.sample.gathers = count("gathers", 0.0, 0);
+    point.sample.rows = count("rows", 0.0, 0);
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
     point.sample.time_s = j.at("time_s").get<double>();
@@ -453,7 +450,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},
                             {"unless_multiple_of", m.align},
-                            {"steps", m.slow_steps.empty() ? m.steps : m.slow_steps},
+                            {"steps", m.slow_path_steps()},
                             {"overhead_us", round4(m.slow_overhead_s * 1e6)},
                             {"gflops", round4(m.slow_flops_per_s / 1e9)},
                             {"gbs", round4(m.slow_bytes_per_s / 1e9)}};

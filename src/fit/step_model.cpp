@@ -241,15 +241,29 @@ StepModel fit_slow_path(const std::vector<Sample>& slow, const std::vector<std::
   return fit_fixed_steps(slow, steps, bounds, slow_terms, /*overhead_per_call=*/true);
 }
 
+/// Which of a form's points a fit or a held-out error covers.
+enum class Path { kOne, kFast, kSlow };
+
+/// Fits `steps` to the points of `path`: a model of one path, or a fast or a slow path.
+StepModel fit_path(Path path, const std::vector<Sample>& points, const std::vector<std::int64_t>& steps,
+                   const RateBounds& bounds, const Terms& terms) {
+  switch (path) {
+    case Path::kFast: return fit_fast_path(points, steps, bounds, terms);
+    case Path::kSlow: return fit_slow_path(points, steps, bounds, terms);
+    case Path::kOne: break;
+  }
+  return fit_fixed_steps(points, steps, bounds, with_present_ops(terms, points));
+}
+
 /// Fits one path (align = 0), or the fast and slow paths separately, each on its own steps.
 StepModel fit_form(const std::vector<Sample>& samples, const Form& form, const RateBounds& bounds,
                    const Terms& terms) {
   if (form.alignment.align == 0) {
-    return fit_fixed_steps(samples, form.steps, bounds, with_present_ops(terms, samples));
+    return fit_path(Path::kOne, samples, form.steps, bounds, terms);
   }
   const auto [fast, slow] = form.alignment.split(samples);
-  StepModel model = fit_fast_path(fast, form.steps, bounds, terms);
-  const StepModel slow_model = fit_slow_path(slow, form.slow_steps, bounds, terms);
+  StepModel model = fit_path(Path::kFast, fast, form.steps, bounds, terms);
+  const StepModel slow_model = fit_path(Path::kSlow, slow, form.slow_steps, bounds, terms);
   model.align = form.alignment.align;
   model.align_dim = form.alignment.dim;
   model.slow_steps = form.slow_steps;
@@ -350,9 +364,6 @@ CrossValidation cross_validation(std::size_t count, int folds, int repeats) {
   return cv;
 }
 
-/// Which of a form's points a held-out error covers.
-enum class Path { kOne, kFast, kSlow };
-
 /// The held-out sums of fitting `steps` to the points of `path` (all of them
 /// for Path::kOne; else those `alignment` sends down that path).
 HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
@@ -379,9 +390,7 @@ HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<s
         sums.fitted = false;
         return sums;
       }
-      const StepModel model = path == Path::kOne   ? fit_fixed_steps(train, steps, bounds, with_present_ops(terms, train))
-                              : path == Path::kFast ? fit_fast_path(train, steps, bounds, terms)
-                                                    : fit_slow_path(train, steps, bounds, terms);
+      const StepModel model = fit_path(path, train, steps, bounds, terms);
       for (const auto& s : test) {
         sums.add(model.predict_s(s), s.time_s);
       }

@@ -117,9 +117,11 @@ struct StepModel {
     return misses_alignment(sample, align, align_dim);
   }
 
+  /// The slow path's steps: its own, or the fast path's when it has none.
+  const std::vector<std::int64_t>& slow_path_steps() const { return slow_steps.empty() ? steps : slow_steps; }
   /// The steps of the sample's path.
   const std::vector<std::int64_t>& steps_for(const Sample& sample) const {
-    return takes_slow_path(sample) && !slow_steps.empty() ? slow_steps : steps;
+    return takes_slow_path(sample) ? slow_path_steps() : steps;
   }
   /// Work on the dimensions quantized by the steps of the sample's path, scaled
   /// by the imbalance of its split among the threads (partition_imbalance).
