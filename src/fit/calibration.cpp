@@ -495,11 +495,19 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     const std::string d = date(r.first_unix_time_s);
     return std::atoi(d.substr(0, 4).c_str());
   }();
+  Json hardware = {{"name", r.hardware_name}, {"processor", r.processor}, {"memory_gib", r.memory_gib}};
+  if (!r.cache_bytes.empty()) {
+    Json caches = Json::object();
+    for (const auto& [level, bytes] : r.cache_bytes) {
+      caches["l" + std::to_string(level)] = static_cast<double>(bytes) / 1048576.0;
+    }
+    hardware["cache_mib"] = caches;
+  }
   Json profile = {
       {"schema_version", 1},
       {"id", r.id},
       {"kind", "calibrated"},
-      {"hardware", {{"name", r.hardware_name}, {"processor", r.processor}, {"memory_gib", r.memory_gib}}},
+      {"hardware", hardware},
       {"runtime",
        {{"name", r.runtime_name},
         {"version", r.runtime_version},

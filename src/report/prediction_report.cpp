@@ -123,6 +123,7 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
                        {"macs", k.macs},
                        {"flops", k.flops},
                        {"bytes", e.bytes},
+                       {"dram_bytes", e.dram_bytes},
                        {"time_s", e.time_s},
                        {"compute_time_s", e.compute_time_s},
                        {"memory_time_s", e.memory_time_s},

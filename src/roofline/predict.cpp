@@ -74,6 +74,7 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   KernelEstimate e;
   const std::int64_t weight_bytes = scaled(kernel.weight_bytes);
   e.bytes = scaled(kernel.bytes_read + kernel.bytes_written);
+  e.dram_bytes = (memory.weights_on_chip ? 0 : weight_bytes) + (memory.activations_on_chip ? 0 : e.bytes - weight_bytes);
   const double flops = static_cast<double>(kernel.flops);
   e.compute_time_s = flops / peak_flops_per_s;
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
@@ -280,7 +281,7 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
 
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
-                                      const PassModels& passes) {
+                                      const PassModels& passes, const EvictedBytes& evicted) {
   KernelEstimate e;
   const StepModel& m = fitted.model;
   Sample s = sample;
@@ -301,12 +302,13 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
     }
     e.compute_time_s = m.work(s) * seconds_per_flop;
   }
-  // Micro-benchmarks run with their weights warm in cache; in a network every
-  // weight is read once per inference, from DRAM: weights move at the profile's
+  // Micro-benchmarks run with their inputs and weights warm in cache; in a
+  // network what was evicted since it was last touched moves at the profile's
   // DRAM bandwidth, the rest at the class's fitted bandwidth.
-  const double weight_bytes = std::min(s.bytes, static_cast<double>(kernel.weight_bytes) * bytes_scale);
-  e.memory_time_s = (s.bytes - weight_bytes) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
-                    weight_bytes / bandwidth_bytes_per_s;
+  const double from_dram = std::min(s.bytes, evicted.weights + evicted.activations);
+  e.dram_bytes = static_cast<std::int64_t>(std::llround(from_dram));
+  e.memory_time_s = (s.bytes - from_dram) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op)) +
+                    from_dram / bandwidth_bytes_per_s;
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
@@ -452,13 +454,17 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   const PassModels passes{.elementwise = model_of(KernelClass::kElementwise),
                           .data_movement = model_of(KernelClass::kDataMovement),
                           .bytes_per_s = prediction.memory.activation_bytes_per_s};
-  for (const Kernel& kernel : prediction.kernels) {
+  const std::vector<EvictedBytes> evicted =
+      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, profile.runtime ? profile.runtime->threads : 1),
+                    bytes_scale);
+  for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
+    const Kernel& kernel = prediction.kernels[k];
     const FittedKernelModel* fitted = model_of(kernel.kernel_class);
     const KernelEstimate e =
         fitted != nullptr
             ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
                                      prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale,
-                                     passes)
+                                     passes, evicted[k])
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                               profile.overheads.per_kernel_s, bytes_scale);
     class_spread_s[kernel.kernel_class] += e.time_s * e.uncertainty;

@@ -92,6 +92,16 @@ Hardware parse_hardware(JsonObject object) {
   if (object.has("on_chip_mib")) {
     hardware.on_chip_bytes = positive(object, "on_chip_mib") * 1024.0 * 1024.0;
   }
+  if (object.has("cache_mib")) {
+    JsonObject caches = object.object("cache_mib");
+    for (const auto& key : caches.keys()) {
+      if (key.size() != 2 || key[0] != 'l' || key[1] < '1' || key[1] > '9') {
+        caches.fail(key, "unknown cache level (expected l1, l2, l3, ...)");
+      }
+      hardware.cache_bytes[key[1] - '0'] = positive(caches, key) * 1024.0 * 1024.0;
+    }
+    caches.finish();
+  }
   object.finish();
   return hardware;
 }

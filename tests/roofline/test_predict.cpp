@@ -212,6 +212,26 @@ TEST(Predict, FittedModelsReplaceTheRooflineForTheirClass) {
   EXPECT_NEAR(prediction.network.uncertainty, e.time_s * 0.04 / prediction.network.latency_s, 1e-12);
 }
 
+TEST(Predict, WhatTheCachesStillHoldMovesAtTheFittedBandwidth) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 5e-6, 1e9, 1e9);
+  // Without caches in the profile: the 108 weights from DRAM, as calibrated kernels never see them.
+  const auto unknown = predict(graph, cost, p).estimates.at(0);
+  EXPECT_EQ(unknown.dram_bytes, 4 * 108);
+  // Caches far larger than the network: the weights and the input are still there.
+  p.hardware.cache_bytes = {{2, 1024.0 * 1024}, {3, 32.0 * 1024 * 1024}};
+  const auto warm = predict(graph, cost, p).estimates.at(0);
+  EXPECT_EQ(warm.dram_bytes, 0);
+  EXPECT_NEAR(warm.memory_time_s, 4.0 * (300 + 256) / 1e9, 1e-15);
+  // Caches smaller than one inference: weights and input come back from DRAM.
+  p.hardware.cache_bytes = {{1, 8.0}, {2, 32.0}};
+  const auto cold = predict(graph, cost, p).estimates.at(0);
+  EXPECT_EQ(cold.dram_bytes, 4 * (108 + 192));
+  EXPECT_NEAR(cold.memory_time_s, 4.0 * 256 / 1e9 + 4.0 * (108 + 192) / kBandwidth, 1e-15);
+}
+
 TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {
   // x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip: with only Relu inside the kernel, the Clip
   // reads and writes the 256-float output once more: on the activation path for the

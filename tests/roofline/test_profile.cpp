@@ -92,6 +92,15 @@ TEST(Profile, AttainedCeilingsAreOptionalAndCited) {
   EXPECT_DOUBLE_EQ(p.ceilings.attained_bytes_per_s.at("elementwise"), 4.5e9);
 }
 
+TEST(Profile, CachesAreOptionalPerLevel) {
+  EXPECT_TRUE(parse_profile(valid_profile().dump(), "x.json").hardware.cache_bytes.empty());
+  Json j = valid_profile();
+  j["hardware"]["cache_mib"] = {{"l1", 0.03125}, {"l2", 1.0}, {"l3", 32.0}};
+  const DeviceProfile p = parse_profile(j.dump(), "x.json");
+  EXPECT_EQ(p.hardware.cache_bytes,
+            (std::map<int, double>{{1, 32.0 * 1024}, {2, 1024.0 * 1024}, {3, 32.0 * 1024 * 1024}}));
+}
+
 TEST(Profile, PowerIsOptional) {
   Json j = valid_profile();
   j.erase("power");
@@ -289,6 +298,10 @@ const std::vector<Broken>& broken_profiles() {
        "provenance.sources[0].year: must be an integer"},
       {"zero_memory", [] { return mutated([](Json& j) { j["hardware"]["memory_gib"] = 0; }); },
        "hardware.memory_gib: must be > 0"},
+      {"cache_level_unknown", [] { return mutated([](Json& j) { j["hardware"]["cache_mib"] = {{"llc", 32.0}}; }); },
+       "hardware.cache_mib.llc: unknown cache level (expected l1, l2, l3, ...)"},
+      {"cache_size_zero", [] { return mutated([](Json& j) { j["hardware"]["cache_mib"] = {{"l3", 0.0}}; }); },
+       "hardware.cache_mib.l3: must be > 0"},
       {"id_with_slash", [] { return mutated([](Json& j) { j["id"] = "a/b"; }); },
        "id: must be a non-empty name"},
       {"attained_bad_suffix", [] { return mutated([](Json& j) { j["ceilings"]["attained"] = {{"gemm", 90.0}}; }); },

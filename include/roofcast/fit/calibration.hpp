@@ -71,6 +71,7 @@ struct CalibrationRecord {
   std::string hardware_name;
   std::string processor;
   double memory_gib = 1.0;
+  std::map<int, std::int64_t> cache_bytes;     ///< cpu0's data caches: level → bytes of one instance
   std::string runtime_name;
   std::string runtime_version;
   std::string execution_provider;

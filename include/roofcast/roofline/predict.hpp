@@ -9,6 +9,7 @@
 #include "roofcast/graph/layer_graph.hpp"
 #include "roofcast/roofline/lower.hpp"
 #include "roofcast/roofline/profile.hpp"
+#include "roofcast/roofline/residency.hpp"
 
 namespace roofcast::roofline {
 
@@ -27,6 +28,9 @@ struct KernelEstimate {
   double epilogue_s = 0.0;
   Bound bound = Bound::kOverhead;   ///< the largest of the three terms
   std::int64_t bytes = 0;           ///< bytes moved at the predicted precision
+  /// Of those, the bytes read from DRAM: weights (always, without a fitted
+  /// model) and what the caches no longer hold (residency.hpp).
+  std::int64_t dram_bytes = 0;
   double arithmetic_intensity = 0.0;///< flops / bytes, FLOP/B
   double attainable_flops_per_s = 0.0;  ///< min(peak, intensity × effective bandwidth)
   double achieved_flops_per_s = 0.0;    ///< flops / time_s
@@ -117,12 +121,12 @@ struct PassModels {
 };
 
 /// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B)
-/// + the passes around it, except that the kernel's weights move at
-/// `bandwidth_bytes_per_s` (DRAM): calibration measures kernels with warm
-/// weights, a network reads each weight once per inference.
+/// + the passes around it, except that the bytes `evicted` from the caches
+/// (residency.hpp) move at `bandwidth_bytes_per_s` (DRAM): calibration
+/// measures kernels with their inputs and weights warm.
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
-                                      const PassModels& passes);
+                                      const PassModels& passes, const EvictedBytes& evicted);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,

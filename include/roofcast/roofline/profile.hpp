@@ -45,6 +45,9 @@ struct Hardware {
   /// On-chip memory that keeps weights and activations off DRAM when they fit
   /// (an NPU's SRAM); 0 when the device has none worth modelling.
   double on_chip_bytes = 0.0;
+  /// A CPU's data caches, level (1, 2, 3) → bytes of one instance (a private
+  /// level per core, the last level shared); empty when the profile does not say.
+  std::map<int, double> cache_bytes;
 };
 
 /// The runtime a calibrated profile was measured with.

@@ -1,0 +1,115 @@
+// What the caches still hold when a kernel runs: the ramp between the private
+// caches and the last level, and the bytes counted between two touches of a
+// tensor, on a residual block whose skip waits while the branch runs.
+#include <gtest/gtest.h>
+
+#include "model_builder.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/roofline/residency.hpp"
+
+namespace roofcast::roofline {
+namespace {
+
+using roofcast::testing::ModelBuilder;
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+TEST(CacheReach, PrivateCachesPerThreadThenHalfTheLastLevel) {
+  Hardware hardware;
+  hardware.cache_bytes = {{1, 32 * 1024.0}, {2, 1 * kMiB}, {3, 32 * kMiB}};
+  const CacheReach reach = cache_reach(hardware, 2);
+  ASSERT_TRUE(reach.known());
+  EXPECT_DOUBLE_EQ(reach.private_bytes, 2 * kMiB);  // one L2 per thread
+  EXPECT_DOUBLE_EQ(reach.shared_bytes, 32 * kMiB);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(0.0), 0.0);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(2 * kMiB), 0.0);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(9 * kMiB), 0.5);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(16 * kMiB), 1.0);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(1e12), 1.0);
+}
+
+TEST(CacheReach, WithoutCachesNothingIsKnown) {
+  EXPECT_FALSE(cache_reach(Hardware{}, 1).known());
+  EXPECT_DOUBLE_EQ(cache_reach(Hardware{}, 1).evicted_share(1e12), 0.0);
+  Hardware one_level;
+  one_level.cache_bytes = {{3, 8 * kMiB}};
+  const CacheReach reach = cache_reach(one_level, 4);
+  EXPECT_DOUBLE_EQ(reach.private_bytes, 0.0);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(2 * kMiB), 0.5);
+}
+
+/// x [1,256] → Relu r → MatMul(r, w1 256×1024) t → Relu u → MatMul(u, w2 1024×256) s
+/// → Reshape (a view) → Add(r, s'): the skip r waits while the branch runs.
+struct Residual {
+  graph::Graph graph;
+  graph::GraphCost cost;
+  std::vector<Kernel> kernels;
+};
+
+Residual residual_block() {
+  ModelBuilder b;
+  b.input("x", {1, 256}).weight("w1", {256, 1024}).weight("w2", {1024, 256}).int64s("shape", {1, 256});
+  b.node("Relu", {"x"}, {"r"}, {}, "relu_in")
+      .node("MatMul", {"r", "w1"}, {"t"}, {}, "up")
+      .node("Relu", {"t"}, {"u"}, {}, "relu_mid")
+      .node("MatMul", {"u", "w2"}, {"s"}, {}, "down")
+      .node("Reshape", {"s", "shape"}, {"v"}, {}, "view")
+      .node("Add", {"r", "v"}, {"y"}, {}, "residual")
+      .output("y");
+  Residual block{graph::load_graph_from_bytes(b.bytes(), "residual.onnx"), {}, {}};
+  block.cost = graph::graph_cost(block.graph);
+  block.kernels = lower(block.graph, block.cost, LoweringRules{});
+  return block;
+}
+
+// Sizes in bytes: x, r, s and y 1 KiB; t and u 4 KiB; w1 and w2 1 MiB.
+constexpr double kVector = 1024.0;
+constexpr double kWide = 4096.0;
+constexpr double kWeights = kMiB;
+
+TEST(EvictedBytes, ASkipReadAfterTheBranchComesBackInPart) {
+  const Residual block = residual_block();
+  ASSERT_EQ(block.kernels.size(), 5u);  // the Reshape is a view
+  ASSERT_EQ(block.kernels[4].ops, "Add");
+  // r was last read by "up", whose weights stream past it: from the start of
+  // "up" the kernels touch w1, t, u, w2 and s, each once.
+  const double between = kWeights + kWide + kWide + kWeights + kVector;
+  const CacheReach reach{.private_bytes = 0.0, .shared_bytes = 4.0 * between};  // evicts all at 2 × between
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0);
+  ASSERT_EQ(evicted.size(), 5u);
+  // The Add: half of r is gone; s, written by the kernel before it, is not.
+  EXPECT_DOUBLE_EQ(evicted[4].activations, kVector * 0.5);
+  // "down" reads u, written just before it: nothing evicted.
+  EXPECT_DOUBLE_EQ(evicted[3].activations, 0.0);
+  // Weights and the graph input were last touched one inference ago, which
+  // touches every tensor once (the Reshape's shape is read by no kernel).
+  const double inference = 4 * kVector + 2 * kWide + 2 * kWeights;
+  EXPECT_DOUBLE_EQ(evicted[1].weights, kWeights * reach.evicted_share(inference - kWeights));
+  EXPECT_DOUBLE_EQ(evicted[0].activations, kVector * reach.evicted_share(inference - kVector));
+  EXPECT_DOUBLE_EQ(evicted[4].weights, 0.0);
+  // At half precision every byte counts half.
+  const auto half = evicted_bytes(block.graph, block.cost, block.kernels,
+                                  CacheReach{.private_bytes = 0.0, .shared_bytes = 2.0 * between}, 0.5);
+  EXPECT_DOUBLE_EQ(half[4].activations, kVector / 2 * 0.5);
+}
+
+TEST(EvictedBytes, CachesTooSmallForTheBranchEvictTheWholeSkip) {
+  const Residual block = residual_block();
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels,
+                                     CacheReach{.private_bytes = 64.0, .shared_bytes = 256.0}, 1.0);
+  EXPECT_DOUBLE_EQ(evicted[4].activations, 1024.0);
+  EXPECT_DOUBLE_EQ(evicted[1].weights, 1024.0 * 1024.0);
+}
+
+TEST(EvictedBytes, UnknownCachesSendEveryWeightToDramAndNoActivation) {
+  const Residual block = residual_block();
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, CacheReach{}, 1.0);
+  for (std::size_t i = 0; i < evicted.size(); ++i) {
+    EXPECT_DOUBLE_EQ(evicted[i].activations, 0.0) << i;
+    EXPECT_DOUBLE_EQ(evicted[i].weights, static_cast<double>(block.kernels[i].weight_bytes)) << i;
+  }
+}
+
+}  // namespace
+}  // namespace roofcast::roofline
