@@ -214,25 +214,19 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
                ? &kernels[it->second]
                : nullptr;
   };
-  for (std::size_t k = 0; k < kernels.size(); ++k) {
-    auto& kernel = kernels[k];
-    if (kernel.mapping != "unmapped") {
-      continue;
-    }
-    const bool drain = drains_producer(kernel);
-    const KernelTiming* target = nullptr;
+  // The mapped kernel an inserted node feeds (or drains, `drain`), through other inserted nodes.
+  const auto follow = [&](const KernelTiming& kernel, bool drain) -> const KernelTiming* {
     std::set<std::string> seen;
     std::deque<std::string> frontier = {kernel.node_name};
-    while (!frontier.empty() && target == nullptr) {
+    while (!frontier.empty()) {
       const std::string name = frontier.front();
       frontier.pop_front();
       if (!seen.insert(name).second) {
         continue;
       }
       if (name != kernel.node_name) {
-        target = mapped_kernel(name);
-        if (target != nullptr) {
-          break;
+        if (const KernelTiming* target = mapped_kernel(name)) {
+          return target;
         }
       }
       const auto node = node_by_name.find(name);
@@ -253,9 +247,35 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
         }
       }
     }
+    return nullptr;
+  };
+  const auto has_transpose_layer = [&graph](const KernelTiming& kernel) {
+    return std::any_of(kernel.layers.begin(), kernel.layers.end(),
+                       [&graph](std::size_t layer) { return graph.layers[layer].op_type == "Transpose"; });
+  };
+  for (std::size_t k = 0; k < kernels.size(); ++k) {
+    auto& kernel = kernels[k];
+    if (kernel.mapping != "unmapped") {
+      continue;
+    }
+    const bool transpose_token = starts_with(kernel.node_name, "Transpose_token");
+    bool drain = drains_producer(kernel);
+    const KernelTiming* target = nullptr;
+    if (transpose_token) {
+      // The transpose optimizer pushes a Transpose down through elementwise
+      // operators (ConvNeXt's layer-scale Mul): a Transpose it inserts after
+      // the kernel that ran the model's Transpose is that Transpose, moved.
+      const KernelTiming* source = follow(kernel, /*drain=*/true);
+      if (source != nullptr && has_transpose_layer(*source)) {
+        target = source;
+        drain = true;
+      }
+    }
+    if (target == nullptr) {
+      target = follow(kernel, drain);
+    }
     const bool known_insertion = starts_with(kernel.op_name, "Reorder") ||
-                                 kernel.node_name.find("_reshape") != std::string::npos ||
-                                 starts_with(kernel.node_name, "Transpose_token");
+                                 kernel.node_name.find("_reshape") != std::string::npos || transpose_token;
     if (target == nullptr && known_insertion) {  // no graph: neighbours in execution order
       if (drain) {
         for (std::size_t j = k; j-- > 0 && target == nullptr;) {

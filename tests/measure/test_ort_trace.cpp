@@ -153,6 +153,33 @@ TEST(KernelMapping, UnnamedNodesOfAnInlinedFunctionPairByOp) {
   EXPECT_EQ(kernels[2].layers, (std::vector<std::size_t>{1}));
 }
 
+TEST(KernelMapping, ATransposeMovedDownBelongsToTheKernelItCameFrom) {
+  // ConvNeXt's block end: Transpose (NHWC → NCHW) → layer-scale Mul → residual
+  // Add. ONNX Runtime's transpose optimizer runs the Mul first, in NHWC, and
+  // inserts the Transpose after it, before the Add.
+  ModelBuilder b;
+  b.input("x", {1, 2, 3, 4}).input("skip", {1, 4, 2, 3}).weight("gamma", {4, 1, 1});
+  b.node("Transpose", {"x"}, {"t"}, {{"perm", std::vector<std::int64_t>{0, 3, 1, 2}}}, "transpose")
+      .node("Mul", {"t", "gamma"}, {"m"}, {}, "mul")
+      .node("Add", {"m", "skip"}, {"y"}, {}, "add")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "moved.onnx");
+  const std::vector<graph::NodeRecord> optimized = {
+      {"mul", "Mul", "", {"x", "gamma_token_1"}, {"mul_token_0"}, {}},
+      {"Transpose_token_2", "Transpose", "", {"mul_token_0"}, {"m"}, {}},
+      {"add", "Add", "", {"m", "skip"}, {"y"}, {}}};
+  std::vector<KernelTiming> kernels(3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    kernels[i].node_name = optimized[i].name;
+    kernels[i].op_name = optimized[i].op_type;
+  }
+  map_kernels_to_layers(graph, optimized, kernels);
+  EXPECT_EQ(kernels[0].layers, (std::vector<std::size_t>{0, 1}));  // the Mul ran the Transpose's layer too
+  EXPECT_EQ(kernels[1].mapping, "inserted:producer");               // that Transpose, moved
+  EXPECT_EQ(kernels[1].layers, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(kernels[2].layers, (std::vector<std::size_t>{2}));
+}
+
 TEST(KernelMapping, AnUnknownKernelStaysUnmapped) {
   MappingFixture f;
   KernelTiming stray;
