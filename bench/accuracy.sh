@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The accuracy benchmark of the calibration issue, on this machine:
-#  for 1 and 2 threads: calibrate a profile (default budget), then validate it on
-#  every zoo model (per-kernel RMSPE, per-network MAPE, ±10 %, Spearman ρ);
-#  the accuracy-versus-points curve: calibrations at several budgets, each
-#  validated against the same saved measurements;
-#  the run-to-run noise of the measurements themselves (each model measured twice).
+# The accuracy benchmark of the calibration issue, on this machine, for 1 and 2 threads:
+#  the zoo measured, then a profile calibrated (default budget), then the zoo measured again;
+#  the profile validated against the second measurement (per-kernel RMSPE, per-network MAPE,
+#  ±10 %, Spearman ρ), against the first, and against both together: the two measurements
+#  bracket the calibration, so the machine's drift over it cancels to first order (DESIGN.md:
+#  compare calibration and validation close in time or interleaved);
+#  the run-to-run noise of the measurements themselves (the two measurements, minutes apart);
+#  the accuracy-versus-points curve: calibrations at several budgets, each validated against
+#  the same saved measurements.
 # Everything goes to notebooks-data/accuracy/. Run on a quiet machine.
 # Usage: bash bench/accuracy.sh   (after scripts/test.sh or scripts/run.sh built build/release)
 #   ROOFCAST_ACCURACY_THREADS=2 bash bench/accuracy.sh   re-runs the 2-thread half only (when another
@@ -16,35 +19,42 @@ out=notebooks-data/accuracy
 [ -x "$roofcast" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 budgets="${ROOFCAST_ACCURACY_BUDGETS:-60 120 300}"
 thread_counts="${ROOFCAST_ACCURACY_THREADS:-1 2}"
-# Each validation measures every model three times, interleaved, and keeps its
-# median round (calibrate fits each point's median); the repeat does the same,
-# so the noise is that of this protocol. Three, not two: at 2 threads another
-# tenant slowed a whole model by 1.6x for over a minute, both of its two rounds
-# (DenseNet 58.7 ms, 34.7 ms in the repeat).
+# Each measurement of the zoo measures every model three times, interleaved,
+# and keeps its median round (calibrate fits each point's median). Three, not
+# two: at 2 threads another tenant slowed a whole model by 1.6x for over a
+# minute, both of its two rounds (DenseNet 58.7 ms, 34.7 ms in the repeat).
 rounds="${ROOFCAST_ACCURACY_ROUNDS:-3}"
+# Before calibrating there is no profile of this machine to compare with: the
+# first measurement runs under a bundled one and is compared again (--resume,
+# nothing re-measured) once the calibrated profile is written.
+placeholder=raspberry-pi-5
 mkdir -p "$out"
 for threads in $thread_counts; do
   rm -rf "$out"/*-"${threads}"t "$out"/*-"${threads}"t.* "$out"/*-"${threads}"t-*
 done
 for threads in $thread_counts; do
+  echo "== $threads thread(s): the zoo measured before calibrating"
+  "$roofcast" validate models/*.onnx -d "$placeholder" --threads "$threads" --rounds "$rounds" \
+    --out-dir "$out/validation-${threads}t-before" > /dev/null 2>&1
   echo "== $threads thread(s): calibrate (budget 300)"
   /usr/bin/time -f "%e" -o "$out/calibrate-${threads}t.seconds" \
     "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" 2> "$out/calibrate-${threads}t.log" \
     | tee "$out/calibrate-${threads}t.txt"
-  echo "== $threads thread(s): validate on the zoo"
+  echo "== $threads thread(s): the zoo measured after calibrating, and the profile validated"
   "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t.json" --threads "$threads" --rounds "$rounds" \
     --out-dir "$out/validation-${threads}t" 2> /dev/null | tee "$out/validate-${threads}t.txt"
-  echo "== $threads thread(s): the zoo measured a second time (run-to-run noise)"
-  "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t.json" --threads "$threads" --rounds "$rounds" \
-    --out-dir "$out/validation-${threads}t-repeat" > /dev/null 2>&1
+  "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t.json" --threads "$threads" \
+    --out-dir "$out/validation-${threads}t-before" --resume > /dev/null 2>&1
   for budget in $budgets; do
     [ "$budget" = 300 ] && continue
     echo "== $threads thread(s): budget $budget"
     "$roofcast" calibrate --threads "$threads" --budget "$budget" -o "$out/calibrated-${threads}t-b${budget}.json" \
       > /dev/null 2>&1
-    cp -r "$out/validation-${threads}t" "$out/validation-${threads}t-b${budget}"
-    "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t-b${budget}.json" --threads "$threads" \
-      --out-dir "$out/validation-${threads}t-b${budget}" --resume > /dev/null 2>&1
+    for when in "" -before; do
+      cp -r "$out/validation-${threads}t${when}" "$out/validation-${threads}t-b${budget}${when}"
+      "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t-b${budget}.json" --threads "$threads" \
+        --out-dir "$out/validation-${threads}t-b${budget}${when}" --resume > /dev/null 2>&1
+    done
   done
 done
 /usr/bin/python3 bench/accuracy_summary.py "$out" "$budgets"
