@@ -74,7 +74,8 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   KernelEstimate e;
   const std::int64_t weight_bytes = scaled(kernel.weight_bytes);
   e.bytes = scaled(kernel.bytes_read + kernel.bytes_written);
-  e.dram_bytes = (memory.weights_on_chip ? 0 : weight_bytes) + (memory.activations_on_chip ? 0 : e.bytes - weight_bytes);
+  e.dram_bytes =
+      (memory.weights_on_chip ? 0 : weight_bytes) + (memory.activations_on_chip ? 0 : e.bytes - weight_bytes);
   const double flops = static_cast<double>(kernel.flops);
   e.compute_time_s = flops / peak_flops_per_s;
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
@@ -454,9 +455,9 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   const PassModels passes{.elementwise = model_of(KernelClass::kElementwise),
                           .data_movement = model_of(KernelClass::kDataMovement),
                           .bytes_per_s = prediction.memory.activation_bytes_per_s};
+  const int threads = profile.runtime ? profile.runtime->threads : 1;
   const std::vector<EvictedBytes> evicted =
-      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, profile.runtime ? profile.runtime->threads : 1),
-                    bytes_scale);
+      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, threads), bytes_scale);
   for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
     const Kernel& kernel = prediction.kernels[k];
     const FittedKernelModel* fitted = model_of(kernel.kernel_class);
