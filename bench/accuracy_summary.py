@@ -33,16 +33,20 @@ def spearman(a, b):
 
 
 def bracketed(after_dir, before_dir):
-    """The profile against the mean of the two measurements, per network and per kernel."""
+    """The profile against the mean of the two measurements, per network and per
+    kernel, and the two measurements against each other (the noise)."""
     after = {n["model"]: n for n in json.load(open(f"{after_dir}/validation.json"))["networks"]}
     before = {n["model"]: n for n in json.load(open(f"{before_dir}/validation.json"))["networks"]}
     models = sorted(m for m in after if m in before)
     measured = [(after[m]["measured_s"] + before[m]["measured_s"]) / 2 for m in models]
     predicted = [after[m]["predicted_s"] for m in models]
     errors = [p / m - 1 for p, m in zip(predicted, measured)]
+    noise = [abs(after[m]["measured_s"] - before[m]["measured_s"]) / before[m]["measured_s"] for m in models]
     ka = kernel_rows(f"{after_dir}/validation_kernels.csv")
     kb = kernel_rows(f"{before_dir}/validation_kernels.csv")
     kernel_errors = [ka[k][1] / ((ka[k][0] + kb[k][0]) / 2) - 1 for k in ka if k in kb and ka[k][0] + kb[k][0] > 0]
+    # The same kernels measured twice: the per-kernel floor (RMSPE of one measurement against the other).
+    kernel_noise = [(ka[k][0] - kb[k][0]) / kb[k][0] for k in kb if k in ka and kb[k][0] > 0]
     return {
         "network": {"mape_percent": 100 * sum(abs(e) for e in errors) / len(errors),
                     "max_abs_error_percent": 100 * max(abs(e) for e in errors),
@@ -51,26 +55,25 @@ def bracketed(after_dir, before_dir):
                     "errors_percent": {m: round(100 * e, 2) for m, e in zip(models, errors)}},
         "kernel": {"rmspe_percent": 100 * math.sqrt(sum(e * e for e in kernel_errors) / len(kernel_errors)),
                    "count": len(kernel_errors)},
-        "spearman_rho": spearman(predicted, measured)}
+        "spearman_rho": spearman(predicted, measured),
+        "noise": {"network_mape_percent": 100 * sum(noise) / len(noise),
+                  "network_max_percent": 100 * max(noise),
+                  "kernel_rmspe_percent": 100 * math.sqrt(sum(e * e for e in kernel_noise) / len(kernel_noise))}}
 
 
 summary = {"threads": {}}
 for t in (1, 2):
     v = json.load(open(f"{out}/validation-{t}t/validation.json"))
     b = json.load(open(f"{out}/validation-{t}t-before/validation.json"))
-    first = {n["model"]: n["measured_s"] for n in b["networks"]}
-    noise = [abs(n["measured_s"] - first[n["model"]]) / first[n["model"]] for n in v["networks"]]
-    # The same kernels measured twice: the per-kernel floor (RMSPE of one measurement against the other).
-    k1 = kernel_rows(f"{out}/validation-{t}t-before/validation_kernels.csv")
-    k2 = kernel_rows(f"{out}/validation-{t}t/validation_kernels.csv")
-    kernel_noise = [(k2[k][0] - k1[k][0]) / k1[k][0] for k in k1 if k in k2 and k1[k][0] > 0]
     profile = json.load(open(f"{out}/calibrated-{t}t.json"))
     cal = profile["provenance"]["calibration"]
+    both_300 = bracketed(f"{out}/validation-{t}t", f"{out}/validation-{t}t-before")
     curve = []
     for budget in budgets:
         suffix = "" if budget == 300 else f"-b{budget}"
         s = json.load(open(f"{out}/validation-{t}t{suffix}/validation.json"))["summary"]
-        both = bracketed(f"{out}/validation-{t}t{suffix}", f"{out}/validation-{t}t{suffix}-before")
+        both = both_300 if budget == 300 else bracketed(f"{out}/validation-{t}t{suffix}",
+                                                          f"{out}/validation-{t}t{suffix}-before")
         curve.append({"budget": budget, "kernel_rmspe_percent": s["kernel"]["rmspe_percent"],
                       "network_mape_percent": s["network"]["mape_percent"],
                       "bracketed_network_mape_percent": both["network"]["mape_percent"]})
@@ -82,10 +85,10 @@ for t in (1, 2):
         "network_band_coverage": v["summary"].get("network_band_coverage"),
         "before": {"kernel": b["summary"]["kernel"], "network": b["summary"]["network"],
                    "spearman_rho": b["summary"]["spearman_rho"]},
-        "bracketed": bracketed(f"{out}/validation-{t}t", f"{out}/validation-{t}t-before"),
-        "measurement_noise_mape_percent": 100 * sum(noise) / len(noise),
-        "measurement_noise_max_percent": 100 * max(noise),
-        "kernel_measurement_noise_rmspe_percent": 100 * math.sqrt(sum(e * e for e in kernel_noise) / len(kernel_noise)),
+        "bracketed": {key: value for key, value in both_300.items() if key != "noise"},
+        "measurement_noise_mape_percent": both_300["noise"]["network_mape_percent"],
+        "measurement_noise_max_percent": both_300["noise"]["network_max_percent"],
+        "kernel_measurement_noise_rmspe_percent": both_300["noise"]["kernel_rmspe_percent"],
         "budget_curve": curve}
     s = summary["threads"][t]
     br = s["bracketed"]

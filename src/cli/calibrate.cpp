@@ -358,9 +358,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     in >> key >> kib;
     return kib > 0 ? std::round(kib / 1048576.0 * 10.0) / 10.0 : 1.0;
   }();
-  for (const auto& [level, bytes] : cpu.data_caches) {
-    record.cache_bytes[level] = std::max(record.cache_bytes[level], bytes);
-  }
+  record.cache_bytes = cpu.cache_bytes_by_level();
   record.runtime_name = runner->info().name;
   record.runtime_version = runner->info().version;
   record.execution_provider = runner->info().execution_provider;

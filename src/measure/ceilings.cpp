@@ -232,14 +232,8 @@ std::string CpuSpec::formula(int cores) const {
 
 std::int64_t default_cache_flush_bytes(const CpuSpec& cpu) {
   constexpr std::int64_t kMiB = 1 << 20;
-  int last_level = 0;
-  std::int64_t last_level_bytes = 0;
-  for (const auto& [level, bytes] : cpu.data_caches) {
-    if (level > last_level || (level == last_level && bytes > last_level_bytes)) {
-      last_level = level;
-      last_level_bytes = bytes;
-    }
-  }
+  const auto levels = cpu.cache_bytes_by_level();
+  const std::int64_t last_level_bytes = levels.empty() ? 0 : levels.rbegin()->second;
   if (last_level_bytes <= 0) {
     return 16 * kMiB;
   }

@@ -67,10 +67,13 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
     for (const std::size_t index : kernels[k].layers) {
       const auto& layer = graph.layers[index];
       for (const TensorId id : layer.inputs) {
-        if (id == graph::kNoTensor || inside.count(resolve(id)) != 0) {
+        if (id == graph::kNoTensor) {
           continue;
         }
         const TensorId r = resolve(id);
+        if (inside.count(r) != 0) {
+          continue;
+        }
         const auto kind = graph.tensor(r).kind;
         if (kind == graph::TensorKind::kInput || kind == graph::TensorKind::kIntermediate) {
           touches[k].activations.insert(r);

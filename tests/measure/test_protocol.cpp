@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "roofcast/common/error.hpp"
 #include "roofcast/measure/ceilings.hpp"
@@ -113,6 +114,15 @@ TEST(Ceilings, TheCacheFlushIsHalfTheLastLevelCache) {
   EXPECT_EQ(default_cache_flush_bytes(spec), 1 * kMiB);
   spec.data_caches.clear();  // unknown
   EXPECT_EQ(default_cache_flush_bytes(spec), 16 * kMiB);
+}
+
+TEST(Ceilings, EachCacheLevelKeepsItsLargestCache) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  CpuSpec spec;
+  spec.data_caches = {{3, 8 * kMiB}, {1, 32 * 1024}, {3, 16 * kMiB}, {2, 1 * kMiB}};
+  EXPECT_EQ(spec.cache_bytes_by_level(), (std::map<int, std::int64_t>{{1, 32 * 1024}, {2, kMiB}, {3, 16 * kMiB}}));
+  EXPECT_EQ(default_cache_flush_bytes(spec), 8 * kMiB);  // half the largest last-level cache
+  EXPECT_TRUE(CpuSpec{}.cache_bytes_by_level().empty());
 }
 
 TEST(Ceilings, LevelsComeFromTheSweepByCacheSize) {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +23,15 @@ struct CpuSpec {
   double clock_hz = 0.0;        ///< max frequency from cpufreq, else "cpu MHz" from /proc/cpuinfo
   std::string clock_source;
   std::vector<std::pair<int, std::int64_t>> data_caches;  ///< (level, bytes) of cpu0's data/unified caches
+
+  /// Level → bytes of cpu0's largest data/unified cache at that level.
+  std::map<int, std::int64_t> cache_bytes_by_level() const {
+    std::map<int, std::int64_t> levels;
+    for (const auto& [level, bytes] : data_caches) {
+      levels[level] = std::max(levels[level], bytes);
+    }
+    return levels;
+  }
 
   /// Peak FP32 FLOP/s of `cores` cores by the formula above.
   double peak_flops_per_s(int cores) const {
