@@ -453,6 +453,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
              << path << " (a strided grouped convolution's im2col)";
       }
     }
+    if (f.fitted && f.fit.model.alias_bytes > 0) {
+      text << "\n" << f.kernel_class << ": " << fixed_format(100.0 * f.fit.model.alias_slowdown, 1)
+           << " % more work where the rows of A lie a multiple of " << f.fit.model.alias_bytes
+           << " bytes apart (they share cache sets)";
+    }
   }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "

@@ -167,9 +167,16 @@ void plan_grouped(Planner& p) {
 }
 
 void plan_gemm(Planner& p) {
-  for (std::int64_t d = -8; d <= 8 && p.size() < p.quota() * 2 / 5; d += 2) {
+  // Sweeps of N at one row (a classifier) and of K at 197 (a transformer's
+  // projection) for steps; and of K around a transformer MLP's 3072 for rows
+  // that alias in cache: fp32 rows 12, 8, 10, 16, 11 KiB apart (multiples of 4,
+  // 8, 2, 16 and 1 KiB) among others that are not.
+  const std::vector<std::int64_t> alias_k = {3072, 3056, 2048, 2560, 4096, 3088, 2816, 3104, 1024};
+  std::size_t i = 0;
+  for (std::int64_t d = -8; d <= 8 && p.size() < p.quota() * 2 / 5; d += 2, ++i) {
     p.add("gemm:m=1,k=1280,n=" + s(1000 + d));
     p.add("matmul:m=197,k=" + s(768 + d + 1) + ",n=768,bias=1");
+    p.add("matmul:m=197,k=" + s(alias_k[i]) + ",n=768,bias=1");
   }
   p.add("matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0");
   p.add("matmul:batch=12,m=197,k=197,n=64,bias=0,weights=0");
@@ -313,6 +320,7 @@ std::string point_json_line(const MeasuredPoint& point) {
                                        {"loops", point.sample.loops},
                                        {"gathers", point.sample.gathers},
                                        {"rows", point.sample.rows},
+                                       {"row_stride_bytes", point.sample.row_stride_bytes},
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
@@ -366,6 +374,7 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     point.sample.loops = count("loops", 0.0, 0);
     point.sample.gathers = count("gathers", 0.0, 0);
     point.sample.rows = count("rows", 0.0, 0);
+    point.sample.row_stride_bytes = count("row_stride_bytes", 0.0, 0);
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
     point.sample.time_s = j.at("time_s").get<double>();
@@ -446,6 +455,9 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     }
     if (m.partition_blocks > 0) {
       entry["partition_blocks"] = m.partition_blocks;
+    }
+    if (m.alias_bytes > 0) {
+      entry["alias"] = {{"row_stride_multiple_of_bytes", m.alias_bytes}, {"slowdown", round4(m.alias_slowdown)}};
     }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},

@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <functional>
 
 #include "roofcast/common/error.hpp"
 
@@ -23,10 +24,11 @@ struct Problem {
   bool per_call;       ///< the overhead is paid per call
   bool bytes_only;     ///< no sample computes: the per-operator rates are bandwidths
 
-  /// Parameters: t0, P, B, one rate per operator, then t_loop and t_gather when fitted.
+  /// Parameters: t0, P, B, one rate per operator, then t_loop, t_gather and the alias slowdown when fitted.
   std::size_t loop_index() const { return 3 + terms->ops.size(); }
   std::size_t gather_index() const { return loop_index() + (terms->loop_term ? 1 : 0); }
-  std::size_t parameter_count() const { return gather_index() + (terms->gather_term ? 1 : 0); }
+  std::size_t alias_index() const { return gather_index() + (terms->gather_term ? 1 : 0); }
+  std::size_t parameter_count() const { return alias_index() + (terms->alias_bytes > 0 ? 1 : 0); }
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -68,6 +70,10 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   }
   if (p.terms->gather_term) {
     m.gather_s = std::exp(gsl_vector_get(x, p.gather_index()));
+  }
+  if (p.terms->alias_bytes > 0) {
+    m.alias_bytes = p.terms->alias_bytes;
+    m.alias_slowdown = std::exp(gsl_vector_get(x, p.alias_index()));
   }
   return m;
 }
@@ -117,6 +123,9 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   }
   if (terms.gather_term) {
     gsl_vector_set(x, problem.gather_index(), std::log(start.gather_s));
+  }
+  if (terms.alias_bytes > 0) {
+    gsl_vector_set(x, problem.alias_index(), std::log(start.alias_slowdown));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
@@ -299,17 +308,32 @@ struct HeldoutSums {
   double squares = 0.0;
   std::size_t count = 0;
   bool fitted = true;  ///< false when a fold could not fit
+  /// The log sums of the marked points alone (those a term under test applies to).
+  double marked_log_squares = 0.0;
+  std::size_t marked_count = 0;
 
-  void add(double predicted, double measured) {
+  void add(double predicted, double measured, bool marked) {
     const double e = (predicted - measured) / measured;
     const double l = std::min(std::abs(std::log(std::max(predicted, 1e-15) / measured)), kMaxHeldoutLogError);
     squares += e * e;
     log_squares += l * l;
     ++count;
+    if (marked) {
+      marked_log_squares += l * l;
+      ++marked_count;
+    }
   }
   HeldoutSums operator+(const HeldoutSums& other) const {
-    return {log_squares + other.log_squares, squares + other.squares, count + other.count,
-            fitted && other.fitted};
+    return {log_squares + other.log_squares, squares + other.squares,           count + other.count,
+            fitted && other.fitted,          marked_log_squares + other.marked_log_squares,
+            marked_count + other.marked_count};
+  }
+  /// The RMS of ln(predicted / measured) over the marked points; infinity when a fold could not fit.
+  double marked_log_rms() const {
+    if (!fitted) {
+      return std::numeric_limits<double>::infinity();
+    }
+    return std::sqrt(marked_log_squares / static_cast<double>(std::max<std::size_t>(1, marked_count)));
   }
   Heldout error() const {
     if (!fitted) {
@@ -365,10 +389,12 @@ CrossValidation cross_validation(std::size_t count, int folds, int repeats) {
 }
 
 /// The held-out sums of fitting `steps` to the points of `path` (all of them
-/// for Path::kOne; else those `alignment` sends down that path).
+/// for Path::kOne; else those `alignment` sends down that path); the points
+/// `marked` holds for are summed apart too.
 HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                          Alignment alignment, Path path, const CrossValidation& cv, std::size_t min_points,
-                         const RateBounds& bounds, const Terms& terms) {
+                         const RateBounds& bounds, const Terms& terms,
+                         const std::function<bool(const Sample&)>& marked) {
   std::vector<Sample> points;
   std::vector<std::size_t> index;  // each point's position in `samples`, whose folds they keep
   for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -392,7 +418,7 @@ HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<s
       }
       const StepModel model = fit_path(path, train, steps, bounds, terms);
       for (const auto& s : test) {
-        sums.add(model.predict_s(s), s.time_s);
+        sums.add(model.predict_s(s), s.time_s, marked && marked(s));
       }
     }
   }
@@ -440,8 +466,9 @@ double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples)
 StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<std::int64_t>& steps,
                           const RateBounds& bounds, const Terms& requested, bool overhead_per_call) {
   // A cost per loop (gathered element) only with two points of several loops
-  // (that gather) or more; rates per operator only with more points than
-  // parameters (and two to spare).
+  // (that gather) or more; an alias slowdown only with two points whose rows
+  // alias and two whose rows do not; rates per operator only with more points
+  // than parameters (and two to spare).
   std::vector<double> time_per_loop;
   std::vector<double> time_per_gather;
   for (const auto& s : samples) {
@@ -457,7 +484,17 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   terms.partition_blocks = requested.partition_blocks;
   terms.loop_term = requested.loop_term && time_per_loop.size() >= 2;
   terms.gather_term = requested.gather_term && time_per_gather.size() >= 2;
-  const std::size_t timed_parameters = (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0);
+  if (requested.alias_bytes > 0) {
+    StepModel aliasing;
+    aliasing.alias_bytes = requested.alias_bytes;
+    const auto aliased = static_cast<std::size_t>(
+        std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+    if (aliased >= 2 && samples.size() - aliased >= 2) {
+      terms.alias_bytes = requested.alias_bytes;
+    }
+  }
+  const std::size_t timed_parameters =
+      (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0) + (terms.alias_bytes > 0 ? 1 : 0);
   if (samples.size() >= 3 + timed_parameters + requested.ops.size() + 2) {
     terms.ops = requested.ops;
   }
@@ -502,6 +539,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     // (element) the points imply.
     start.loop_s = terms.loop_term ? std::max(1e-12, 0.1 * median_of(time_per_loop)) : 0.0;
     start.gather_s = terms.gather_term ? std::max(1e-15, 0.1 * median_of(time_per_gather)) : 0.0;
+    // An alias slowdown starts at 5 %.
+    start.alias_slowdown = terms.alias_bytes > 0 ? 0.05 : 0.0;
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
@@ -556,9 +595,19 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       best = std::move(candidate);
     }
   };
+  // The points a term under test applies to, whose held-out error is summed apart too.
+  std::function<bool(const Sample&)> marked;
   const auto sums_of = [&](const std::vector<std::int64_t>& steps, Alignment alignment, Path path,
                            const Terms& terms) {
-    return heldout_sums(samples, steps, alignment, path, cv, options.min_points, options.bounds, terms);
+    return heldout_sums(samples, steps, alignment, path, cv, options.min_points, options.bounds, terms, marked);
+  };
+  // A form's held-out sums again (with the marked points of now).
+  const auto rescore = [&](const Form& form, const Terms& terms) {
+    if (form.alignment.align == 0) {
+      return sums_of(form.steps, Alignment{}, Path::kOne, terms);
+    }
+    return sums_of(form.steps, form.alignment, Path::kFast, terms) +
+           sums_of(form.slow_steps, form.alignment, Path::kSlow, terms);
   };
   const HeldoutSums unfitted{0.0, 0.0, 0, false};
   const auto search = [&](const Terms& terms) {
@@ -629,6 +678,40 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     if (best_candidate.sums.error().log_rms < chosen.sums.error().log_rms * 0.9) {
       chosen = std::move(best_candidate);
       terms = best_split;
+    }
+  }
+  // And, for points whose rows lie a multiple of a span apart (and others that
+  // do not), a slowdown of theirs: of the spans whose slowdown predicts the
+  // points it applies to clearly better, and all points no worse, the one
+  // that predicts all best. (Judged on all points alone, a term of a few
+  // points could never be clearly better.)
+  {
+    Terms best_alias;
+    Candidate best_candidate{{}, unfitted};
+    for (const std::int64_t span : options.candidate_alias_bytes) {
+      StepModel aliasing;
+      aliasing.alias_bytes = span;
+      const auto aliased = static_cast<std::size_t>(
+          std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+      if (span <= 0 || aliased < options.min_op_points || samples.size() - aliased < options.min_points) {
+        continue;
+      }
+      marked = [aliasing](const Sample& s) { return aliasing.aliases(s); };
+      Terms alias = terms;
+      alias.alias_bytes = span;
+      Candidate candidate = search(alias);
+      const HeldoutSums without = rescore(chosen.form, terms);
+      const double error = candidate.sums.error().log_rms;
+      if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms &&
+          error < best_candidate.sums.error().log_rms) {
+        best_candidate = std::move(candidate);
+        best_alias = alias;
+      }
+    }
+    marked = nullptr;
+    if (best_alias.alias_bytes > 0) {
+      chosen = std::move(best_candidate);
+      terms = best_alias;
     }
   }
   const Heldout best = chosen.sums.error();

@@ -1,6 +1,7 @@
 #include "roofcast/roofline/kernel_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace roofcast::roofline {
 
@@ -12,7 +13,12 @@ double StepModel::work(const Sample& sample) const {
     const std::int64_t rounded = (sample.dims[i] + step - 1) / step * step;
     w *= static_cast<double>(rounded);
   }
-  return w * partition_imbalance(sample);
+  return w * partition_imbalance(sample) * (aliases(sample) ? 1.0 + alias_slowdown : 1.0);
+}
+
+bool StepModel::aliases(const Sample& sample) const {
+  return alias_bytes > 0 && sample.row_stride_bytes > 0.0 &&
+         std::fmod(sample.row_stride_bytes, static_cast<double>(alias_bytes)) == 0.0 && !takes_slow_path(sample);
 }
 
 double StepModel::partition_imbalance(const Sample& sample) const {

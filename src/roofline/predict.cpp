@@ -244,13 +244,22 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
       const auto* a = shape_of(0);
       const auto* b = shape_of(1);
       if (a != nullptr && b != nullptr && !a->empty() && b->size() >= 2) {
+        bool trans_a = false;
         bool trans_b = false;
         if (const auto* gemm = std::get_if<graph::GemmAttributes>(&head.attributes)) {
+          trans_a = gemm->trans_a;
           trans_b = gemm->trans_b;
         }
         const std::int64_t k = trans_b ? (*b)[b->size() - 1] : (*b)[b->size() - 2];
         const std::int64_t n = trans_b ? (*b)[b->size() - 2] : (*b)[b->size() - 1];
         dims = {n, k};
+        // The runtime streams an untransposed A of several rows a strip of rows at
+        // a time (a transposed one it copies into a panel first; one row is a GEMV).
+        const std::int64_t rows = a->size() >= 2 ? (*a)[a->size() - 2] : 1;
+        if (!trans_a && rows > 1) {
+          sample.row_stride_bytes = static_cast<double>(
+              a->back() * graph::dtype_size_bytes(graph.tensor(head.inputs[0]).dtype)) * bytes_scale;
+        }
       }
       break;
     }

@@ -350,6 +350,15 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   if (entry.has("partition_blocks")) {
     fitted.model.partition_blocks = block_size(entry, "partition_blocks", 1, "split");
   }
+  if (entry.has("alias")) {
+    JsonObject alias = entry.object("alias");
+    fitted.model.alias_bytes = alias.integer("row_stride_multiple_of_bytes");
+    if (fitted.model.alias_bytes < 1) {
+      alias.fail("row_stride_multiple_of_bytes", "must be >= 1");
+    }
+    fitted.model.alias_slowdown = non_negative(alias, "slowdown");
+    alias.finish();
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     fitted.model.align = block_size(slow, "unless_multiple_of", 2, "align");

@@ -7,6 +7,8 @@
 #include <random>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "roofcast/common/error.hpp"
 #include "roofcast/fit/calibration.hpp"
 #include "roofcast/graph/cost.hpp"
@@ -96,6 +98,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.loops = 8.0;
   point.sample.gathers = 1e5;
   point.sample.rows = 28.0;
+  point.sample.row_stride_bytes = 12288.0;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
@@ -105,6 +108,11 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_DOUBLE_EQ(back.sample.loops, 8.0);
   EXPECT_DOUBLE_EQ(back.sample.gathers, 1e5);
   EXPECT_DOUBLE_EQ(back.sample.rows, 28.0);
+  EXPECT_DOUBLE_EQ(back.sample.row_stride_bytes, 12288.0);
+  // A line of a log written before the stride was: none.
+  auto older = nlohmann::json::parse(point_json_line(point));
+  older.erase("row_stride_bytes");
+  EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.row_stride_bytes, 0.0);
   // A bad line is refused with the file and line number.
   const auto expect_refused = [](const std::string& line, std::size_t number, const std::string& message) {
     try {
@@ -123,6 +131,9 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.gathers = 0.0;
   point.sample.rows = -1.0;
   expect_refused(point_json_line(point), 11, "rows must be >= 0");
+  point.sample.rows = 0.0;
+  point.sample.row_stride_bytes = -4.0;
+  expect_refused(point_json_line(point), 12, "row_stride_bytes must be >= 0");
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
@@ -191,6 +202,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.slow_gather_s = 0.5e-9;
   record.fits[0].fit.model.slow_steps = {1, 1};  // the slow path's own steps
   record.fits[0].fit.model.partition_blocks = 4;  // and how the work is split among threads
+  record.fits[0].fit.model.alias_bytes = 4096;      // and which rows alias in cache, at what cost
+  record.fits[0].fit.model.alias_slowdown = 0.105637;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -210,6 +223,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.slow_gather_s, 0.5e-9, 1e-15);
   EXPECT_EQ(profile.kernel_models.at("conv").model.slow_steps, (std::vector<std::int64_t>{1, 1}));
   EXPECT_EQ(profile.kernel_models.at("conv").model.partition_blocks, 4);
+  EXPECT_EQ(profile.kernel_models.at("conv").model.alias_bytes, 4096);
+  EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.alias_slowdown, 0.105637);
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));

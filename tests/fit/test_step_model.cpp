@@ -264,6 +264,68 @@ TEST(StepModel, RecoversACostPerInnerLoop) {
   EXPECT_EQ(fit_step_model(samples).model.loop_s, 0.0);
 }
 
+/// GEMM-like points (dims {N, K}, M rows of fp32 A) over sizes and K, a third of
+/// them with K a multiple of 1024 (rows 4, 8, 12 or 16 KiB apart), some a
+/// multiple of 512 only (2 KiB apart), from `truth` with `noise`.
+std::vector<Sample> gemm_points(const StepModel& truth, double noise, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> jitter(0.0, noise);
+  std::vector<Sample> samples;
+  const std::vector<std::int64_t> ks = {1024, 1040, 2048, 2560, 3056, 3072, 4096, 1536, 1280, 2816, 768, 3088};
+  const std::vector<std::int64_t> ms = {197, 49, 196};
+  for (std::size_t i = 0; i < 36; ++i) {
+    const std::int64_t k = ks[i % ks.size()];
+    const std::int64_t n = std::vector<std::int64_t>{768, 384, 1536}[(i / ks.size()) % 3];
+    const std::int64_t m = ms[(i / 5) % 3];
+    Sample s{.dims = {n, k}, .work_factor = 2.0 * static_cast<double>(m), .bytes = 0.0, .time_s = 0.0};
+    s.bytes = 4.0 * static_cast<double>(m * k + k * n + m * n);
+    s.row_stride_bytes = 4.0 * static_cast<double>(k);
+    s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+    samples.push_back(s);
+  }
+  return samples;
+}
+
+TEST(StepModel, RowsAMultipleOfTheSpanApartAlias) {
+  StepModel m;
+  m.alias_bytes = 4096;
+  m.alias_slowdown = 0.1;
+  Sample s{.dims = {}, .work_factor = 100.0, .bytes = 0.0, .time_s = 1.0};
+  s.row_stride_bytes = 12288.0;  // K = 3072 in fp32
+  EXPECT_TRUE(m.aliases(s));
+  EXPECT_DOUBLE_EQ(m.work(s), 110.0);
+  s.row_stride_bytes = 10240.0;  // K = 2560: a multiple of 2 KiB, not of 4
+  EXPECT_FALSE(m.aliases(s));
+  EXPECT_DOUBLE_EQ(m.work(s), 100.0);
+  s.row_stride_bytes = 0.0;  // a GEMV, or not a GEMM
+  EXPECT_FALSE(m.aliases(s));
+  m.alias_bytes = 0;
+  s.row_stride_bytes = 12288.0;
+  EXPECT_FALSE(m.aliases(s));
+}
+
+TEST(StepModel, RecoversTheSpanAndSlowdownOfAliasingRows) {
+  // Rows 4 KiB apart (or a multiple) compute 10 % slower; with 2 % noise the
+  // fit finds the span (not 1 or 2 KiB, which would also slow K = 2560 and
+  // 2816, nor 8 KiB, which would spare 3072) and the slowdown.
+  StepModel truth;
+  truth.steps = {1, 1};
+  truth.overhead_s = 3e-6;
+  truth.flops_per_s = 110e9;
+  truth.bytes_per_s = 60e9;
+  truth.alias_bytes = 4096;
+  truth.alias_slowdown = 0.10;
+  const FitResult fit = fit_step_model(gemm_points(truth, 0.02, 11));
+  EXPECT_EQ(fit.model.alias_bytes, 4096);
+  EXPECT_NEAR(fit.model.alias_slowdown, 0.10, 0.025);
+  EXPECT_NEAR(fit.model.flops_per_s / 110e9, 1.0, 0.03);
+  // Without a slowdown in the points, none is fitted.
+  truth.alias_slowdown = 0.0;
+  const FitResult plain = fit_step_model(gemm_points(truth, 0.02, 11));
+  EXPECT_EQ(plain.model.alias_bytes, 0);
+  EXPECT_EQ(plain.model.alias_slowdown, 0.0);
+}
+
 /// Grouped convolutions as ONNX Runtime runs them: per-group widths that are a
 /// multiple of 16 on a blocked fast path, the others on a plain path that
 /// loops over the groups, paying 3 µs per group (and `slow_gather_s` per

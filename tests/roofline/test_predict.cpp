@@ -342,6 +342,39 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);
 }
 
+TEST(Predict, AGemmOfSeveralRowsCarriesTheirStride) {
+  // MatMul [2, 197, 3072] × [3072, 64]: rows of A 3072 fp32 = 12 KiB apart;
+  // a GEMV (one row) and a Gemm that transposes A stream no rows.
+  ModelBuilder b;
+  b.input("x", {2, 197, 3072}).weight("w", {3072, 64}).input("v", {1, 1024}).weight("u", {1024, 10});
+  b.input("t", {64, 4}).weight("s", {64, 8});
+  b.node("MatMul", {"x", "w"}, {"y"}, {}, "mlp")
+      .node("Gemm", {"v", "u"}, {"z"}, {}, "fc")
+      .node("Gemm", {"t", "s"}, {"r"}, {{"transA", std::int64_t{1}}}, "transposed")
+      .output("y")
+      .output("z")
+      .output("r");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "rows.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const auto kernels = lower(graph, cost, device().lowering);
+  ASSERT_EQ(kernels.size(), 3u);
+  const Sample mlp = kernel_sample(graph, kernels[0], 1.0);
+  EXPECT_EQ(mlp.dims, (std::vector<std::int64_t>{64, 3072}));
+  EXPECT_DOUBLE_EQ(mlp.row_stride_bytes, 12288.0);
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[0], 0.5).row_stride_bytes, 6144.0);  // run in half precision
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[1], 1.0).row_stride_bytes, 0.0);
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[2], 1.0).row_stride_bytes, 0.0);
+  // A profile whose gemm model slows rows 4 KiB apart by 10 % predicts the MatMul's compute 10 % longer.
+  DeviceProfile p = device();
+  p.kernel_models["gemm"] = fitted_model("gemm", {1, 1}, 1e-6, 100e9, 1e12, 5.0);
+  const double plain_s = predict(graph, cost, p).estimates[0].compute_time_s;
+  p.kernel_models["gemm"].model.alias_bytes = 4096;
+  p.kernel_models["gemm"].model.alias_slowdown = 0.1;
+  const Prediction aliased = predict(graph, cost, p);
+  EXPECT_NEAR(aliased.estimates[0].compute_time_s / plain_s, 1.1, 1e-12);
+  EXPECT_NEAR(aliased.estimates[0].compute_time_s, 1.1 * 2.0 * 2 * 197 * 3072 * 64 / 100e9, 1e-12);
+}
+
 TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
   // Stride 2 on 6×6 (pad 1): 3×3 outputs, each expanded from 16 channels × 3×3.
   ModelBuilder b;

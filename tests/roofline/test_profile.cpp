@@ -165,6 +165,20 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
               HasSubstr("kernel_models[0].fit.colour: unknown key"));
   EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["partition_blocks"] = 0; }),
               HasSubstr("kernel_models[0].partition_blocks: must be >= 1"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 0}, {"slowdown", 0.1}};
+              }),
+              HasSubstr("kernel_models[0].alias.row_stride_multiple_of_bytes: must be >= 1"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}, {"slowdown", -0.1}};
+              }),
+              HasSubstr("kernel_models[0].alias.slowdown"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}}; }),
+              HasSubstr("kernel_models[0].alias.slowdown"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}, {"slowdown", 0.1}, {"ways", 8}};
+              }),
+              HasSubstr("kernel_models[0].alias.ways: unknown key"));
   const Json slow = {{"unless_multiple_of", 4}, {"dimension", 1}, {"overhead_us", 20.0}, {"gflops", 20.0},
                      {"gbs", 5.0}};
   EXPECT_THAT(error_of([&](Json& j) {
@@ -185,6 +199,11 @@ TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
   EXPECT_EQ(shared.slow_steps, (std::vector<std::int64_t>{8, 4}));
   EXPECT_EQ(shared.partition_blocks, 4);
   EXPECT_EQ(shared.threads, 2);  // the runtime's, among which the work is split
+  EXPECT_EQ(shared.alias_bytes, 0);  // no aliasing unless the profile says so
+  j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}, {"slowdown", 0.1}};
+  const auto aliasing = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
+  EXPECT_EQ(aliasing.alias_bytes, 4096);
+  EXPECT_DOUBLE_EQ(aliasing.alias_slowdown, 0.1);
   j["kernel_models"][0]["slow_path"]["steps"] = {1, 2};
   EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.slow_steps,
             (std::vector<std::int64_t>{1, 2}));

@@ -42,6 +42,9 @@ struct FitOptions {
   /// per item of work dealt out among them) is tried for points with rows.
   int threads = 1;
   std::vector<std::int64_t> candidate_partitions = {1, 2, 4, 8};
+  /// Candidate spans (bytes) whose multiples a row stride must be to alias
+  /// (StepModel::alias_bytes): set spans of L1 caches, size over ways.
+  std::vector<std::int64_t> candidate_alias_bytes = {1024, 2048, 4096, 8192};
   RateBounds bounds;
 };
 
@@ -63,11 +66,14 @@ struct Terms {
   /// them (StepModel::partition_blocks; 0: an even split), on the fast path.
   int threads = 1;
   std::int64_t partition_blocks = 0;
+  /// A slowdown of the points whose rows alias at this span (StepModel::alias_bytes; 0: none), on the fast path.
+  std::int64_t alias_bytes = 0;
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a
 /// P for each operator with points enough, t_loop with two points of several
-/// loops, t_gather with two points that gather) for fixed steps by
+/// loops, t_gather with two points that gather, an alias slowdown with two
+/// points that alias and two that do not) for fixed steps by
 /// nonlinear least squares on relative errors (GSL's multifit_nlinear,
 /// Levenberg–Marquardt; parameters on a log scale so they stay positive).
 /// Pure: same samples, same result.
@@ -83,7 +89,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// cost per loop does, then (for points some of which gather elements one at a
 /// time) whether a cost per element does (on the slow path of two), then (on
 /// several threads, for points whose work is split by rows) whether items of a
-/// few blocks do, then fits on all samples. FitError for too few points,
+/// few blocks do, then (for points whose rows lie a multiple of a span apart,
+/// every span of `candidate_alias_bytes` tried) whether a slowdown of theirs
+/// does, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

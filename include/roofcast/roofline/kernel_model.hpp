@@ -25,6 +25,12 @@ namespace roofcast::roofline {
 // cost per element it gathers one at a time (the runtime copies whole rows
 // only at stride 1): + gathers × t_gather.
 //
+// A GEMM streams its activation operand a strip of rows at a time. When the
+// rows lie a multiple of a set-associative cache's set span apart (an L1 of
+// 32 KiB and 8 ways: 4 KiB, K = 1024·j in fp32), the strip's rows map to the
+// same sets, evict each other, and the kernel computes more slowly: W(q) is
+// scaled by 1 + alias_slowdown, on the fast path.
+//
 // On several threads a kernel takes as long as its most loaded thread. A
 // runtime that deals out its work in items — a set of output-channel blocks
 // by one output row, as ONNX Runtime's NCHWc convolution does, in contiguous
@@ -59,6 +65,11 @@ struct Sample {
   /// of StepModel::partition_blocks steps of dimension 0 (N·H_out of a
   /// convolution); 0 for a kernel whose work is not split that way.
   double rows = 0.0;
+  /// Bytes between consecutive rows of the operand a GEMM streams a strip of
+  /// rows at a time (K · element size of an untransposed A with more than one
+  /// row); 0 for every other kernel. Rows a multiple of a cache's set span
+  /// apart fall into the same sets (StepModel::alias_bytes).
+  double row_stride_bytes = 0.0;
 };
 
 /// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
@@ -87,6 +98,11 @@ struct StepModel {
   /// model of one path; 0 when the fit found no such cost, and on the fast
   /// path of two (a blocked kernel gathers nothing: slow_gather_s).
   double gather_s = 0.0;
+  /// The span (bytes) whose multiples a row stride (Sample::row_stride_bytes)
+  /// must be to alias, and the fraction of work such a kernel adds, on the
+  /// fast path; 0: no aliasing.
+  std::int64_t alias_bytes = 0;
+  double alias_slowdown = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
@@ -123,8 +139,11 @@ struct StepModel {
   const std::vector<std::int64_t>& steps_for(const Sample& sample) const {
     return takes_slow_path(sample) ? slow_path_steps() : steps;
   }
+  /// Whether `sample`'s rows alias (their stride a multiple of alias_bytes), on the fast path.
+  bool aliases(const Sample& sample) const;
   /// Work on the dimensions quantized by the steps of the sample's path, scaled
-  /// by the imbalance of its split among the threads (partition_imbalance).
+  /// by the imbalance of its split among the threads (partition_imbalance) and
+  /// by 1 + alias_slowdown where its rows alias.
   double work(const Sample& sample) const;
   /// threads × the most loaded thread's share of the blocks·rows, over all of
   /// them: 1 for an even split, one thread, or a sample without rows.
