@@ -466,7 +466,8 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
                           .bytes_per_s = prediction.memory.activation_bytes_per_s};
   const int threads = profile.runtime ? profile.runtime->threads : 1;
   const std::vector<EvictedBytes> evicted =
-      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, threads), bytes_scale);
+      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, threads), bytes_scale,
+                    static_cast<double>(network.peak_activation_bytes));
   for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
     const Kernel& kernel = prediction.kernels[k];
     const FittedKernelModel* fitted = model_of(kernel.kernel_class);

@@ -30,7 +30,7 @@ CacheReach cache_reach(const Hardware& hardware, int threads) {
 
 std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::GraphCost& cost,
                                         const std::vector<Kernel>& kernels, const CacheReach& reach,
-                                        double bytes_scale) {
+                                        double bytes_scale, double arena_bytes) {
   std::vector<EvictedBytes> evicted(kernels.size());
   if (!reach.known()) {
     for (std::size_t k = 0; k < kernels.size(); ++k) {
@@ -93,18 +93,21 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
       }
     }
   }
-  // Distinct bytes the kernels [first, last) touch, `self` left out: the reuse distance.
+  // Distinct bytes the kernels [first, last) touch, `self` left out: the reuse
+  // distance. Intermediate tensors share the runtime's reused buffers: they
+  // touch at most the arena's bytes, however many of them there are.
   const auto distinct_bytes = [&](std::size_t first, std::size_t last, TensorId self) {
     std::set<TensorId> seen;
     double bytes = 0.0;
+    double intermediate_bytes = 0.0;
     for (std::size_t m = first; m < last; ++m) {
       for (const TensorId id : touches[m].all) {
         if (id != self && seen.insert(id).second) {
-          bytes += size_of(id);
+          (graph.tensor(id).kind == graph::TensorKind::kIntermediate ? intermediate_bytes : bytes) += size_of(id);
         }
       }
     }
-    return bytes;
+    return bytes + (arena_bytes > 0.0 ? std::min(intermediate_bytes, arena_bytes) : intermediate_bytes);
   };
   // A graph input and every weight were last touched one inference ago: everything came between.
   const double inference_bytes = distinct_bytes(0, kernels.size(), graph::kNoTensor);

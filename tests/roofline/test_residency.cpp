@@ -94,6 +94,24 @@ TEST(EvictedBytes, ASkipReadAfterTheBranchComesBackInPart) {
   EXPECT_DOUBLE_EQ(half[4].activations, kVector / 2 * 0.5);
 }
 
+TEST(EvictedBytes, IntermediatesTouchNoMoreThanTheArenaTheyShare) {
+  // The runtime reuses its buffers: however many intermediate tensors come
+  // between two touches, they touch at most the arena's bytes. Weights and
+  // the graph input count whole.
+  const Residual block = residual_block();
+  const double between = kWeights + kWide + kWide + kWeights + kVector;
+  const CacheReach reach{.private_bytes = 0.0, .shared_bytes = 4.0 * between};
+  const double arena = 2048.0;  // less than t, u and s together (9 KiB)
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0, arena);
+  EXPECT_DOUBLE_EQ(evicted[4].activations, kVector * reach.evicted_share(2 * kWeights + arena));
+  // One inference: x and both weights whole, r, t, u, s and y within the arena.
+  const double inference = kVector + 2 * kWeights + arena;
+  EXPECT_DOUBLE_EQ(evicted[1].weights, kWeights * reach.evicted_share(inference - kWeights));
+  // An arena larger than what the intermediates touch bounds nothing.
+  const auto roomy = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0, 1e9);
+  EXPECT_DOUBLE_EQ(roomy[4].activations, kVector * 0.5);
+}
+
 TEST(EvictedBytes, CachesTooSmallForTheBranchEvictTheWholeSkip) {
   const Residual block = residual_block();
   const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels,

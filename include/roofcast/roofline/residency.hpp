@@ -49,10 +49,13 @@ struct EvictedBytes {
 
 /// Per kernel of `kernels` (in execution order): the bytes of its inputs and
 /// weights evicted since they were last touched (CacheReach). A graph input
-/// and every weight were last touched one inference earlier. Without known
-/// caches every weight byte comes from DRAM and no activation byte does.
+/// and every weight were last touched one inference earlier. The runtime
+/// reuses its buffers for intermediate tensors: between two touches they
+/// count at most `arena_bytes` (the peak of live activations; 0: no bound).
+/// Without known caches every weight byte comes from DRAM and no activation
+/// byte does.
 std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::GraphCost& cost,
                                         const std::vector<Kernel>& kernels, const CacheReach& reach,
-                                        double bytes_scale);
+                                        double bytes_scale, double arena_bytes = 0.0);
 
 }  // namespace roofcast::roofline
