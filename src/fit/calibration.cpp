@@ -353,6 +353,24 @@ std::vector<MeasuredPoint> median_per_point(const std::vector<MeasuredPoint>& me
   return points;
 }
 
+std::vector<std::string> disagreeing_points(const std::vector<MeasuredPoint>& measurements, double tolerance,
+                                            int at_most) {
+  std::map<std::string, std::pair<double, int>> fastest_and_count;  // spec → fastest time, measurements
+  for (const auto& m : measurements) {
+    const auto [it, inserted] = fastest_and_count.emplace(m.spec, std::pair{m.sample.time_s, 0});
+    it->second.first = std::min(it->second.first, m.sample.time_s);
+    ++it->second.second;
+  }
+  std::vector<std::string> disagreeing;
+  for (const auto& point : median_per_point(measurements)) {
+    const auto [fastest_s, count] = fastest_and_count.at(point.spec);
+    if (count >= 2 && count < at_most && point.sample.time_s > fastest_s * (1.0 + tolerance)) {
+      disagreeing.push_back(point.spec);
+    }
+  }
+  return disagreeing;
+}
+
 MeasuredPoint parse_point_line(const std::string& line, const std::string& source, std::size_t line_number) {
   try {
     const auto j = nlohmann::json::parse(line);

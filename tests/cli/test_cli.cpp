@@ -339,9 +339,15 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   EXPECT_EQ(document.at("runtime").at("name"), "onnxruntime");
   // Points were measured behind a cache flush (half the last-level cache).
   EXPECT_GE(document.at("provenance").at("calibration").at("cache_flush_mib").get<double>(), 1.0);
-  // Three rounds by default: every point measured three times, the median fitted.
-  EXPECT_EQ(document.at("provenance").at("calibration").at("measurements").get<int>(),
-            3 * document.at("provenance").at("calibration").at("points").get<int>());
+  // Three rounds by default: every point measured three times, and up to twice
+  // more where its rounds disagree (short measurements here: some will); the median fitted.
+  const int points = document.at("provenance").at("calibration").at("points").get<int>();
+  const int measurements = document.at("provenance").at("calibration").at("measurements").get<int>();
+  EXPECT_GE(measurements, 3 * points);
+  EXPECT_LE(measurements, 5 * points);
+  if (measurements > 3 * points) {
+    EXPECT_THAT(first.output, HasSubstr("measuring them again"));
+  }
   {
     // The measuring time spans every round: from the ceilings to the log's last measurement.
     std::ifstream log(profile.string() + ".points.jsonl");

@@ -90,6 +90,33 @@ TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   EXPECT_DOUBLE_EQ(points[2].unix_time_s, 102.0);
 }
 
+TEST(Calibration, PointsWhoseRoundsDisagreeAreMeasuredAgain) {
+  const auto measured = [](const std::string& spec, double time_s) {
+    MeasuredPoint m;
+    m.kernel_class = "elementwise";
+    m.spec = spec;
+    m.sample.time_s = time_s;
+    return m;
+  };
+  // a: one round disturbed, the median agrees with the fastest. b: two of
+  // three disturbed. c: within 8 %. d: one measurement, nothing to compare.
+  std::vector<MeasuredPoint> log = {measured("a", 1.0), measured("b", 1.0), measured("c", 1.0), measured("d", 1.0),
+                                    measured("a", 1.6), measured("b", 1.5), measured("c", 1.07),
+                                    measured("a", 1.02), measured("b", 1.4), measured("c", 1.05)};
+  EXPECT_EQ(disagreeing_points(log, 0.08, 4), (std::vector<std::string>{"b"}));
+  // Measured again once the disturbance has passed: b agrees after two more.
+  log.push_back(measured("b", 1.01));
+  EXPECT_EQ(disagreeing_points(log, 0.08, 5), (std::vector<std::string>{"b"}));  // median of 1, 1.01, 1.4, 1.5
+  log.push_back(measured("b", 1.03));
+  EXPECT_TRUE(disagreeing_points(log, 0.08, 6).empty());
+  // A point with `at_most` measurements is not measured again, however it disagrees.
+  for (int i = 0; i < 3; ++i) {
+    log.push_back(measured("c", 1.3));  // c: 1, 1.05, 1.07, 1.3, 1.3, 1.3
+  }
+  EXPECT_TRUE(disagreeing_points(log, 0.08, 6).empty());
+  EXPECT_EQ(disagreeing_points(log, 0.08, 7), (std::vector<std::string>{"c"}));
+}
+
 TEST(Calibration, LogLinesRoundTrip) {
   MeasuredPoint point;
   point.kernel_class = "conv";

@@ -47,6 +47,16 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
 /// with three rounds or more, one disturbed round does not move the median.
 std::vector<MeasuredPoint> median_per_point(const std::vector<MeasuredPoint>& measurements);
 
+/// The specs (in the order they first appear) whose measurements disagree:
+/// their median is more than `tolerance` (a fraction) above their fastest,
+/// and they have fewer than `at_most` measurements. Another tenant that slows
+/// two of a point's three rounds moves its median; measured again, once the
+/// disturbance has passed, the median returns. (On this machine one
+/// calibration had 20 of 42 elementwise points two rounds slow by more than
+/// 10 %, the Adds' fitted throughput 4.3 GFLOP/s against 6.0 in a quiet one.)
+std::vector<std::string> disagreeing_points(const std::vector<MeasuredPoint>& measurements, double tolerance,
+                                            int at_most);
+
 /// A class's fit, or why it has none.
 struct ClassFit {
   std::string kernel_class;
