@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -9,7 +10,6 @@
 #include <limits>
 #include <map>
 #include <set>
-#include <functional>
 
 #include "roofcast/common/error.hpp"
 
