@@ -206,6 +206,20 @@ struct Alignment {
   }
 };
 
+/// A model that says only which rows alias at `span` bytes (StepModel::aliases).
+StepModel aliasing_at(std::int64_t span) {
+  StepModel m;
+  m.alias_bytes = span;
+  return m;
+}
+
+/// The samples whose rows alias at `span` bytes.
+std::size_t count_aliased(const std::vector<Sample>& samples, std::int64_t span) {
+  const StepModel aliasing = aliasing_at(span);
+  return static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+}
+
 /// The operators among `ops` with at least two of `samples`: a rate with
 /// fewer points (in a cross-validation fold) is not determined.
 std::vector<std::string> present_ops(const std::vector<Sample>& samples, const std::vector<std::string>& ops) {
@@ -485,10 +499,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   terms.loop_term = requested.loop_term && time_per_loop.size() >= 2;
   terms.gather_term = requested.gather_term && time_per_gather.size() >= 2;
   if (requested.alias_bytes > 0) {
-    StepModel aliasing;
-    aliasing.alias_bytes = requested.alias_bytes;
-    const auto aliased = static_cast<std::size_t>(
-        std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+    const std::size_t aliased = count_aliased(samples, requested.alias_bytes);
     if (aliased >= 2 && samples.size() - aliased >= 2) {
       terms.alias_bytes = requested.alias_bytes;
     }
@@ -689,14 +700,11 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     Terms best_alias;
     Candidate best_candidate{{}, unfitted};
     for (const std::int64_t span : options.candidate_alias_bytes) {
-      StepModel aliasing;
-      aliasing.alias_bytes = span;
-      const auto aliased = static_cast<std::size_t>(
-          std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+      const std::size_t aliased = count_aliased(samples, span);
       if (span <= 0 || aliased < options.min_op_points || samples.size() - aliased < options.min_points) {
         continue;
       }
-      marked = [aliasing](const Sample& s) { return aliasing.aliases(s); };
+      marked = [aliasing = aliasing_at(span)](const Sample& s) { return aliasing.aliases(s); };
       Terms alias = terms;
       alias.alias_bytes = span;
       Candidate candidate = search(alias);
