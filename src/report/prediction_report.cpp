@@ -127,6 +127,7 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
                        {"time_s", e.time_s},
                        {"compute_time_s", e.compute_time_s},
                        {"memory_time_s", e.memory_time_s},
+                       {"dram_wait_s", e.dram_wait_s},
                        {"overhead_s", e.overhead_s},
                        {"bound", bound_name(e.bound)},
                        {"arithmetic_intensity_flop_per_byte", e.arithmetic_intensity},

@@ -19,9 +19,13 @@ std::string_view bound_name(Bound bound);
 
 /// The roofline estimate of one kernel.
 struct KernelEstimate {
-  double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s) + epilogue_s
+  double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s) + dram_wait_s + epilogue_s
   double compute_time_s = 0.0;      ///< flops / peak
   double memory_time_s = 0.0;       ///< weight bytes / weight bandwidth + other bytes / activation bandwidth
+  /// A fitted kernel's wait for the bytes the caches no longer hold (dram_bytes
+  /// at the DRAM bandwidth), which it does not overlap with its arithmetic; 0
+  /// for the bare roofline, whose memory term already counts them.
+  double dram_wait_s = 0.0;
   double overhead_s = 0.0;          ///< the profile's per-kernel overhead
   /// Passes the runtime adds around the kernel: a fused activation applied
   /// after its loop, layout reorders (PassModels); 0 when there are none.
