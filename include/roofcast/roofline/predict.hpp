@@ -21,7 +21,9 @@ std::string_view bound_name(Bound bound);
 struct KernelEstimate {
   double time_s = 0.0;              ///< t0 + max(compute_time_s, memory_time_s) + dram_wait_s + epilogue_s
   double compute_time_s = 0.0;      ///< flops / peak
-  double memory_time_s = 0.0;       ///< weight bytes / weight bandwidth + other bytes / activation bandwidth
+  /// weight bytes / weight bandwidth + other bytes / activation bandwidth; for
+  /// a fitted kernel, the bytes still cached at the class's bandwidth (the rest: dram_wait_s)
+  double memory_time_s = 0.0;
   /// A fitted kernel's wait for the bytes the caches no longer hold (dram_bytes
   /// at the DRAM bandwidth), which it does not overlap with its arithmetic; 0
   /// for the bare roofline, whose memory term already counts them.
