@@ -262,10 +262,9 @@ void map_kernels_to_layers(const graph::Graph& graph, const std::vector<graph::N
     // The transpose optimizer pushes a Transpose down through elementwise
     // operators (ConvNeXt's layer-scale Mul): a Transpose it inserts after
     // the kernel that ran the model's Transpose is that Transpose, moved.
-    const KernelTiming* producer =
-        drains_producer(kernel) || transpose_token ? follow(kernel, /*drain=*/true) : nullptr;
-    const bool drain =
-        drains_producer(kernel) || (transpose_token && producer != nullptr && has_transpose_layer(*producer));
+    const bool drains = drains_producer(kernel);
+    const KernelTiming* producer = drains || transpose_token ? follow(kernel, /*drain=*/true) : nullptr;
+    const bool drain = drains || (transpose_token && producer != nullptr && has_transpose_layer(*producer));
     const KernelTiming* target = drain ? producer : follow(kernel, /*drain=*/false);
     const bool known_insertion = starts_with(kernel.op_name, "Reorder") ||
                                  kernel.node_name.find("_reshape") != std::string::npos || transpose_token;
