@@ -363,12 +363,14 @@ class Loader {
 
   /// The onnx library's shape inference with data propagation; where that
   /// leaves a node output without a static shape, integer shape computations
-  /// are folded into constants and inference runs again.
+  /// are folded into constants and inference runs again. A network whose every
+  /// block computes its shapes from the last block's output (Swin's windows)
+  /// needs a pass per block; each pass folds at least one node away, so the
+  /// passes end.
   void infer_shapes() {
     const onnx::ShapeInferenceOptions options(/*check_type_val=*/true, /*strict_mode_val=*/1,
                                               /*data_prop_val=*/true);
-    constexpr int kMaxPasses = 8;
-    for (int pass = 0; pass < kMaxPasses; ++pass) {
+    for (;;) {
       infer_shapes_isolated(model_, options, source_);
       if (all_outputs_static()) {
         return;

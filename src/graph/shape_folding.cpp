@@ -12,27 +12,43 @@
 namespace roofcast::graph {
 namespace {
 
-/// A small integer tensor of rank 0 or 1.
+/// A small integer tensor of rank 0 to 2, its values in row-major order.
 struct IntValue {
   std::vector<std::int64_t> values;
-  bool scalar = false;
+  std::vector<std::int64_t> dims;  ///< empty: a scalar
   int dtype = onnx::TensorProto::INT64;
+
+  bool scalar() const { return dims.empty(); }
+  bool vector() const { return dims.size() == 1; }
 };
 
 constexpr std::size_t kMaxElements = 64;
+constexpr std::size_t kMaxRank = 2;
+
+/// Elements of a tensor of these dims, or nullopt when not a small tensor.
+std::optional<std::size_t> element_count(const std::vector<std::int64_t>& dims) {
+  std::int64_t count = 1;
+  for (const std::int64_t d : dims) {
+    if (d < 0 || __builtin_mul_overflow(count, d, &count) || count > static_cast<std::int64_t>(kMaxElements)) {
+      return std::nullopt;
+    }
+  }
+  return static_cast<std::size_t>(count);
+}
 
 std::optional<IntValue> from_tensor(const onnx::TensorProto& tensor) {
-  if (tensor.dims_size() > 1 || (tensor.data_type() != onnx::TensorProto::INT64 &&
-                                 tensor.data_type() != onnx::TensorProto::INT32)) {
+  if (tensor.dims_size() > static_cast<int>(kMaxRank) ||
+      (tensor.data_type() != onnx::TensorProto::INT64 && tensor.data_type() != onnx::TensorProto::INT32)) {
     return std::nullopt;
   }
   IntValue value;
-  value.scalar = tensor.dims_size() == 0;
+  value.dims.assign(tensor.dims().begin(), tensor.dims().end());
   value.dtype = tensor.data_type();
-  const std::int64_t expected = value.scalar ? 1 : tensor.dims(0);
-  if (expected < 0 || expected > static_cast<std::int64_t>(kMaxElements)) {
+  const auto count = element_count(value.dims);
+  if (!count) {
     return std::nullopt;
   }
+  const auto expected = static_cast<std::int64_t>(*count);
   if (tensor.data_type() == onnx::TensorProto::INT64) {
     if (!tensor.raw_data().empty()) {
       if (tensor.raw_data().size() != static_cast<std::size_t>(expected) * 8) {
@@ -109,8 +125,8 @@ class Folder {
       auto* initializer = graph_.add_initializer();
       initializer->set_name(node.output(0));
       initializer->set_data_type(value->dtype);
-      if (!value->scalar) {
-        initializer->add_dims(static_cast<std::int64_t>(value->values.size()));
+      for (const std::int64_t d : value->dims) {
+        initializer->add_dims(d);
       }
       for (const std::int64_t v : value->values) {
         if (value->dtype == onnx::TensorProto::INT32 || value->dtype == onnx::TensorProto::BOOL) {
@@ -157,14 +173,32 @@ class Folder {
     return node.input_size() > 0;
   }
 
-  static std::optional<IntValue> binary(const IntValue& a, const IntValue& b, const std::string& op) {
-    const std::size_t n = std::max(a.values.size(), b.values.size());
-    if ((a.values.size() != n && a.values.size() != 1) ||
-        (b.values.size() != n && b.values.size() != 1)) {
+  /// The dims of an elementwise result over `operands`: all of the same dims,
+  /// or of one element (a scalar or [1], broadcast); nullopt otherwise.
+  static std::optional<std::vector<std::int64_t>> broadcast_dims(std::initializer_list<const IntValue*> operands) {
+    const IntValue* widest = *operands.begin();
+    for (const IntValue* v : operands) {
+      if (v->values.size() > widest->values.size() ||
+          (v->values.size() == widest->values.size() && v->dims.size() > widest->dims.size())) {
+        widest = v;
+      }
+    }
+    for (const IntValue* v : operands) {
+      if (v->values.size() != 1 && v->dims != widest->dims) {
+        return std::nullopt;
+      }
+    }
+    return widest->dims;
+  }
+
+  static std::optional<IntValue> binary(const IntValue& a, const IntValue& b, const std::string& op, bool fmod) {
+    const auto dims = broadcast_dims({&a, &b});
+    if (!dims) {
       return std::nullopt;
     }
+    const std::size_t n = std::max(a.values.size(), b.values.size());
     IntValue out;
-    out.scalar = a.scalar && b.scalar;
+    out.dims = *dims;
     out.dtype = a.dtype;
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t x = a.values[a.values.size() == 1 ? 0 : i];
@@ -185,11 +219,122 @@ class Folder {
       } else if (op == "Greater") {
         r = x > y ? 1 : 0;
         out.dtype = onnx::TensorProto::BOOL;
+      } else if (op == "Mod") {  // fmod = 0: the sign of the divisor, as Python's %
+        if (y == 0 || (x == INT64_MIN && y == -1)) return std::nullopt;
+        r = x % y;
+        if (!fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
       } else {  // Div: integer division truncates toward zero
         if (y == 0 || (x == INT64_MIN && y == -1)) return std::nullopt;
         r = x / y;
       }
       out.values.push_back(r);
+    }
+    return out;
+  }
+
+  /// Reshape: -1 takes what is left, 0 (unless allowzero) keeps the input's dimension.
+  static std::optional<IntValue> reshape(const IntValue& x, const IntValue* shape, bool allowzero) {
+    if (shape == nullptr || !shape->vector() || shape->values.size() > kMaxRank) return std::nullopt;
+    IntValue out = x;
+    out.dims.clear();
+    std::optional<std::size_t> inferred;
+    std::int64_t known = 1;
+    for (std::size_t i = 0; i < shape->values.size(); ++i) {
+      std::int64_t d = shape->values[i];
+      if (d == 0 && !allowzero) {
+        if (i >= x.dims.size()) return std::nullopt;
+        d = x.dims[i];
+      }
+      if (d == -1) {
+        if (inferred) return std::nullopt;
+        inferred = i;
+        d = 1;
+      } else if (d < 0) {
+        return std::nullopt;
+      }
+      out.dims.push_back(d);
+      known *= d;
+    }
+    const auto n = static_cast<std::int64_t>(x.values.size());
+    if (inferred) {
+      if (known == 0 || n % known != 0) return std::nullopt;
+      out.dims[*inferred] = n / known;
+    } else if (known != n) {
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  /// Transpose of a rank-2 value (rank 0 and 1 are their own transposes).
+  static std::optional<IntValue> transpose(const IntValue& x, const onnx::NodeProto& node) {
+    std::vector<std::int64_t> perm;
+    for (const auto& attribute : node.attribute()) {
+      if (attribute.name() == "perm") perm.assign(attribute.ints().begin(), attribute.ints().end());
+    }
+    if (x.dims.size() < 2) {
+      return perm.size() == x.dims.size() || perm.empty() ? std::optional<IntValue>(x) : std::nullopt;
+    }
+    if (!perm.empty() && perm != std::vector<std::int64_t>{1, 0}) {
+      return perm == std::vector<std::int64_t>{0, 1} ? std::optional<IntValue>(x) : std::nullopt;
+    }
+    const std::int64_t rows = x.dims[0];
+    const std::int64_t columns = x.dims[1];
+    IntValue out = x;
+    out.dims = {columns, rows};
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t c = 0; c < columns; ++c) {
+        out.values[static_cast<std::size_t>(c * rows + r)] = x.values[static_cast<std::size_t>(r * columns + c)];
+      }
+    }
+    return out;
+  }
+
+  /// Slice along one axis (ONNX's clamping, negative steps included).
+  static std::optional<IntValue> slice(const IntValue& x, const IntValue& starts, const IntValue& ends,
+                                       const IntValue* axes, const IntValue* steps) {
+    if (x.scalar() || starts.values.size() != 1 || ends.values.size() != 1 ||
+        (axes != nullptr && axes->values.size() != 1) || (steps != nullptr && steps->values.size() != 1)) {
+      return std::nullopt;
+    }
+    const auto rank = static_cast<std::int64_t>(x.dims.size());
+    std::int64_t axis = axes != nullptr ? axes->values[0] : 0;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) return std::nullopt;
+    const std::int64_t step = steps != nullptr ? steps->values[0] : 1;
+    if (step == 0) return std::nullopt;
+    const std::int64_t d = x.dims[static_cast<std::size_t>(axis)];
+    std::int64_t start = starts.values[0];
+    std::int64_t end = ends.values[0];
+    if (start < 0) start += d;  // (d is small: no overflow)
+    if (end < 0) end += d;
+    if (step > 0) {
+      start = std::clamp<std::int64_t>(start, 0, d);
+      end = std::clamp<std::int64_t>(end, 0, d);
+    } else {
+      start = std::clamp<std::int64_t>(start, 0, d - 1);
+      end = std::clamp<std::int64_t>(end, -1, d - 1);
+    }
+    std::vector<std::int64_t> kept;
+    for (std::int64_t i = start; step > 0 ? i < end : i > end; i += step) {
+      kept.push_back(i);
+    }
+    // Rows of the value around the axis: outer × d × inner.
+    std::int64_t outer = 1;
+    std::int64_t inner = 1;
+    for (std::int64_t k = 0; k < rank; ++k) {
+      if (k < axis) outer *= x.dims[static_cast<std::size_t>(k)];
+      if (k > axis) inner *= x.dims[static_cast<std::size_t>(k)];
+    }
+    IntValue out;
+    out.dtype = x.dtype;
+    out.dims = x.dims;
+    out.dims[static_cast<std::size_t>(axis)] = static_cast<std::int64_t>(kept.size());
+    for (std::int64_t o = 0; o < outer; ++o) {
+      for (const std::int64_t i : kept) {
+        for (std::int64_t j = 0; j < inner; ++j) {
+          out.values.push_back(x.values[static_cast<std::size_t>((o * d + i) * inner + j)]);
+        }
+      }
     }
     return out;
   }
@@ -202,10 +347,10 @@ class Folder {
           return from_tensor(attribute.t());
         }
         if (attribute.name() == "value_int") {
-          return IntValue{{attribute.i()}, true, onnx::TensorProto::INT64};
+          return IntValue{{attribute.i()}, {}, onnx::TensorProto::INT64};
         }
         if (attribute.name() == "value_ints" && attribute.ints_size() <= static_cast<int>(kMaxElements)) {
-          return IntValue{{attribute.ints().begin(), attribute.ints().end()}, false,
+          return IntValue{{attribute.ints().begin(), attribute.ints().end()}, {attribute.ints_size()},
                           onnx::TensorProto::INT64};
         }
       }
@@ -221,7 +366,7 @@ class Folder {
         for (const auto d : dims) {
           if (__builtin_mul_overflow(size, d, &size)) return std::nullopt;
         }
-        return IntValue{{size}, true, onnx::TensorProto::INT64};
+        return IntValue{{size}, {}, onnx::TensorProto::INT64};
       }
       const auto rank = static_cast<std::int64_t>(dims.size());
       auto clamp = [rank](std::int64_t v) {
@@ -232,6 +377,7 @@ class Folder {
       const std::int64_t end = clamp(attribute_int(node, "end", rank));
       IntValue out;
       for (std::int64_t i = start; i < end; ++i) out.values.push_back(dims[static_cast<std::size_t>(i)]);
+      out.dims = {static_cast<std::int64_t>(out.values.size())};
       return out;
     }
     if (!all_inputs_known(node)) {
@@ -248,21 +394,20 @@ class Folder {
       out.dtype = static_cast<int>(to);
       return out;
     }
-    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal" ||
+    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Mod" || op == "Equal" ||
         op == "Less" || op == "Greater") {
       if (node.input_size() != 2) return std::nullopt;
-      return binary(x, *input(node, 1), op);
+      return binary(x, *input(node, 1), op, attribute_int(node, "fmod", 0) != 0);
     }
     if (op == "Where") {
       if (node.input_size() != 3) return std::nullopt;
       const IntValue& a = *input(node, 1);
       const IntValue& b = *input(node, 2);
+      const auto dims = broadcast_dims({&x, &a, &b});
+      if (!dims) return std::nullopt;
       const std::size_t n = std::max({x.values.size(), a.values.size(), b.values.size()});
-      for (const IntValue* v : {&x, &a, &b}) {
-        if (v->values.size() != n && v->values.size() != 1) return std::nullopt;
-      }
       IntValue out;
-      out.scalar = x.scalar && a.scalar && b.scalar;
+      out.dims = *dims;
       out.dtype = a.dtype;
       for (std::size_t i = 0; i < n; ++i) {
         const auto pick = [i](const IntValue& v) { return v.values[v.values.size() == 1 ? 0 : i]; };
@@ -271,11 +416,14 @@ class Folder {
       return out;
     }
     if (op == "ConstantOfShape") {
-      if (x.scalar || x.values.size() > 1) return std::nullopt;  // 1-D results only
+      if (!x.vector() || x.values.size() > 1) return std::nullopt;  // results of rank 0 or 1 only
       IntValue out;
-      out.values.assign(x.values.empty() ? 1 : static_cast<std::size_t>(std::max<std::int64_t>(x.values[0], 0)), 0);
-      if (x.values.empty()) out.scalar = true;
-      if (out.values.size() > kMaxElements) return std::nullopt;
+      if (!x.values.empty()) {
+        out.dims = {std::max<std::int64_t>(x.values[0], 0)};
+      }
+      const auto count = element_count(out.dims);
+      if (!count) return std::nullopt;
+      out.values.assign(*count, 0);
       for (const auto& attribute : node.attribute()) {
         if (attribute.name() == "value" && attribute.has_t()) {
           const auto fill = from_tensor(attribute.t());
@@ -288,10 +436,10 @@ class Folder {
       return std::nullopt;  // the default fill is float 0: not an integer shape value
     }
     if (op == "Gather") {
-      if (attribute_int(node, "axis", 0) != 0 || x.scalar || node.input_size() != 2) return std::nullopt;
+      if (attribute_int(node, "axis", 0) != 0 || !x.vector() || node.input_size() != 2) return std::nullopt;
       const IntValue& indices = *input(node, 1);
       IntValue out;
-      out.scalar = indices.scalar;
+      out.dims = indices.dims;
       out.dtype = x.dtype;
       const auto n = static_cast<std::int64_t>(x.values.size());
       for (std::int64_t index : indices.values) {
@@ -306,43 +454,34 @@ class Folder {
       out.dtype = x.dtype;
       for (int i = 0; i < node.input_size(); ++i) {
         const IntValue* part = input(node, i);
-        if (part == nullptr || part->scalar) return std::nullopt;
+        if (part == nullptr || !part->vector()) return std::nullopt;
         out.values.insert(out.values.end(), part->values.begin(), part->values.end());
       }
       if (out.values.size() > kMaxElements) return std::nullopt;
+      out.dims = {static_cast<std::int64_t>(out.values.size())};
       return out;
     }
     if (op == "Unsqueeze") {
-      if (!x.scalar) return std::nullopt;  // only scalar -> [v]
+      if (!x.scalar()) return std::nullopt;  // only scalar -> [v]
       IntValue out = x;
-      out.scalar = false;
+      out.dims = {1};
       return out;
     }
     if (op == "Squeeze") {
-      if (x.scalar || x.values.size() != 1) return std::nullopt;
+      if (!x.vector() || x.values.size() != 1) return std::nullopt;
       IntValue out = x;
-      out.scalar = true;
+      out.dims.clear();
       return out;
     }
+    if (op == "Reshape") {
+      return reshape(x, node.input_size() > 1 ? input(node, 1) : nullptr, attribute_int(node, "allowzero", 0) != 0);
+    }
+    if (op == "Transpose") {
+      return transpose(x, node);
+    }
     if (op == "Slice") {
-      if (x.scalar || node.input_size() < 3) return std::nullopt;
-      const IntValue* starts = input(node, 1);
-      const IntValue* ends = input(node, 2);
-      const IntValue* steps = input(node, 4);
-      if (starts->values.size() != 1 || ends->values.size() != 1) return std::nullopt;
-      const auto n = static_cast<std::int64_t>(x.values.size());
-      const std::int64_t step = steps != nullptr && steps->values.size() == 1 ? steps->values[0] : 1;
-      if (step != 1) return std::nullopt;
-      auto clamp = [n](std::int64_t v) {
-        if (v < 0) v += n;
-        return std::min(std::max<std::int64_t>(v, 0), n);
-      };
-      IntValue out;
-      out.dtype = x.dtype;
-      for (std::int64_t i = clamp(starts->values[0]); i < clamp(ends->values[0]); ++i) {
-        out.values.push_back(x.values[static_cast<std::size_t>(i)]);
-      }
-      return out;
+      if (node.input_size() < 3) return std::nullopt;
+      return slice(x, *input(node, 1), *input(node, 2), input(node, 3), input(node, 4));
     }
     return std::nullopt;
   }

@@ -97,6 +97,35 @@ TEST(Load, FoldsShapeComputationsTheOnnxLibraryCannotPropagate) {
   EXPECT_EQ(graph.layers[0].name, "slice");
 }
 
+TEST(Load, FoldsPyTorchsComputedPadding) {
+  // F.pad to whole windows of 7, as Swin exports it: the pad sizes from Mod,
+  // the torch pad list (last dimension first) turned into ONNX's pads by
+  // Reshape [-1, 2] -> Slice reversing the rows -> Transpose -> Reshape [-1].
+  // x is 1x5x6x3 (N, H, W, C): pad_bottom = (0 - 5) mod 7 = 2 (the divisor's
+  // sign, as Python's %), pad_right = (7 - 6 mod 7) mod 7 = 1.
+  ModelBuilder b;
+  b.input("x", {1, 5, 6, 3}).int64s("one", {1}).int64s("two", {2}).int64s("zero", {0});
+  b.int64s("seven", {7}).int64s("zeros2", {0, 0}).int64s("pairs", {-1, 2}).int64s("flat", {-1});
+  b.int64s("last", {-1}).int64s("before_first", {-9223372036854775807}).int64s("back", {-1});
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "one"}, {"h"}).node("Gather", {"s", "two"}, {"w"});
+  b.node("Sub", {"zero", "h"}, {"minus_h"}).node("Mod", {"minus_h", "seven"}, {"pad_bottom"});
+  b.node("Mod", {"w", "seven"}, {"w_mod"}).node("Sub", {"seven", "w_mod"}, {"w_short"});
+  b.node("Mod", {"w_short", "seven"}, {"pad_right"});
+  // torch order: C (0, 0), W (0, right), H (0, bottom), N (0, 0)
+  b.node("Concat", {"zeros2", "zero", "pad_right", "zero", "pad_bottom", "zeros2"}, {"torch_pads"},
+         {{"axis", std::int64_t{0}}});
+  b.node("Reshape", {"torch_pads", "pairs"}, {"rows"});
+  b.node("Slice", {"rows", "last", "before_first", "zero", "back"}, {"reversed"});
+  b.node("Transpose", {"reversed"}, {"columns"}, {{"perm", Ints{1, 0}}});
+  b.node("Reshape", {"columns", "flat"}, {"onnx_pads"});
+  b.node("Pad", {"x", "onnx_pads"}, {"y"}, {}, "pad").output("y");
+  const Graph graph = load_graph_from_bytes(b.bytes(), "model.onnx");
+  EXPECT_EQ(graph.tensor(graph.outputs[0]).shape, (Ints{1, 7, 7, 3}));
+  ASSERT_EQ(graph.layers.size(), 1u);
+  EXPECT_EQ(graph.layers[0].name, "pad");
+}
+
 TEST(Load, MissingExternalDataIsNotAnError) {
   ModelBuilder b;
   b.input("x", {1, 16}).external_weight("w", {16, 8}, "weights_that_are_not_here.bin");
