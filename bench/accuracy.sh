@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The accuracy benchmark of the calibration issue, on this machine, for 1 and 2 threads:
-#  the zoo measured, then a profile calibrated (default budget), then the zoo measured again;
-#  the profile validated against the second measurement (per-kernel RMSPE, per-network MAPE,
-#  ±10 %, Spearman ρ), against the first, and against both together: the two measurements
+#  the networks measured, then a profile calibrated (default budget), then the networks measured
+#  again; the profile validated against the second measurement (per-kernel RMSPE, per-network
+#  MAPE, ±10 %, Spearman ρ), against the first, and against both together: the two measurements
 #  bracket the calibration, so the machine's drift over it cancels to first order (DESIGN.md:
 #  compare calibration and validation close in time or interleaved);
 #  the run-to-run noise of the measurements themselves (the two measurements, minutes apart);
 #  the accuracy-versus-points curve: calibrations at several budgets, each validated against
 #  the same saved measurements.
+# Two sets of networks, reported apart: the zoo (models/*.onnx) and the held-out set
+# (models/heldout/*.onnx), families the calibration plan and the model were never looked at
+# against: how the profile does on networks it has never seen.
 # Everything goes to notebooks-data/accuracy/. Run on a quiet machine.
 # Usage: bash bench/accuracy.sh   (after scripts/test.sh or scripts/run.sh built build/release)
 #   ROOFCAST_ACCURACY_THREADS=2 bash bench/accuracy.sh   re-runs the 2-thread half only (when another
@@ -19,7 +22,7 @@ out=notebooks-data/accuracy
 [ -x "$roofcast" ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 1; }
 budgets="${ROOFCAST_ACCURACY_BUDGETS:-60 120 300}"
 thread_counts="${ROOFCAST_ACCURACY_THREADS:-1 2}"
-# Each measurement of the zoo measures every model three times, interleaved,
+# Each measurement of the networks measures every model three times, interleaved,
 # and keeps its median round (calibrate fits each point's median). Three, not
 # two: at 2 threads another tenant slowed a whole model by 1.6x for over a
 # minute, both of its two rounds (DenseNet 58.7 ms, 34.7 ms in the repeat).
@@ -28,32 +31,49 @@ rounds="${ROOFCAST_ACCURACY_ROUNDS:-3}"
 # first measurement runs under a bundled one and is compared again (--resume,
 # nothing re-measured) once the calibrated profile is written.
 placeholder=raspberry-pi-5
+# validate SET DIR PROFILE [ARGS...]: roofcast validate on the set's networks
+# (zoo: models/*.onnx, into DIR; heldout: models/heldout/*.onnx, into DIR-heldout).
+validate() {
+  local set=$1 dir=$2 profile=$3
+  shift 3
+  if [ "$set" = zoo ]; then
+    "$roofcast" validate models/*.onnx -d "$profile" --threads "$threads" --out-dir "$dir" "$@"
+  else
+    "$roofcast" validate models/heldout/*.onnx -d "$profile" --threads "$threads" --out-dir "${dir/validation-/validation-heldout-}" "$@"
+  fi
+}
 mkdir -p "$out"
 for threads in $thread_counts; do
   rm -rf "$out"/*-"${threads}"t "$out"/*-"${threads}"t.* "$out"/*-"${threads}"t-*
 done
 for threads in $thread_counts; do
-  echo "== $threads thread(s): the zoo measured before calibrating"
-  "$roofcast" validate models/*.onnx -d "$placeholder" --threads "$threads" --rounds "$rounds" \
-    --out-dir "$out/validation-${threads}t-before" > /dev/null 2>&1
+  for set in zoo heldout; do
+    echo "== $threads thread(s): the $set measured before calibrating"
+    validate "$set" "$out/validation-${threads}t-before" "$placeholder" --rounds "$rounds" > /dev/null 2>&1
+  done
   echo "== $threads thread(s): calibrate (budget 300)"
   /usr/bin/time -f "%e" -o "$out/calibrate-${threads}t.seconds" \
     "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" 2> "$out/calibrate-${threads}t.log" \
     | tee "$out/calibrate-${threads}t.txt"
-  echo "== $threads thread(s): the zoo measured after calibrating, and the profile validated"
-  "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t.json" --threads "$threads" --rounds "$rounds" \
-    --out-dir "$out/validation-${threads}t" 2> /dev/null | tee "$out/validate-${threads}t.txt"
-  "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t.json" --threads "$threads" \
-    --out-dir "$out/validation-${threads}t-before" --resume > /dev/null 2>&1
+  for set in heldout zoo; do  # the reverse order: each set equally far from the calibration on both sides
+    echo "== $threads thread(s): the $set measured after calibrating, and the profile validated"
+    validate "$set" "$out/validation-${threads}t" "$out/calibrated-${threads}t.json" --rounds "$rounds" \
+      2> /dev/null | tee "$out/validate-${set}-${threads}t.txt"
+    validate "$set" "$out/validation-${threads}t-before" "$out/calibrated-${threads}t.json" --resume > /dev/null 2>&1
+  done
   for budget in $budgets; do
     [ "$budget" = 300 ] && continue
     echo "== $threads thread(s): budget $budget"
     "$roofcast" calibrate --threads "$threads" --budget "$budget" -o "$out/calibrated-${threads}t-b${budget}.json" \
       > /dev/null 2>&1
-    for when in "" -before; do
-      cp -r "$out/validation-${threads}t${when}" "$out/validation-${threads}t-b${budget}${when}"
-      "$roofcast" validate models/*.onnx -d "$out/calibrated-${threads}t-b${budget}.json" --threads "$threads" \
-        --out-dir "$out/validation-${threads}t-b${budget}${when}" --resume > /dev/null 2>&1
+    for set in zoo heldout; do
+      for when in "" -before; do
+        prefix=validation
+        [ "$set" = heldout ] && prefix=validation-heldout
+        cp -r "$out/${prefix}-${threads}t${when}" "$out/${prefix}-${threads}t-b${budget}${when}"
+        validate "$set" "$out/validation-${threads}t-b${budget}${when}" "$out/calibrated-${threads}t-b${budget}.json" \
+          --resume > /dev/null 2>&1
+      done
     done
   done
 done
