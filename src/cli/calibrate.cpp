@@ -67,6 +67,8 @@ struct LoggedCeilings {
   std::int64_t cache_flush_bytes = 0;
   /// measure::kMicroModelRevision of the points' micro-models (1 in logs written before it).
   int micro_model_revision = 1;
+  /// Ceilings::dram_overlap_bytes_per_s / 1e9; < 0: not measured yet (logs written before it).
+  double dram_overlap_gbs = -1.0;
 };
 
 std::string ceilings_line(const LoggedCeilings& c) {
@@ -76,7 +78,8 @@ std::string ceilings_line(const LoggedCeilings& c) {
                           {"per_run_us", c.per_run_us},
                           {"unix_time_s", c.unix_time_s},
                           {"cache_flush_bytes", c.cache_flush_bytes},
-                          {"micro_model_revision", c.micro_model_revision}}}}
+                          {"micro_model_revision", c.micro_model_revision},
+                          {"dram_overlap_gbs", c.dram_overlap_gbs}}}}
       .dump();
 }
 
@@ -122,6 +125,52 @@ roofline::LoweringRules runtime_rules() {
                 roofline::FusionRule::kConvAdd,  roofline::FusionRule::kGemmBias,
                 roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
   return rules;
+}
+
+/// A micro-model's own kernel, timed: the graph, the one kernel it lowers to
+/// (besides the flush and the sink), and that kernel's time per profiled run.
+struct TimedMicroKernel {
+  graph::Graph graph;
+  roofline::Kernel kernel;
+  std::vector<double> per_run_s;
+};
+
+TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
+                                   const fs::path& work, const measure::MeasureOptions& options) {
+  const fs::path model = work / "point.onnx";
+  write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
+  TimedMicroKernel timed{.graph = graph::load_graph(model), .kernel = {}, .per_run_s = {}};
+  std::vector<roofline::Kernel> kernels;
+  for (auto& kernel : roofline::lower(timed.graph, graph::graph_cost(timed.graph), runtime_rules())) {
+    if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+      kernels.push_back(std::move(kernel));
+    }
+  }
+  if (kernels.size() != 1) {
+    throw FitError("micro-model " + spec + " lowers to " + std::to_string(kernels.size()) +
+                   " kernels of its own, not 1");
+  }
+  timed.kernel = std::move(kernels[0]);
+  timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.graph, model, options),
+                                        timed.kernel.layers);
+  return timed;
+}
+
+/// Ceilings::dram_overlap_bytes_per_s on this machine: a transformer-sized
+/// MatMul (768 × 3072, 9.4 MB of weights) at 50 and 100 rows, each timed with
+/// its weights cached and behind a flush of twice the last-level cache.
+double measure_dram_overlap(measure::Runner& runner, const fs::path& work, const measure::MeasureOptions& options,
+                            std::int64_t last_level_bytes, double dram_bytes_per_s) {
+  const std::int64_t evicting_flush = 2 * std::max<std::int64_t>(last_level_bytes, std::int64_t{16} << 20);
+  std::vector<fit::OverlapSample> samples;
+  for (const char* spec : {"matmul:m=50,k=768,n=3072,bias=1", "matmul:m=100,k=768,n=3072,bias=1"}) {
+    const auto warm = time_micro_kernel(runner, spec, 0, work, options);
+    const auto cold = time_micro_kernel(runner, spec, evicting_flush, work, options);
+    samples.push_back({.dram_bytes = static_cast<double>(warm.kernel.weight_bytes),
+                       .warm_s = measure::interquartile_mean(warm.per_run_s),
+                       .cold_s = measure::interquartile_mean(cold.per_run_s)});
+  }
+  return fit::dram_overlap_bytes_per_s(samples, dram_bytes_per_s);
 }
 
 }  // namespace
@@ -186,7 +235,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
                                     j.at("memory_gbs").get<std::map<std::string, double>>(),
                                     j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>(),
                                     j.value("cache_flush_bytes", std::int64_t{0}),
-                                    j.value("micro_model_revision", 1)};
+                                    j.value("micro_model_revision", 1),
+                                    j.value("dram_overlap_gbs", -1.0)};
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
@@ -229,6 +279,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
   measure_options.work_dir = work;
 
+  bool log_ceilings = false;
   if (!ceilings) {
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
@@ -252,8 +303,22 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
                                 .profile_prefix = {},
                                 .optimized_model_path = {}};
     c.per_run_us = measure::summarize(runner->run(request).samples_s).median_s * 1e6;
-    append_line(log, ceilings_line(c));
     ceilings = c;
+    log_ceilings = true;
+  }
+  if (ceilings->dram_overlap_gbs < 0.0) {
+    std::cerr << "roofcast: measuring how much DRAM traffic a kernel's arithmetic hides\n";
+    const auto caches = cpu.cache_bytes_by_level();
+    const std::int64_t last_level = caches.empty() ? 0 : caches.rbegin()->second;
+    const auto dram = ceilings->memory_gbs.find("dram");
+    if (dram == ceilings->memory_gbs.end()) {
+      throw FitError(log.string() + ": its ceilings have no DRAM bandwidth; start a new log");
+    }
+    ceilings->dram_overlap_gbs = measure_dram_overlap(*runner, work, measure_options, last_level, dram->second * 1e9) / 1e9;
+    log_ceilings = true;
+  }
+  if (log_ceilings) {
+    append_line(log, ceilings_line(*ceilings));
   }
 
   const auto plan = fit::plan_points(options.budget);
@@ -263,38 +328,23 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   // One measurement of a planned point; nothing when the runtime reported no
   // time for its kernel.
   const auto measure_point = [&](const fit::PlannedPoint& planned) -> std::optional<fit::MeasuredPoint> {
-    const auto spec = measure::parse_micro_model(planned.spec);
-    const fs::path model = work / "point.onnx";
-    write_file_atomically(model, measure::micro_model_bytes(spec, 0, ceilings->cache_flush_bytes));
-    const graph::Graph graph = graph::load_graph(model);
-    std::vector<roofline::Kernel> kernels;
-    for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
-      if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
-        kernels.push_back(std::move(kernel));
-      }
-    }
-    if (kernels.size() != 1) {
-      throw FitError("micro-model " + planned.spec + " lowers to " + std::to_string(kernels.size()) +
-                     " kernels of its own, not 1");
-    }
-    measure::KernelProfile profile;
+    std::optional<TimedMicroKernel> timed;
     try {
-      profile = measure::profile_kernels(*runner, graph, model, measure_options);
+      timed = time_micro_kernel(*runner, planned.spec, ceilings->cache_flush_bytes, work, measure_options);
     } catch (const RunnerError& error) {
       std::cerr << '\n';
       throw RunnerError(std::string(error.what()) + " (" + std::to_string(points.size()) +
                         " measurements are saved in " + log.string() + "; rerun with --resume to continue)");
     }
-    const auto per_run = kernel_time_per_run(profile, kernels[0].layers);
-    const auto stats = measure::summarize(per_run);
+    const auto stats = measure::summarize(timed->per_run_s);
     if (!(stats.median_s > 0.0)) {
       return std::nullopt;
     }
     fit::MeasuredPoint point;
     point.kernel_class = planned.kernel_class;
     point.spec = planned.spec;
-    point.sample = roofline::kernel_sample(graph, kernels[0], 1.0);
-    point.sample.time_s = measure::interquartile_mean(per_run);  // the profiler counts whole µs
+    point.sample = roofline::kernel_sample(timed->graph, timed->kernel, 1.0);
+    point.sample.time_s = measure::interquartile_mean(timed->per_run_s);  // the profiler counts whole µs
     point.spread = stats.spread();
     point.unix_time_s = unix_now();
     return point;
@@ -399,6 +449,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.peak_gflops = ceilings->peak_gflops;
   record.memory_gbs = ceilings->memory_gbs;
   record.per_run_us = ceilings->per_run_us;
+  record.dram_overlap_gbs = ceilings->dram_overlap_gbs;
   record.cache_flush_bytes = ceilings->cache_flush_bytes;
   record.fits = fits;
   record.points = points.size();

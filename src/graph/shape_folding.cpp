@@ -253,7 +253,7 @@ class Folder {
         return std::nullopt;
       }
       out.dims.push_back(d);
-      known *= d;
+      if (__builtin_mul_overflow(known, d, &known)) return std::nullopt;
     }
     const auto n = static_cast<std::int64_t>(x.values.size());
     if (inferred) {

@@ -291,7 +291,7 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
 }
 
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
-                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
+                                      double peak_flops_per_s, const DramPath& dram, double bytes_scale,
                                       const PassModels& passes, const EvictedBytes& evicted) {
   KernelEstimate e;
   const StepModel& m = fitted.model;
@@ -315,20 +315,22 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   }
   // Micro-benchmarks run with their inputs and weights warm in cache; in a
   // network what was evicted since it was last touched comes from DRAM, the
-  // rest at the class's fitted bandwidth. The kernel waits for the evicted
-  // bytes on top of its arithmetic rather than overlapping the two: one
+  // rest at the class's fitted bandwidth. The kernel fetches some of the
+  // evicted bytes while it computes, at a rate calibration measures
+  // (dram_overlap_gbs), and waits for the rest on top of its arithmetic: one
   // thread's 3×3 convolution of 512 channels at 7×7 ran 2.07 ms with its 9.4 MB
-  // of weights in cache, 2.36 and 2.42 ms behind flushes of 16 and 64 MiB, and
-  // 2.46 ms in ResNet-18, where the fitted arithmetic alone gives 2.05 ms; on
-  // the zoo, overlapping them under-predicted every network but one (MAPE
-  // 4.8 %, 1.7 % added; README, "Accuracy").
+  // of weights in cache, 2.42 ms behind a flush of 64 MiB (2.46 ms in
+  // ResNet-18); a 768 × 3072 MatMul's 9.4 MB cost 0.32, 0.24, 0.17, 0.07 and
+  // 0 ms more behind the flush at 8, 50, 100, 150 and 197 rows (0.35 to 8.6 ms
+  // of arithmetic): the longer it computes, the more of its weights arrive
+  // meanwhile (README, "Accuracy").
   const double from_dram = std::min(s.bytes, evicted.weights + evicted.activations);
   e.dram_bytes = static_cast<std::int64_t>(std::llround(from_dram));
   e.memory_time_s = (s.bytes - from_dram) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op));
-  e.dram_wait_s = from_dram / bandwidth_bytes_per_s;
+  e.dram_wait_s = std::max(0.0, from_dram - dram.overlap_bytes_per_s * e.compute_time_s) / dram.bytes_per_s;
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
-  complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, bandwidth_bytes_per_s);
+  complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, dram.bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
   e.fitted = true;
   return e;
@@ -475,14 +477,15 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   const std::vector<EvictedBytes> evicted =
       evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, threads), bytes_scale,
                     static_cast<double>(network.peak_activation_bytes));
+  const DramPath dram{.bytes_per_s = prediction.bandwidth_bytes_per_s,
+                      .overlap_bytes_per_s = profile.ceilings.dram_overlap_bytes_per_s};
   for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
     const Kernel& kernel = prediction.kernels[k];
     const FittedKernelModel* fitted = model_of(kernel.kernel_class);
     const KernelEstimate e =
         fitted != nullptr
             ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
-                                     prediction.peak_flops_per_s, prediction.bandwidth_bytes_per_s, bytes_scale,
-                                     passes, evicted[k])
+                                     prediction.peak_flops_per_s, dram, bytes_scale, passes, evicted[k])
             : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                               profile.overheads.per_kernel_s, bytes_scale);
     class_spread_s[kernel.kernel_class] += e.time_s * e.uncertainty;

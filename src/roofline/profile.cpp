@@ -160,6 +160,9 @@ Ceilings parse_ceilings(JsonObject object) {
     }
     attained.finish();
   }
+  if (object.has("dram_overlap_gbs")) {
+    ceilings.dram_overlap_bytes_per_s = non_negative(object, "dram_overlap_gbs") * 1e9;
+  }
   object.finish();
   return ceilings;
 }

@@ -22,6 +22,7 @@ namespace roofcast::fit {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 TEST(Calibration, PlanIsDeterministicUniqueAndWithinBudget) {
   const auto plan = plan_points(300);
@@ -206,6 +207,25 @@ TEST(Calibration, TooFewPointsInAClassIsANoteNotACrash) {
   EXPECT_THAT(fits[0].note, HasSubstr("too few points"));
 }
 
+TEST(Calibration, DramOverlapRecoversTheRateAKernelFetchesAtWhileItComputes) {
+  // A kernel computing `warm` seconds fetches 1.2 GB/s of its bytes meanwhile and
+  // waits for the rest at 25 GB/s; two such kernels, and one that fetches all of them.
+  constexpr double kRate = 1.2e9;
+  constexpr double kDram = 25e9;
+  const auto sample = [](double bytes, double warm) {
+    return OverlapSample{.dram_bytes = bytes, .warm_s = warm,
+                         .cold_s = warm + std::max(0.0, bytes - kRate * warm) / kDram};
+  };
+  EXPECT_NEAR(dram_overlap_bytes_per_s({sample(9.4e6, 2.1e-3), sample(9.4e6, 4.3e-3)}, kDram) / kRate, 1.0, 1e-12);
+  // Cold no slower than warm: every byte arrived while it computed, at Q / warm at least.
+  EXPECT_NEAR(dram_overlap_bytes_per_s({{.dram_bytes = 9.4e6, .warm_s = 8.5e-3, .cold_s = 8.4e-3}}, kDram),
+              9.4e6 / 8.5e-3, 1e-3);
+  EXPECT_THAT([] { (void)dram_overlap_bytes_per_s({}, kDram); },
+              ThrowsMessage<FitError>(HasSubstr("no kernel timed warm and cold")));
+  EXPECT_THAT([] { (void)dram_overlap_bytes_per_s({{.dram_bytes = 1e6, .warm_s = 0.0, .cold_s = 1e-3}}, kDram); },
+              ThrowsMessage<FitError>(HasSubstr("both times > 0")));
+}
+
 TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   CalibrationRecord record;
   record.id = "test-cal";
@@ -219,6 +239,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.peak_gflops = 100.0;
   record.memory_gbs = {{"l1", 150.0}, {"dram", 20.0}};
   record.per_run_us = 12.5;
+  record.dram_overlap_gbs = 1.1128;
   record.fits = fit_classes(synthetic_points());
   record.fits[0].fit.model.loop_s = 12e-9;  // a cost per inner loop goes out and comes back
   record.fits[0].fit.model.gather_s = 0.3e-9;  // and per gathered element, on each path
@@ -254,6 +275,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.alias_slowdown, 0.105637);
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
+  EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));
 }

@@ -239,6 +239,27 @@ TEST(Predict, WhatTheCachesStillHoldMovesAtTheFittedBandwidth) {
   EXPECT_GT(cold.time_s, warm.time_s + cold.dram_wait_s * 0.99);
 }
 
+TEST(Predict, AKernelFetchesFromDramWhileItComputes) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 5e-6, 1e7, 1e9);  // slow arithmetic: 1.4 ms
+  p.hardware.cache_bytes = {{1, 8.0}, {2, 32.0}};                         // weights and input from DRAM
+  const auto waiting = predict(graph, cost, p).estimates.at(0);
+  const double dram_bytes = 4.0 * (108 + 192);
+  ASSERT_NEAR(waiting.dram_wait_s, dram_bytes / kBandwidth, 1e-15);
+  // At 0.5 MB/s while it computes, 0.5e6 × its compute time of the 1200 bytes arrive meanwhile.
+  p.ceilings.dram_overlap_bytes_per_s = 0.5e6;
+  const auto overlapping = predict(graph, cost, p).estimates.at(0);
+  const double hidden = 0.5e6 * overlapping.compute_time_s;
+  ASSERT_LT(hidden, dram_bytes);
+  EXPECT_NEAR(overlapping.dram_wait_s, (dram_bytes - hidden) / kBandwidth, 1e-15);
+  EXPECT_NEAR(waiting.time_s - overlapping.time_s, hidden / kBandwidth, 1e-15);
+  // Fast enough to fetch them all while it computes: no wait at all.
+  p.ceilings.dram_overlap_bytes_per_s = 1e9;
+  EXPECT_EQ(predict(graph, cost, p).estimates.at(0).dram_wait_s, 0.0);
+}
+
 TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {
   // x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip: with only Relu inside the kernel, the Clip
   // reads and writes the 256-float output once more: on the activation path for the

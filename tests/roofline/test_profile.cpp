@@ -92,6 +92,14 @@ TEST(Profile, AttainedCeilingsAreOptionalAndCited) {
   EXPECT_DOUBLE_EQ(p.ceilings.attained_bytes_per_s.at("elementwise"), 4.5e9);
 }
 
+TEST(Profile, DramOverlapIsOptional) {
+  Json j = valid_profile();
+  EXPECT_EQ(parse_profile(j.dump(), "x.json").ceilings.dram_overlap_bytes_per_s, 0.0);
+  j["ceilings"]["dram_overlap_gbs"] = 1.25;
+  j["provenance"]["figures"]["ceilings.dram_overlap_gbs"] = {{"basis", "measured"}, {"source", "ds"}, {"note", "n"}};
+  EXPECT_DOUBLE_EQ(parse_profile(j.dump(), "x.json").ceilings.dram_overlap_bytes_per_s, 1.25e9);
+}
+
 TEST(Profile, CachesAreOptionalPerLevel) {
   EXPECT_TRUE(parse_profile(valid_profile().dump(), "x.json").hardware.cache_bytes.empty());
   Json j = valid_profile();
@@ -323,6 +331,8 @@ const std::vector<Broken>& broken_profiles() {
        "hardware.cache_mib.l3: must be > 0"},
       {"id_with_slash", [] { return mutated([](Json& j) { j["id"] = "a/b"; }); },
        "id: must be a non-empty name"},
+      {"dram_overlap_negative", [] { return mutated([](Json& j) { j["ceilings"]["dram_overlap_gbs"] = -1.0; }); },
+       "ceilings.dram_overlap_gbs: must be >= 0 (is -1.0)"},
       {"attained_bad_suffix", [] { return mutated([](Json& j) { j["ceilings"]["attained"] = {{"gemm", 90.0}}; }); },
        "ceilings.attained.gemm: must end in _gflops (compute) or _gbs (bandwidth)"},
       {"kernel_model_missing_key", [] { return mutated([](Json& j) { j["kernel_models"].push_back({{"class", "conv"}}); }); },

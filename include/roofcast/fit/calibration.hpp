@@ -69,6 +69,20 @@ struct ClassFit {
 /// Fits every class that has points; deterministic for the same points (in any order).
 std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOptions& options = {});
 
+/// One kernel timed twice: with the bytes it reads from DRAM in a network
+/// (its weights) still cached, and evicted by a flush beyond the last level.
+struct OverlapSample {
+  double dram_bytes = 0.0;
+  double warm_s = 0.0;
+  double cold_s = 0.0;
+};
+
+/// The rate at which a kernel fetches from DRAM while it computes: it waits
+/// only for the bytes beyond that, cold − warm = max(0, Q − rate · warm) / B,
+/// so each sample gives rate = max(0, Q − (cold − warm) · B) / warm; the mean
+/// of the samples. FitError without samples or with a time ≤ 0.
+double dram_overlap_bytes_per_s(const std::vector<OverlapSample>& samples, double dram_bytes_per_s);
+
 }  // namespace roofcast::fit
 
 #include <map>
@@ -89,6 +103,7 @@ struct CalibrationRecord {
   double peak_gflops = 0.0;                    ///< measured FP32 peak at `threads`
   std::map<std::string, double> memory_gbs;    ///< measured read bandwidth per level
   double per_run_us = 0.0;                     ///< a one-element model's latency
+  double dram_overlap_gbs = 0.0;               ///< dram_overlap_bytes_per_s / 1e9 (0: not measured)
   std::int64_t cache_flush_bytes = 0;          ///< read before each point's runs (0: hot caches)
   std::vector<ClassFit> fits;
   std::size_t points = 0;

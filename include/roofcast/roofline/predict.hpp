@@ -24,9 +24,10 @@ struct KernelEstimate {
   /// weight bytes / weight bandwidth + other bytes / activation bandwidth; for
   /// a fitted kernel, the bytes still cached at the class's bandwidth (the rest: dram_wait_s)
   double memory_time_s = 0.0;
-  /// A fitted kernel's wait for the bytes the caches no longer hold (dram_bytes
-  /// at the DRAM bandwidth), which it does not overlap with its arithmetic; 0
-  /// for the bare roofline, whose memory term already counts them.
+  /// A fitted kernel's wait for the bytes the caches no longer hold: those of
+  /// dram_bytes it does not fetch while it computes (DramPath), at the DRAM
+  /// bandwidth, on top of its arithmetic; 0 for the bare roofline, whose memory
+  /// term already counts them.
   double dram_wait_s = 0.0;
   double overhead_s = 0.0;          ///< the profile's per-kernel overhead
   /// Passes the runtime adds around the kernel: a fused activation applied
@@ -126,12 +127,21 @@ struct PassModels {
   double seconds(const Kernel& kernel, double bytes_scale) const;
 };
 
+/// DRAM as a fitted kernel sees it: its bandwidth, and the rate at which a
+/// kernel fetches from it while it computes (Ceilings::dram_overlap_bytes_per_s).
+struct DramPath {
+  double bytes_per_s = 0.0;
+  double overlap_bytes_per_s = 0.0;
+};
+
 /// A fitted kernel model's estimate of one kernel: t = t0 + max(W(q)/P, Q/B)
 /// + the passes around it, except that the bytes `evicted` from the caches
-/// (residency.hpp) move at `bandwidth_bytes_per_s` (DRAM): calibration
-/// measures kernels with their inputs and weights warm.
+/// (residency.hpp) come from DRAM: calibration measures kernels with their
+/// inputs and weights warm. The kernel fetches dram.overlap_bytes_per_s of them
+/// while it computes and waits for the rest at dram.bytes_per_s:
+/// + max(0, Q_dram − overlap · W(q)/P) / B_dram.
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
-                                      double peak_flops_per_s, double bandwidth_bytes_per_s, double bytes_scale,
+                                      double peak_flops_per_s, const DramPath& dram, double bytes_scale,
                                       const PassModels& passes, const EvictedBytes& evicted);
 
 /// Everything at `bandwidth_bytes_per_s` (no on-chip memory).

@@ -67,6 +67,11 @@ struct Ceilings {
   /// elementwise_gbs). Drawn on the roofline; predictions use the ceilings above.
   std::map<std::string, double> attained_flops_per_s;
   std::map<std::string, double> attained_bytes_per_s;
+  /// DRAM bytes per second a kernel fetches while it computes (a calibrated
+  /// profile's ceilings.dram_overlap_gbs): of the bytes the caches no longer
+  /// hold, those beyond this rate × the kernel's compute time are waited for
+  /// on top of it. 0: none hidden.
+  double dram_overlap_bytes_per_s = 0.0;
 
   double dram_bytes_per_s() const { return bandwidth_bytes_per_s.at("dram"); }
 };
