@@ -314,7 +314,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     if (dram == ceilings->memory_gbs.end()) {
       throw FitError(log.string() + ": its ceilings have no DRAM bandwidth; start a new log");
     }
-    ceilings->dram_overlap_gbs = measure_dram_overlap(*runner, work, measure_options, last_level, dram->second * 1e9) / 1e9;
+    ceilings->dram_overlap_gbs =
+        measure_dram_overlap(*runner, work, measure_options, last_level, dram->second * 1e9) / 1e9;
     log_ceilings = true;
   }
   if (log_ceilings) {
