@@ -576,13 +576,14 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       {"overheads", {{"per_kernel_us", round4(per_kernel_us)}, {"per_run_us", round4(r.per_run_us)}}},
       // ONNX Runtime's CPU provider at level "all": BatchNormalization folded, activations and a
       // residual Add fused into Conv, MatMul + Add → Gemm, activations after Gemm, a zero Pad
-      // into the Conv or pooling after it, x·sigmoid(x) and the erf GELU as one kernel each. MLAS applies
+      // into the Conv or pooling after it, x·sigmoid(x) and the erf GELU as one kernel each, Slices or
+      // Gathers that partition one tensor as one Split (GatherSliceToSplitFusion). MLAS applies
       // Relu inside its convolution loop; Clip, HardSigmoid, Sigmoid, Tanh run as a pass over the
       // output afterwards (a Conv+Clip measures ~1.6× a Conv+Relu for a depthwise 144×56×56).
       {"lowering",
        {{"fuse",
          {"conv_bn", "conv_activation", "conv_add", "gemm_bias", "gemm_activation", "pad_into_consumer",
-          "activation_patterns"}},
+          "activation_patterns", "split_siblings"}},
         {"drop_views", true},
         {"in_kernel_activations", {"Relu"}},
         // MLAS's NCHWc layout as ONNX Runtime 1.22 applies it (observed on single-Conv models:

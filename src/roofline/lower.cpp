@@ -29,6 +29,18 @@ std::string_view kernel_class_name(KernelClass kernel_class) {
   return "other";
 }
 
+std::vector<TensorId> kernel_outputs(const Graph& graph, const Kernel& kernel) {
+  std::vector<TensorId> outputs;
+  for (std::size_t k = kernel.split ? 0 : kernel.layers.size() - 1; k < kernel.layers.size(); ++k) {
+    for (const TensorId id : graph.layers[kernel.layers[k]].outputs) {
+      if (id != graph::kNoTensor) {
+        outputs.push_back(id);
+      }
+    }
+  }
+  return outputs;
+}
+
 double Kernel::arithmetic_intensity() const {
   const std::int64_t bytes = bytes_read + bytes_written;
   return bytes > 0 ? static_cast<double>(flops) / static_cast<double>(bytes) : 0.0;
@@ -76,13 +88,17 @@ class Lowering {
         cost_(cost),
         rules_(rules),
         consumers_(graph.tensors.size(), 0),
-        alias_(graph.tensors.size(), graph::kNoTensor) {
+        alias_(graph.tensors.size(), graph::kNoTensor),
+        split_leader_(graph.layers.size(), kNone) {
     for (const Layer& layer : graph.layers) {
       for (const TensorId id : layer.inputs) {
         if (id != graph::kNoTensor) {
           consumers_[static_cast<std::size_t>(id)] += 1;
         }
       }
+    }
+    if (rules_.has(FusionRule::kSplitSiblings)) {
+      find_split_siblings();
     }
   }
 
@@ -103,6 +119,13 @@ class Lowering {
           consumers_[static_cast<std::size_t>(data)] +=
               consumers_[static_cast<std::size_t>(layer.outputs[0])] - 1;
         }
+        continue;
+      }
+      if (split_leader_[i] != kNone && split_leader_[i] != i) {
+        // A sibling of a Split the runtime runs as one kernel: it joins the leader's.
+        Kernel& split = kernels_[split_kernel_.at(split_leader_[i])];
+        split.split = true;
+        append(split, i, /*folded=*/false, /*chained=*/false);
         continue;
       }
       if (!kernels_.empty() && fuses_into_last(layer, layer_cost.family)) {
@@ -129,6 +152,9 @@ class Lowering {
       kernel.kernel_class = class_of(graph_, layer, layer_cost.family);
       append(kernel, i, /*folded=*/false);
       kernels_.push_back(std::move(kernel));
+      if (split_leader_[i] == i) {
+        split_kernel_[i] = kernels_.size() - 1;
+      }
       has_activation_ = false;
       has_add_ = false;
     }
@@ -139,6 +165,76 @@ class Lowering {
   }
 
  private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  /// The axis along which a Slice or scalar-index Gather takes part of its
+  /// input, and how much of that axis it takes; nullopt when it is neither.
+  std::optional<std::pair<std::size_t, std::int64_t>> part_taken(const Layer& layer) const {
+    if (layer.inputs.empty() || layer.outputs.empty() || layer.inputs[0] == graph::kNoTensor ||
+        layer.outputs[0] == graph::kNoTensor) {
+      return std::nullopt;
+    }
+    const auto& in = graph_.tensor(layer.inputs[0]).shape;
+    const auto& out = graph_.tensor(layer.outputs[0]).shape;
+    if (layer.op_type == "Slice" && in.size() == out.size()) {
+      std::optional<std::size_t> axis;
+      for (std::size_t d = 0; d < in.size(); ++d) {
+        if (in[d] != out[d]) {
+          if (axis) return std::nullopt;  // more than one axis sliced
+          axis = d;
+        }
+      }
+      if (axis) return std::make_pair(*axis, out[*axis]);
+      return std::nullopt;
+    }
+    if (layer.op_type == "Gather" && out.size() + 1 == in.size()) {  // a scalar index
+      const auto* attributes = std::get_if<graph::AxisAttributes>(&layer.attributes);
+      std::int64_t axis = attributes != nullptr ? attributes->axis : 0;
+      if (axis < 0) axis += static_cast<std::int64_t>(in.size());
+      if (axis < 0 || axis >= static_cast<std::int64_t>(in.size())) return std::nullopt;
+      return std::make_pair(static_cast<std::size_t>(axis), std::int64_t{1});
+    }
+    return std::nullopt;
+  }
+
+  /// Groups of Slices (or of scalar-index Gathers) that read one tensor, and
+  /// nothing else does, each taking a part of the same axis, the parts adding
+  /// up to the whole axis: the runtime runs such a group as one Split (ONNX
+  /// Runtime's GatherSliceToSplitFusion; the Gathers' dropped axis becomes a
+  /// Squeeze view). Each member records the group's first layer.
+  void find_split_siblings() {
+    std::map<TensorId, std::vector<std::size_t>> readers;  // data tensor -> Slice/Gather layers reading it
+    for (std::size_t i = 0; i < graph_.layers.size(); ++i) {
+      const Layer& layer = graph_.layers[i];
+      if ((layer.op_type == "Slice" || layer.op_type == "Gather") && !layer.inputs.empty() &&
+          layer.inputs[0] != graph::kNoTensor) {
+        readers[layer.inputs[0]].push_back(i);
+      }
+    }
+    for (const auto& [data, group] : readers) {
+      if (group.size() < 2 || consumers_[static_cast<std::size_t>(data)] != static_cast<int>(group.size())) {
+        continue;
+      }
+      const std::string& op = graph_.layers[group.front()].op_type;
+      const auto first = part_taken(graph_.layers[group.front()]);
+      if (!first) {
+        continue;
+      }
+      std::int64_t covered = 0;
+      bool siblings = true;
+      for (const std::size_t i : group) {
+        const auto part = part_taken(graph_.layers[i]);
+        siblings = siblings && graph_.layers[i].op_type == op && part && part->first == first->first;
+        covered += part ? part->second : 0;
+      }
+      if (siblings && covered == graph_.tensor(data).shape.at(first->first)) {
+        for (const std::size_t i : group) {
+          split_leader_[i] = group.front();
+        }
+      }
+    }
+  }
+
   /// Whether the Pad at `index` is read by exactly one layer, a Conv or a pooling layer.
   bool padding_of_next(std::size_t index) const {
     const Layer& pad = graph_.layers[index];
@@ -196,11 +292,8 @@ class Lowering {
   void add_layout_reorders(const BlockedLayout& layout) {
     std::map<TensorId, std::size_t> producer;  // a kernel's output tensor → the kernel
     for (std::size_t k = 0; k < kernels_.size(); ++k) {
-      const Layer& tail = graph_.layers[kernels_[k].layers.back()];
-      for (const TensorId id : tail.outputs) {
-        if (id != graph::kNoTensor) {
-          producer[id] = k;
-        }
+      for (const TensorId id : kernel_outputs(graph_, kernels_[k])) {
+        producer[id] = k;
       }
     }
     const auto size_of = [this](TensorId id) { return graph_.tensor(id).size_bytes(); };
@@ -376,8 +469,10 @@ class Lowering {
     return false;
   }
 
-  /// Adds a layer to a kernel; a folded layer (BN into Conv weights) adds no work.
-  void append(Kernel& kernel, std::size_t index, bool folded) {
+  /// Adds a layer to a kernel; a folded layer (BN into Conv weights) adds no
+  /// work. A chained layer reads the tensor the kernel's last layer handed on,
+  /// which then stays inside; a sibling (a Split's part) reads the kernel's input.
+  void append(Kernel& kernel, std::size_t index, bool folded, bool chained = true) {
     const Layer& layer = graph_.layers[index];
     const auto& c = cost_.layers[index];
     if (folded) {
@@ -386,7 +481,7 @@ class Lowering {
       return;
     }
     // The tensor handed on inside the kernel is neither written nor read again.
-    if (!kernel.layers.empty()) {
+    if (!kernel.layers.empty() && chained) {
       const Layer& tail = graph_.layers[kernel.layers.back()];
       const std::int64_t internal = graph_.tensor(tail.outputs[0]).size_bytes();
       kernel.bytes_written -= internal;
@@ -410,6 +505,8 @@ class Lowering {
   std::vector<Kernel> kernels_;
   bool has_activation_ = false;
   bool has_add_ = false;
+  std::vector<std::size_t> split_leader_;          // layer -> first layer of its Split group, or kNone
+  std::map<std::size_t, std::size_t> split_kernel_;  // a group's first layer -> its kernel
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ const std::pair<FusionRule, std::string_view> kFusionRules[] = {
     {FusionRule::kElementwiseChain, "elementwise_chain"},
     {FusionRule::kPadIntoConsumer, "pad_into_consumer"},
     {FusionRule::kActivationPatterns, "activation_patterns"},
+    {FusionRule::kSplitSiblings, "split_siblings"},
 };
 
 const std::string_view kMemoryLevels[] = {"dram", "l3", "l2", "l1", "sram"};
@@ -201,7 +202,8 @@ LoweringRules parse_lowering(JsonObject object) {
     if (rule == std::end(kFusionRules)) {
       object.fail(where, "unknown fusion rule '" + name +
                              "' (expected conv_bn, conv_activation, conv_add, gemm_bias, "
-                             "gemm_activation, elementwise_chain, pad_into_consumer or activation_patterns)");
+                             "gemm_activation, elementwise_chain, pad_into_consumer, activation_patterns or "
+                             "split_siblings)");
     }
     if (!rules.fuse.insert(rule->first).second) {
       object.fail(where, "fusion rule '" + name + "' is listed twice");

@@ -86,11 +86,9 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
         }
       }
     }
-    for (const TensorId id : graph.layers[kernels[k].layers.back()].outputs) {
-      if (id != graph::kNoTensor) {
-        touches[k].all.insert(resolve(id));
-        touches[k].written.insert(resolve(id));
-      }
+    for (const TensorId id : kernel_outputs(graph, kernels[k])) {
+      touches[k].all.insert(resolve(id));
+      touches[k].written.insert(resolve(id));
     }
   }
   // Distinct bytes the kernels [first, last) touch, `self` left out: the reuse

@@ -194,6 +194,74 @@ TEST(Lower, SiluAndErfGeluAreOneKernelEachButAGateIsNot) {
   EXPECT_EQ(kernels[3].fused_op, "Gelu");
 }
 
+/// x 1x2x12x4 → Relu → r, read by three Slices of axis 2 (`ends` of 4, 8, 12 and
+/// more: the parts `parts` take), each followed by a Neg so the parts are used.
+ModelBuilder three_slices(const std::vector<std::int64_t>& ends, bool another_reader = false) {
+  ModelBuilder b;
+  b.input("x", {1, 2, 12, 4}).int64s("axis", {2});
+  b.node("Relu", {"x"}, {"r"}, {}, "relu");
+  std::int64_t start = 0;
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    const std::string n = std::to_string(i);
+    b.int64s("start" + n, {start}).int64s("end" + n, {ends[i]});
+    b.node("Slice", {"r", "start" + n, "end" + n, "axis"}, {"part" + n}, {}, "slice" + n);
+    b.node("Neg", {"part" + n}, {"y" + n}, {}, "neg" + n).output("y" + n);
+    start = ends[i];
+  }
+  if (another_reader) {
+    b.node("Neg", {"r"}, {"whole"}, {}, "whole").output("whole");
+  }
+  return b;
+}
+
+TEST(Lower, SlicesThatPartitionATensorAreOneSplitWithTheRule) {
+  LoweringRules rules = all_rules();
+  rules.fuse.insert(FusionRule::kSplitSiblings);
+  const graph::Graph graph = graph::load_graph_from_bytes(three_slices({4, 8, 12}).bytes(), "split.onnx");
+  const auto kernels = lower(graph, graph::graph_cost(graph), rules);
+  // relu, the Split, three Negs.
+  ASSERT_EQ(kernels.size(), 5u);
+  const Kernel& split = kernels[1];
+  EXPECT_TRUE(split.split);
+  EXPECT_EQ(split.name, "slice0");
+  EXPECT_EQ(split.ops, "Slice+Slice+Slice");
+  EXPECT_EQ(split.kernel_class, KernelClass::kDataMovement);
+  // It reads the whole of r (and each Slice its starts, ends and axes) and writes
+  // every part: no tensor stays inside.
+  EXPECT_EQ(split.bytes_read, 4 * 2 * 12 * 4 + 3 * 3 * 8);
+  EXPECT_EQ(split.bytes_written, 4 * 2 * 12 * 4);
+  EXPECT_EQ(kernel_outputs(graph, split).size(), 3u);
+  EXPECT_EQ(kernels[2].name, "neg0");
+  // Without the rule, one kernel per Slice.
+  EXPECT_EQ(lowered(three_slices({4, 8, 12}), all_rules()).size(), 7u);
+}
+
+TEST(Lower, SlicesThatLeaveSomethingOutOrShareTheirInputAreNotASplit) {
+  LoweringRules rules = all_rules();
+  rules.fuse.insert(FusionRule::kSplitSiblings);
+  EXPECT_EQ(lowered(three_slices({4, 8, 10}), rules).size(), 7u);                      // 2 of 12 left out
+  EXPECT_EQ(lowered(three_slices({4, 8, 12}, /*another_reader=*/true), rules).size(), 8u);  // r read whole too
+}
+
+TEST(Lower, ScalarGathersThatCoverAnAxisAreOneSplit) {
+  // qkv 3x2x4 → q, k, v = qkv[0], qkv[1], qkv[2], as Swin's attention exports it.
+  ModelBuilder b;
+  b.input("x", {3, 2, 4});
+  b.node("Relu", {"x"}, {"qkv"}, {}, "relu");
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    b.node("Constant", {}, {"index" + n}, {{"value_int", std::int64_t{i}}});  // a scalar index
+    b.node("Gather", {"qkv", "index" + n}, {"g" + n}, {{"axis", std::int64_t{0}}}, "gather" + n).output("g" + n);
+  }
+  LoweringRules rules = all_rules();
+  rules.fuse.insert(FusionRule::kSplitSiblings);
+  const auto kernels = lowered(b, rules);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[1].ops, "Gather+Gather+Gather");
+  EXPECT_EQ(kernels[1].bytes_written, 4 * 3 * 2 * 4);
+  EXPECT_EQ(lowered(b, all_rules()).size(), 4u);
+}
+
 TEST(Lower, WithoutRulesEveryLayerIsAKernel) {
   LoweringRules none;
   none.drop_views = true;

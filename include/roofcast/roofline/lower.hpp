@@ -57,10 +57,17 @@ struct Kernel {
   /// How many reorders those are: each runs as a kernel of its own (its own fixed overhead).
   int reorders = 0;
   bool blocked = false;  ///< runs in the runtime's blocked layout
+  /// Its layers are a Split's parts (FusionRule::kSplitSiblings), each reading
+  /// the kernel's input and writing an output of its own, not a chain.
+  bool split = false;
 
   /// flops / (bytes_read + bytes_written), FLOP per byte; 0 when nothing moves.
   double arithmetic_intensity() const;
 };
+
+/// The tensors a kernel writes for other kernels: its last layer's outputs, or
+/// every part's for a Split.
+std::vector<graph::TensorId> kernel_outputs(const graph::Graph& graph, const Kernel& kernel);
 
 /// Applies the runtime's lowering rules to the layer graph: views dropped,
 /// metadata ops (Constant, Shape) folded away, and chains fused per `rules`.

@@ -34,6 +34,7 @@ enum class FusionRule {
   kElementwiseChain,  ///< consecutive elementwise ops as one kernel
   kPadIntoConsumer,   ///< a Pad read only by a Conv or pooling layer becomes that layer's padding
   kActivationPatterns,  ///< x·sigmoid(x) and the erf GELU (Div→Erf→Add→Mul→Mul) as one kernel each
+  kSplitSiblings,       ///< Slices or Gathers partitioning one tensor along one axis as one Split kernel
 };
 std::string_view fusion_rule_name(FusionRule rule);
 
