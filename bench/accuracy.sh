@@ -15,6 +15,9 @@
 # Usage: bash bench/accuracy.sh   (after scripts/test.sh or scripts/run.sh built build/release)
 #   ROOFCAST_ACCURACY_THREADS=2 bash bench/accuracy.sh   re-runs the 2-thread half only (when another
 #   tenant disturbed it), keeping the other's results; ROOFCAST_ACCURACY_BUDGETS="60 120 300" sets the curve.
+#   ROOFCAST_ACCURACY_REFIT=1 bash bench/accuracy.sh   measures nothing: re-fits the saved calibration logs
+#   (calibrate --resume) and re-validates the saved measurements (validate --resume) with this build, to
+#   judge a change of the model on the committed run's measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 roofcast=build/release/src/cli/roofcast
@@ -27,6 +30,15 @@ thread_counts="${ROOFCAST_ACCURACY_THREADS:-1 2}"
 # two: at 2 threads another tenant slowed a whole model by 1.6x for over a
 # minute, both of its two rounds (DenseNet 58.7 ms, 34.7 ms in the repeat).
 rounds="${ROOFCAST_ACCURACY_ROUNDS:-3}"
+refit="${ROOFCAST_ACCURACY_REFIT:-0}"
+resume=()          # calibrate and validate: continue from what is saved
+measure_rounds=(--rounds "$rounds")
+refit_suffix=""    # a re-fit keeps the measuring run's calibration log and wall time
+if [ "$refit" = 1 ]; then
+  resume=(--resume)
+  measure_rounds=()
+  refit_suffix=-refit
+fi
 # Before calibrating there is no profile of this machine to compare with: the
 # first measurement runs under a bundled one and is compared again (--resume,
 # nothing re-measured) once the calibrated profile is written.
@@ -44,33 +56,35 @@ validate() {
 }
 mkdir -p "$out"
 for threads in $thread_counts; do
+  [ "$refit" = 1 ] && break
   rm -rf "$out"/*-"${threads}"t "$out"/*-"${threads}"t.* "$out"/*-"${threads}"t-*
 done
 for threads in $thread_counts; do
   for set in zoo heldout; do
+    [ "$refit" = 1 ] && break
     echo "== $threads thread(s): the $set measured before calibrating"
     validate "$set" "$out/validation-${threads}t-before" "$placeholder" --rounds "$rounds" > /dev/null 2>&1
   done
   echo "== $threads thread(s): calibrate (budget 300)"
-  /usr/bin/time -f "%e" -o "$out/calibrate-${threads}t.seconds" \
-    "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" 2> "$out/calibrate-${threads}t.log" \
-    | tee "$out/calibrate-${threads}t.txt"
+  /usr/bin/time -f "%e" -o "$out/calibrate-${threads}t${refit_suffix}.seconds" \
+    "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" "${resume[@]}" \
+    2> "$out/calibrate-${threads}t${refit_suffix}.log" | tee "$out/calibrate-${threads}t.txt"
   for set in heldout zoo; do  # the reverse order: each set equally far from the calibration on both sides
     echo "== $threads thread(s): the $set measured after calibrating, and the profile validated"
-    validate "$set" "$out/validation-${threads}t" "$out/calibrated-${threads}t.json" --rounds "$rounds" \
-      2> /dev/null | tee "$out/validate-${set}-${threads}t.txt"
+    validate "$set" "$out/validation-${threads}t" "$out/calibrated-${threads}t.json" "${measure_rounds[@]}" \
+      "${resume[@]}" 2> /dev/null | tee "$out/validate-${set}-${threads}t.txt"
     validate "$set" "$out/validation-${threads}t-before" "$out/calibrated-${threads}t.json" --resume > /dev/null 2>&1
   done
   for budget in $budgets; do
     [ "$budget" = 300 ] && continue
     echo "== $threads thread(s): budget $budget"
     "$roofcast" calibrate --threads "$threads" --budget "$budget" -o "$out/calibrated-${threads}t-b${budget}.json" \
-      > /dev/null 2>&1
+      "${resume[@]}" > /dev/null 2>&1
     for set in zoo heldout; do
       for when in "" -before; do
         prefix=validation
         [ "$set" = heldout ] && prefix=validation-heldout
-        cp -r "$out/${prefix}-${threads}t${when}" "$out/${prefix}-${threads}t-b${budget}${when}"
+        [ "$refit" = 1 ] || cp -r "$out/${prefix}-${threads}t${when}" "$out/${prefix}-${threads}t-b${budget}${when}"
         validate "$set" "$out/validation-${threads}t-b${budget}${when}" "$out/calibrated-${threads}t-b${budget}.json" \
           --resume > /dev/null 2>&1
       done
