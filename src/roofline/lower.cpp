@@ -123,10 +123,13 @@ class Lowering {
       }
       if (split_leader_[i] != kNone && split_leader_[i] != i) {
         // A sibling of a Split the runtime runs as one kernel: it joins the leader's.
-        Kernel& split = kernels_[split_kernel_.at(split_leader_[i])];
-        split.split = true;
-        append(split, i, /*folded=*/false, /*chained=*/false);
-        continue;
+        const auto leader = split_kernel_.find(split_leader_[i]);
+        if (leader != split_kernel_.end()) {
+          Kernel& split = kernels_[leader->second];
+          split.split = true;
+          append(split, i, /*folded=*/false, /*chained=*/false);
+          continue;
+        }
       }
       if (!kernels_.empty() && fuses_into_last(layer, layer_cost.family)) {
         // BatchNormalization folded into the Conv's weights costs nothing at run time.
