@@ -303,6 +303,7 @@ class Folder {
     const std::int64_t step = steps != nullptr ? steps->values[0] : 1;
     if (step == 0) return std::nullopt;
     const std::int64_t d = x.dims[static_cast<std::size_t>(axis)];
+    if (d == 0) return std::nullopt;  // nothing to slice (and no valid clamp range below)
     std::int64_t start = starts.values[0];
     std::int64_t end = ends.values[0];
     if (start < 0) start += d;  // (d is small: no overflow)
@@ -315,8 +316,9 @@ class Folder {
       end = std::clamp<std::int64_t>(end, -1, d - 1);
     }
     std::vector<std::int64_t> kept;
-    for (std::int64_t i = start; step > 0 ? i < end : i > end; i += step) {
+    for (std::int64_t i = start; step > 0 ? i < end : i > end;) {
       kept.push_back(i);
+      if (__builtin_add_overflow(i, step, &i)) break;  // a step past the end of int64: done
     }
     // Rows of the value around the axis: outer × d × inner.
     std::int64_t outer = 1;
