@@ -135,8 +135,8 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   gsl_blas_ddot(gsl_multifit_nlinear_residual(work), gsl_multifit_nlinear_residual(work), &cost);
   gsl_vector_free(x);
   gsl_multifit_nlinear_free(work);
-  if (!std::isfinite(cost)) {
-    cost = std::numeric_limits<double>::infinity();
+  if (!std::isfinite(cost) || !has_finite_parameters(model)) {
+    cost = std::numeric_limits<double>::infinity();  // diverged: never the best start
   }
   return {model, cost};
 }
@@ -559,6 +559,20 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     }
   }
   return best;
+}
+
+bool has_finite_parameters(const StepModel& m) {
+  const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
+  const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
+  bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
+             ok(m.alias_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
+             (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s)));
+  for (const auto* rates : {&m.op_flops_per_s, &m.op_bytes_per_s}) {
+    for (const auto& [op, rate] : *rates) {
+      all = all && ok(rate);
+    }
+  }
+  return all;
 }
 
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options) {

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "roofcast/common/error.hpp"
@@ -464,6 +466,30 @@ TEST(StepModel, FittingIsDeterministic) {
   EXPECT_EQ(a.model.overhead_s, b.model.overhead_s);
   EXPECT_EQ(a.model.flops_per_s, b.model.flops_per_s);
   EXPECT_EQ(a.model.bytes_per_s, b.model.bytes_per_s);
+}
+
+TEST(StepModel, ADivergedModelIsNotFinite) {
+  StepModel m;
+  m.steps = {1};
+  m.overhead_s = 1e-6;
+  m.flops_per_s = 1e11;
+  m.bytes_per_s = 1e10;
+  EXPECT_TRUE(has_finite_parameters(m));
+  StepModel nan = m;
+  nan.overhead_s = std::nan("");
+  EXPECT_FALSE(has_finite_parameters(nan));
+  StepModel infinite = m;
+  infinite.op_flops_per_s["Erf"] = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(has_finite_parameters(infinite));
+  StepModel no_rate = m;
+  no_rate.bytes_per_s = 0.0;
+  EXPECT_FALSE(has_finite_parameters(no_rate));
+  StepModel slow = m;
+  slow.align = 8;  // a slow path needs rates of its own
+  EXPECT_FALSE(has_finite_parameters(slow));
+  slow.slow_flops_per_s = 5e10;
+  slow.slow_bytes_per_s = 5e9;
+  EXPECT_TRUE(has_finite_parameters(slow));
 }
 
 }  // namespace

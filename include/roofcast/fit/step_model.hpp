@@ -99,4 +99,9 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
 /// RMSPE (%) of `model` on `samples`.
 double rmspe_percent(const StepModel& model, const std::vector<Sample>& samples);
 
+/// Whether every parameter of `model` is a finite number ≥ 0 and its rates
+/// (the slow path's where it has one) > 0: a solve that diverged leaves an
+/// infinite or NaN one, which no profile can hold.
+bool has_finite_parameters(const StepModel& model);
+
 }  // namespace roofcast::fit
