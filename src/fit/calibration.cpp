@@ -454,12 +454,14 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
   using Json = nlohmann::ordered_json;
   const auto round2 = [](double v) { return std::round(v * 100.0) / 100.0; };
   // Six significant digits: readable, and a throughput of 1e-5 GFLOP/s does not round to 0.
+  // Below about 1e-303 the scale overflows to infinity (and v · scale / scale is NaN,
+  // written as null): such a value, an overhead a fit drove towards 0, is kept as it is.
   const auto round4 = [](double v) {
     if (v == 0.0 || !std::isfinite(v)) {
       return v;
     }
     const double scale = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
-    return std::round(v * scale) / scale;
+    return std::isfinite(scale) ? std::round(v * scale) / scale : v;
   };
   Json models = Json::array();
   Json fit_errors = Json::object();

@@ -22,6 +22,7 @@ namespace roofcast::fit {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::ThrowsMessage;
 
 TEST(Calibration, PlanIsDeterministicUniqueAndWithinBudget) {
@@ -224,6 +225,28 @@ TEST(Calibration, DramOverlapRecoversTheRateAKernelFetchesAtWhileItComputes) {
               ThrowsMessage<FitError>(HasSubstr("no kernel timed warm and cold")));
   EXPECT_THAT([] { (void)dram_overlap_bytes_per_s({{.dram_bytes = 1e6, .warm_s = 0.0, .cold_s = 1e-3}}, kDram); },
               ThrowsMessage<FitError>(HasSubstr("both times > 0")));
+}
+
+TEST(Calibration, AnOverheadFittedTowardsZeroIsWrittenAsANumber) {
+  // A fit can drive an overhead to a tiny positive value (exp of a very
+  // negative parameter); rounding it to six digits must not make it NaN (null).
+  CalibrationRecord record;
+  record.id = "tiny";
+  record.hardware_name = "Test CPU";
+  record.processor = "1 of 2 logical CPUs";
+  record.runtime_name = "onnxruntime";
+  record.runtime_version = "1.22.0";
+  record.execution_provider = "cpu";
+  record.peak_gflops = 100.0;
+  record.memory_gbs = {{"dram", 20.0}};
+  record.fits = fit_classes(synthetic_points());
+  ASSERT_TRUE(record.fits[0].fitted);
+  record.fits[0].fit.model.overhead_s = 1e-316;
+  record.log_file = "tiny.json.points.jsonl";
+  const std::string json = calibrated_profile_json(record);
+  EXPECT_THAT(json, Not(HasSubstr("null,")));
+  const roofline::DeviceProfile profile = roofline::parse_profile(json, "tiny.json");
+  EXPECT_LT(profile.kernel_models.at(record.fits[0].kernel_class).model.overhead_s, 1e-300);
 }
 
 TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
