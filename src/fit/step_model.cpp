@@ -750,8 +750,9 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (!any_bytes || !std::isfinite(result.model.bytes_per_s)) {
     result.model.bytes_per_s = kUnusedRate;
   }
-  if (!std::isfinite(result.model.overhead_s)) {
-    throw FitError("the fit diverged (non-finite overhead)");
+  if (!has_finite_parameters(result.model)) {
+    throw FitError("the fit did not converge (a parameter came out infinite, NaN or a rate 0); "
+                   "measure its points again");
   }
   result.points = samples.size();
   result.heldout_rmspe_percent = best.rmspe_percent;
