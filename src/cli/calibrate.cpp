@@ -308,14 +308,13 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
   if (ceilings->dram_overlap_gbs < 0.0) {
     std::cerr << "roofcast: measuring how much DRAM traffic a kernel's arithmetic hides\n";
-    const auto caches = cpu.cache_bytes_by_level();
-    const std::int64_t last_level = caches.empty() ? 0 : caches.rbegin()->second;
     const auto dram = ceilings->memory_gbs.find("dram");
     if (dram == ceilings->memory_gbs.end()) {
       throw FitError(log.string() + ": its ceilings have no DRAM bandwidth; start a new log");
     }
     ceilings->dram_overlap_gbs =
-        measure_dram_overlap(*runner, work, measure_options, last_level, dram->second * 1e9) / 1e9;
+        measure_dram_overlap(*runner, work, measure_options, cpu.last_level_cache_bytes(), dram->second * 1e9) /
+        1e9;
     log_ceilings = true;
   }
   if (log_ceilings) {

@@ -232,8 +232,7 @@ std::string CpuSpec::formula(int cores) const {
 
 std::int64_t default_cache_flush_bytes(const CpuSpec& cpu) {
   constexpr std::int64_t kMiB = 1 << 20;
-  const auto levels = cpu.cache_bytes_by_level();
-  const std::int64_t last_level_bytes = levels.empty() ? 0 : levels.rbegin()->second;
+  const std::int64_t last_level_bytes = cpu.last_level_cache_bytes();
   if (last_level_bytes <= 0) {
     return 16 * kMiB;
   }

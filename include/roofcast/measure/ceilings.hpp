@@ -33,6 +33,12 @@ struct CpuSpec {
     return levels;
   }
 
+  /// Bytes of cpu0's last-level cache; 0 when sysfs lists none.
+  std::int64_t last_level_cache_bytes() const {
+    const auto levels = cache_bytes_by_level();
+    return levels.empty() ? 0 : levels.rbegin()->second;
+  }
+
   /// Peak FP32 FLOP/s of `cores` cores by the formula above.
   double peak_flops_per_s(int cores) const {
     return static_cast<double>(cores) * fma_units * datapath_lanes * 2.0 * clock_hz;
