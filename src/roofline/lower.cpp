@@ -125,9 +125,7 @@ class Lowering {
         // A sibling of a Split the runtime runs as one kernel: it joins the leader's.
         const auto leader = split_kernel_.find(split_leader_[i]);
         if (leader != split_kernel_.end()) {
-          Kernel& split = kernels_[leader->second];
-          split.split = true;
-          append(split, i, /*folded=*/false, /*chained=*/false);
+          append(kernels_[leader->second], i, /*folded=*/false, /*chained=*/false);
           continue;
         }
       }
@@ -155,7 +153,8 @@ class Lowering {
       kernel.kernel_class = class_of(graph_, layer, layer_cost.family);
       append(kernel, i, /*folded=*/false);
       kernels_.push_back(std::move(kernel));
-      if (split_leader_[i] == i) {
+      if (split_leader_[i] == i) {  // the first part of a Split: the others join it
+        kernels_.back().split = true;
         split_kernel_[i] = kernels_.size() - 1;
       }
       has_activation_ = false;
