@@ -127,8 +127,32 @@ roofline::LoweringRules runtime_rules() {
   return rules;
 }
 
-/// A micro-model's own kernel, timed: the graph, the one kernel it lowers to
-/// (besides the flush and the sink), and that kernel's time per profiled run.
+/// A micro-model lowered: its graph and the one kernel of its own it lowers
+/// to (besides the flush and the sink).
+struct MicroKernel {
+  graph::Graph graph;
+  roofline::Kernel kernel;
+};
+
+MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes, const fs::path& model) {
+  write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
+  MicroKernel micro{.graph = graph::load_graph(model), .kernel = {}};
+  std::vector<roofline::Kernel> kernels;
+  for (auto& kernel : roofline::lower(micro.graph, graph::graph_cost(micro.graph), runtime_rules())) {
+    if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+      kernels.push_back(std::move(kernel));
+    }
+  }
+  if (kernels.size() != 1) {
+    throw FitError("micro-model " + spec + " lowers to " + std::to_string(kernels.size()) +
+                   " kernels of its own, not 1");
+  }
+  micro.kernel = std::move(kernels[0]);
+  return micro;
+}
+
+/// A micro-model's own kernel, timed: the lowered micro-model and that
+/// kernel's time per profiled run.
 struct TimedMicroKernel {
   graph::Graph graph;
   roofline::Kernel kernel;
@@ -138,22 +162,29 @@ struct TimedMicroKernel {
 TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
                                    const fs::path& work, const measure::MeasureOptions& options) {
   const fs::path model = work / "point.onnx";
-  write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
-  TimedMicroKernel timed{.graph = graph::load_graph(model), .kernel = {}, .per_run_s = {}};
-  std::vector<roofline::Kernel> kernels;
-  for (auto& kernel : roofline::lower(timed.graph, graph::graph_cost(timed.graph), runtime_rules())) {
-    if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
-      kernels.push_back(std::move(kernel));
-    }
-  }
-  if (kernels.size() != 1) {
-    throw FitError("micro-model " + spec + " lowers to " + std::to_string(kernels.size()) +
-                   " kernels of its own, not 1");
-  }
-  timed.kernel = std::move(kernels[0]);
+  MicroKernel micro = lower_micro_model(spec, flush_bytes, model);
+  TimedMicroKernel timed{.graph = std::move(micro.graph), .kernel = std::move(micro.kernel), .per_run_s = {}};
   timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.graph, model, options),
                                         timed.kernel.layers);
   return timed;
+}
+
+/// The logged points' samples derived again from their specs by this
+/// roofcast: a log keeps what was measured (the times), and how a kernel is
+/// described to the fit (its loops, rows, dimensions) may have been refined
+/// since the log was written. Each spec is lowered once.
+void derive_samples_again(std::vector<fit::MeasuredPoint>& points, const fs::path& work) {
+  std::map<std::string, roofline::Sample> derived;
+  for (auto& point : points) {
+    auto it = derived.find(point.spec);
+    if (it == derived.end()) {
+      const MicroKernel micro = lower_micro_model(point.spec, 0, work / "logged.onnx");
+      it = derived.emplace(point.spec, roofline::kernel_sample(micro.graph, micro.kernel, 1.0)).first;
+    }
+    const double time_s = point.sample.time_s;
+    point.sample = it->second;
+    point.sample.time_s = time_s;
+  }
 }
 
 /// Ceilings::dram_overlap_bytes_per_s on this machine: a transformer-sized
@@ -278,6 +309,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   measure_options.policy.min_time_s = options.min_time_s;
   measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
   measure_options.work_dir = work;
+  derive_samples_again(points, work);
 
   bool log_ceilings = false;
   if (!ceilings) {
@@ -417,6 +449,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   // of 4, runs far below the DRAM bandwidth).
   fit::FitOptions fit_options;
   fit_options.threads = options.threads;
+  // Each thread's core has its own: a kernel's bytes beyond all of them come from the shared level.
+  fit_options.private_cache_bytes = static_cast<double>(cpu.private_cache_bytes()) * options.threads;
   double fastest = 0.0;
   for (const auto& [level, gbs] : ceilings->memory_gbs) {
     fastest = std::max(fastest, gbs);
@@ -527,8 +561,15 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
   for (const auto& f : fits) {
     if (f.fitted && f.fit.model.loop_s > 0.0) {
-      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1)
-           << " ns per inner loop (one per channel of a BatchNormalization or a per-channel broadcast)";
+      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1) << " ns per inner loop ("
+           << (f.kernel_class == "gemm" ? "one GEMM of a batched MatMul"
+                                        : "one per channel of a BatchNormalization or a per-channel broadcast")
+           << ")";
+    }
+    if (f.fitted && f.fit.model.far_bytes_per_s > 0.0) {
+      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.far_bytes_per_s / 1e9, 1)
+           << " GB/s for the bytes beyond the private caches ("
+           << fixed_format(f.fit.model.private_cache_bytes / 1048576.0, 1) << " MiB)";
     }
     for (const auto& [gather_s, path] :
          {std::pair{f.fit.model.gather_s, ""}, std::pair{f.fit.model.slow_gather_s, " on the slow path"}}) {

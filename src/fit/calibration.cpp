@@ -178,8 +178,25 @@ void plan_gemm(Planner& p) {
     p.add("matmul:m=197,k=" + s(768 + d + 1) + ",n=768,bias=1");
     p.add("matmul:m=197,k=" + s(alias_k[i]) + ",n=768,bias=1");
   }
-  p.add("matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0");
-  p.add("matmul:batch=12,m=197,k=197,n=64,bias=0,weights=0");
+  // Attention's batched products, one GEMM per head (or window and head):
+  // tokens × head width by head width × tokens, and back, over a range of
+  // batches, for the cost of each GEMM.
+  std::size_t batched = 0;
+  for (const auto& u : sobol(4, 64)) {
+    if (batched == 8 || p.full()) {
+      break;
+    }
+    const std::int64_t batch = log_between(u[0], 4, 384);
+    const std::int64_t tokens = pick<std::int64_t>({49, 50, 64, 144, 197}, u[1]);
+    const std::int64_t width = pick<std::int64_t>({32, 64}, u[2]);
+    if (static_cast<double>(batch * tokens * tokens * width) > 1.5e8) {
+      continue;
+    }
+    const bool scores = u[3] < 0.5;  // Q·Kᵀ, else the scores times V
+    p.add("matmul:batch=" + s(batch) + ",m=" + s(tokens) + ",k=" + s(scores ? width : tokens) +
+          ",n=" + s(scores ? tokens : width) + ",bias=0,weights=0");
+    ++batched;
+  }
   std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
     if (p.full()) {
@@ -496,6 +513,10 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     }
     if (m.alias_bytes > 0) {
       entry["alias"] = {{"row_stride_multiple_of_bytes", m.alias_bytes}, {"slowdown", round4(m.alias_slowdown)}};
+    }
+    if (m.private_cache_bytes > 0.0) {
+      entry["beyond_private_caches"] = {{"bytes", static_cast<std::int64_t>(std::llround(m.private_cache_bytes))},
+                                        {"gbs", round4(m.far_bytes_per_s / 1e9)}};
     }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},

@@ -24,11 +24,13 @@ struct Problem {
   bool per_call;       ///< the overhead is paid per call
   bool bytes_only;     ///< no sample computes: the per-operator rates are bandwidths
 
-  /// Parameters: t0, P, B, one rate per operator, then t_loop, t_gather and the alias slowdown when fitted.
+  /// Parameters: t0, P, B, one rate per operator, then t_loop, t_gather, the
+  /// alias slowdown and B_far when fitted.
   std::size_t loop_index() const { return 3 + terms->ops.size(); }
   std::size_t gather_index() const { return loop_index() + (terms->loop_term ? 1 : 0); }
   std::size_t alias_index() const { return gather_index() + (terms->gather_term ? 1 : 0); }
-  std::size_t parameter_count() const { return alias_index() + (terms->alias_bytes > 0 ? 1 : 0); }
+  std::size_t far_index() const { return alias_index() + (terms->alias_bytes > 0 ? 1 : 0); }
+  std::size_t parameter_count() const { return far_index() + (terms->private_cache_bytes > 0.0 ? 1 : 0); }
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -74,6 +76,10 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   if (p.terms->alias_bytes > 0) {
     m.alias_bytes = p.terms->alias_bytes;
     m.alias_slowdown = std::exp(gsl_vector_get(x, p.alias_index()));
+  }
+  if (p.terms->private_cache_bytes > 0.0) {
+    m.private_cache_bytes = p.terms->private_cache_bytes;
+    m.far_bytes_per_s = bounded(gsl_vector_get(x, p.far_index()), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
   }
   return m;
 }
@@ -126,6 +132,10 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   }
   if (terms.alias_bytes > 0) {
     gsl_vector_set(x, problem.alias_index(), std::log(start.alias_slowdown));
+  }
+  if (terms.private_cache_bytes > 0.0) {
+    gsl_vector_set(x, problem.far_index(),
+                   unbounded(start.far_bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
@@ -504,8 +514,15 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
       terms.alias_bytes = requested.alias_bytes;
     }
   }
-  const std::size_t timed_parameters =
-      (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0) + (terms.alias_bytes > 0 ? 1 : 0);
+  if (requested.private_cache_bytes > 0.0) {
+    const auto beyond = std::count_if(samples.begin(), samples.end(),
+                                      [&](const Sample& s) { return s.bytes > requested.private_cache_bytes; });
+    if (beyond >= 2 && samples.size() - static_cast<std::size_t>(beyond) >= 2) {
+      terms.private_cache_bytes = requested.private_cache_bytes;
+    }
+  }
+  const std::size_t timed_parameters = (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0) +
+                                       (terms.alias_bytes > 0 ? 1 : 0) + (terms.private_cache_bytes > 0.0 ? 1 : 0);
   if (samples.size() >= 3 + timed_parameters + requested.ops.size() + 2) {
     terms.ops = requested.ops;
   }
@@ -550,8 +567,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     // (element) the points imply.
     start.loop_s = terms.loop_term ? std::max(1e-12, 0.1 * median_of(time_per_loop)) : 0.0;
     start.gather_s = terms.gather_term ? std::max(1e-15, 0.1 * median_of(time_per_gather)) : 0.0;
-    // An alias slowdown starts at 5 %.
+    // An alias slowdown starts at 5 %, the bandwidth beyond the private caches at half B's.
     start.alias_slowdown = terms.alias_bytes > 0 ? 0.05 : 0.0;
+    start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
@@ -566,10 +584,11 @@ bool has_finite_parameters(const StepModel& m) {
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
              ok(m.alias_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
+             (m.private_cache_bytes <= 0.0 || rate(m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s)));
   for (const auto* rates : {&m.op_flops_per_s, &m.op_bytes_per_s}) {
-    for (const auto& [op, rate] : *rates) {
-      all = all && ok(rate);
+    for (const auto& [op, value] : *rates) {
+      all = all && rate(value);
     }
   }
   return all;
@@ -735,6 +754,25 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       chosen = std::move(best_candidate);
       terms = best_alias;
     }
+  }
+  // And, for points of which some outgrow the private caches (and others do
+  // not), a bandwidth for the bytes beyond them, judged like the alias
+  // slowdown: clearly better on the points it applies to, no worse on all.
+  const double cache = options.private_cache_bytes;
+  const auto beyond = static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
+  if (cache > 0.0 && beyond >= options.min_op_points && samples.size() - beyond >= options.min_points) {
+    marked = [cache](const Sample& s) { return s.bytes > cache; };
+    Terms far = terms;
+    far.private_cache_bytes = cache;
+    Candidate candidate = search(far);
+    const HeldoutSums without = rescore(chosen.form, terms);
+    if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 &&
+        candidate.sums.error().log_rms <= without.error().log_rms) {
+      chosen = std::move(candidate);
+      terms = far;
+    }
+    marked = nullptr;
   }
   const Heldout best = chosen.sums.error();
   FitResult result;

@@ -58,12 +58,31 @@ double StepModel::overhead_s_for(const Sample& sample) const {
   return overhead_s * (overhead_per_call ? sample.calls : 1.0) + loop_s * sample.loops + gather_s * sample.gathers;
 }
 
+double StepModel::far_bytes(const Sample& sample) const {
+  if (far_bytes_per_s <= 0.0 || private_cache_bytes <= 0.0 || takes_slow_path(sample)) {
+    return 0.0;
+  }
+  return std::max(0.0, sample.bytes - private_cache_bytes);
+}
+
+double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
+  if (takes_slow_path(sample)) {
+    return std::max(0.0, sample.bytes - dram_bytes) / slow_bytes_per_s;
+  }
+  // The bytes from DRAM are among those beyond the private caches. Those
+  // beyond move no faster than the operator's own rate (a nearest Resize,
+  // bound by its per-element work, is not slowed by where its bytes lie).
+  const double rate = bytes_per_s_for(sample.op);
+  const double beyond = std::max(0.0, far_bytes(sample) - dram_bytes);
+  const double near = std::max(0.0, sample.bytes - dram_bytes - beyond);
+  return near / rate + (beyond > 0.0 ? beyond / std::min(rate, far_bytes_per_s) : 0.0);
+}
+
 double StepModel::predict_s(const Sample& sample) const {
   if (takes_slow_path(sample)) {
-    return overhead_s_for(sample) + std::max(work(sample) / slow_flops_per_s, sample.bytes / slow_bytes_per_s);
+    return overhead_s_for(sample) + std::max(work(sample) / slow_flops_per_s, memory_time_s(sample));
   }
-  return overhead_s_for(sample) +
-         std::max(work(sample) / flops_per_s_for(sample.op), sample.bytes / bytes_per_s_for(sample.op));
+  return overhead_s_for(sample) + std::max(work(sample) / flops_per_s_for(sample.op), memory_time_s(sample));
 }
 
 }  // namespace roofcast::roofline

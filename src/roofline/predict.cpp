@@ -261,6 +261,20 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
           sample.row_stride_bytes = static_cast<double>(
               a->back() * graph::dtype_size_bytes(graph.tensor(head.inputs[0]).dtype)) * bytes_scale;
         }
+        // A batched right operand (attention's K and V) makes one GEMM per
+        // batch; a stored 2-D weight makes one GEMM of all rows.
+        std::int64_t b_batches = 1;
+        for (std::size_t i = 0; i + 2 < b->size(); ++i) {
+          b_batches *= (*b)[i];
+        }
+        if (b_batches > 1 && !head.outputs.empty() && head.outputs[0] != graph::kNoTensor) {
+          const auto& out = graph.tensor(head.outputs[0]).shape;
+          std::int64_t batches = 1;
+          for (std::size_t i = 0; i + 2 < out.size(); ++i) {
+            batches *= out[i];
+          }
+          sample.loops = static_cast<double>(batches);
+        }
       }
       break;
     }
@@ -326,7 +340,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   // meanwhile (README, "Accuracy").
   const double from_dram = std::min(s.bytes, evicted.weights + evicted.activations);
   e.dram_bytes = static_cast<std::int64_t>(std::llround(from_dram));
-  e.memory_time_s = (s.bytes - from_dram) / (slow ? m.slow_bytes_per_s : m.bytes_per_s_for(s.op));
+  e.memory_time_s = m.memory_time_s(s, from_dram);
   e.dram_wait_s = std::max(0.0, from_dram - dram.overlap_bytes_per_s * e.compute_time_s) / dram.bytes_per_s;
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);

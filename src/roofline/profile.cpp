@@ -364,6 +364,15 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     fitted.model.alias_slowdown = non_negative(alias, "slowdown");
     alias.finish();
   }
+  if (entry.has("beyond_private_caches")) {
+    JsonObject far = entry.object("beyond_private_caches");
+    fitted.model.private_cache_bytes = static_cast<double>(far.integer("bytes"));
+    if (fitted.model.private_cache_bytes < 1.0) {
+      far.fail("bytes", "must be >= 1");
+    }
+    fitted.model.far_bytes_per_s = positive(far, "gbs") * 1e9;
+    far.finish();
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     fitted.model.align = block_size(slow, "unless_multiple_of", 2, "align");

@@ -275,6 +275,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.partition_blocks = 4;  // and how the work is split among threads
   record.fits[0].fit.model.alias_bytes = 4096;      // and which rows alias in cache, at what cost
   record.fits[0].fit.model.alias_slowdown = 0.105637;
+  record.fits[0].fit.model.private_cache_bytes = 2097152.0;  // and the bandwidth beyond the private caches
+  record.fits[0].fit.model.far_bytes_per_s = 31.25e9;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -296,6 +298,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_EQ(profile.kernel_models.at("conv").model.partition_blocks, 4);
   EXPECT_EQ(profile.kernel_models.at("conv").model.alias_bytes, 4096);
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.alias_slowdown, 0.105637);
+  EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.private_cache_bytes, 2097152.0);
+  EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.far_bytes_per_s, 31.25e9);
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);

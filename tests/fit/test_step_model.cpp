@@ -328,6 +328,65 @@ TEST(StepModel, RecoversTheSpanAndSlowdownOfAliasingRows) {
   EXPECT_EQ(plain.model.alias_slowdown, 0.0);
 }
 
+TEST(StepModel, BytesBeyondThePrivateCachesMoveAtTheirOwnBandwidth) {
+  StepModel m;
+  m.overhead_s = 0.0;
+  m.flops_per_s = 1e18;
+  m.bytes_per_s = 50e9;
+  m.op_bytes_per_s["Resize"] = 2e9;
+  Sample s{.dims = {}, .work_factor = 0.0, .bytes = 3e6, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.far_bytes(s), 0.0);  // no term
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 3e6 / 50e9);
+  m.private_cache_bytes = 1e6;
+  m.far_bytes_per_s = 25e9;
+  EXPECT_DOUBLE_EQ(m.far_bytes(s), 2e6);
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 1e6 / 50e9 + 2e6 / 25e9);
+  EXPECT_DOUBLE_EQ(m.predict_s(s), 1e6 / 50e9 + 2e6 / 25e9);
+  // Bytes a network's kernel fetches from DRAM are priced apart, out of those beyond.
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s, 0.5e6), 1e6 / 50e9 + 1.5e6 / 25e9);
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s, 2.5e6), 0.5e6 / 50e9);
+  // Within the private caches nothing changes.
+  s.bytes = 0.8e6;
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 0.8e6 / 50e9);
+  // An operator slower than the far bandwidth is not slowed by where its bytes lie.
+  s.bytes = 3e6;
+  s.op = "Resize";
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 3e6 / 2e9);
+}
+
+TEST(StepModel, RecoversTheBandwidthBeyondThePrivateCaches) {
+  // Copies of 16 KB to 16 MB: 60 GB/s within a private cache of 1 MiB, the
+  // bytes beyond at 30 GB/s, 2 µs of overhead, 2 % noise.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 1e18;
+  truth.bytes_per_s = 60e9;
+  truth.private_cache_bytes = 1048576.0;
+  truth.far_bytes_per_s = 30e9;
+  const auto points = [](const StepModel& model, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> jitter(0.0, 0.02);
+    std::vector<Sample> samples;
+    for (int i = 0; i < 30; ++i) {
+      Sample s{.dims = {}, .work_factor = 0.0, .bytes = 16e3 * std::pow(1000.0, i / 29.0), .time_s = 0.0};
+      s.time_s = model.predict_s(s) * (1.0 + jitter(rng));
+      samples.push_back(s);
+    }
+    return samples;
+  };
+  FitOptions options;
+  options.private_cache_bytes = 1048576.0;
+  const FitResult fit = fit_step_model(points(truth, 5), options);
+  EXPECT_DOUBLE_EQ(fit.model.private_cache_bytes, 1048576.0);
+  EXPECT_NEAR(fit.model.far_bytes_per_s / 30e9, 1.0, 0.1);
+  EXPECT_NEAR(fit.model.bytes_per_s / 60e9, 1.0, 0.1);
+  // Without a slower bandwidth beyond in the points, none is fitted; nor without a cache size.
+  truth.far_bytes_per_s = truth.bytes_per_s;
+  EXPECT_EQ(fit_step_model(points(truth, 5), options).model.far_bytes_per_s, 0.0);
+  truth.far_bytes_per_s = 30e9;
+  EXPECT_EQ(fit_step_model(points(truth, 5)).model.far_bytes_per_s, 0.0);
+}
+
 /// Grouped convolutions as ONNX Runtime runs them: per-group widths that are a
 /// multiple of 16 on a blocked fast path, the others on a plain path that
 /// loops over the groups, paying 3 µs per group (and `slow_gather_s` per

@@ -508,6 +508,33 @@ TEST(Predict, ATransposeLoopsOncePerContiguousRun) {
   EXPECT_EQ(inner_loops(graph, graph.layers[3]), 0);
 }
 
+TEST(Predict, ABatchedMatMulLoopsOncePerGemm) {
+  // Attention's scores: q 2×3×49×32 times kᵀ 2×3×32×49 runs one GEMM per
+  // batch and head (6 loops); a 3-D activation times a stored 2-D weight is
+  // one GEMM of all rows (no loop).
+  ModelBuilder b;
+  b.input("q", {2, 3, 49, 32}).input("k", {2, 3, 32, 49}).input("x", {2, 49, 32}).weight("w", {32, 16});
+  b.node("MatMul", {"q", "k"}, {"scores"}, {}, "scores")
+      .node("MatMul", {"x", "w"}, {"y"}, {}, "projection")
+      .output("scores")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "attention.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const auto kernels = lower(graph, cost, device().lowering);
+  ASSERT_EQ(kernels.size(), 2u);
+  const Sample scores = kernel_sample(graph, kernels[0], 1.0);
+  EXPECT_EQ(scores.dims, (std::vector<std::int64_t>{49, 32}));
+  EXPECT_DOUBLE_EQ(scores.loops, 6.0);
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[1], 1.0).loops, 0.0);
+  // A gemm model with a cost per loop charges it once per GEMM.
+  DeviceProfile p = device();
+  p.kernel_models["gemm"] = fitted_model("gemm", {1, 1}, 1e-6, 100e9, 1e12, 5.0);
+  const double plain_s = predict(graph, cost, p).estimates[0].overhead_s;
+  p.kernel_models["gemm"].model.loop_s = 2e-6;
+  EXPECT_NEAR(predict(graph, cost, p).estimates[0].overhead_s - plain_s, 6 * 2e-6, 1e-12);
+  EXPECT_NEAR(predict(graph, cost, p).estimates[1].overhead_s, plain_s, 1e-12);
+}
+
 TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
   // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
   // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.

@@ -187,6 +187,16 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
                 j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}, {"slowdown", 0.1}, {"ways", 8}};
               }),
               HasSubstr("kernel_models[0].alias.ways: unknown key"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 0}, {"gbs", 30.0}};
+              }),
+              HasSubstr("kernel_models[0].beyond_private_caches.bytes: must be >= 1"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}, {"gbs", -1.0}};
+              }),
+              HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}}; }),
+              HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
   const Json slow = {{"unless_multiple_of", 4}, {"dimension", 1}, {"overhead_us", 20.0}, {"gflops", 20.0},
                      {"gbs", 5.0}};
   EXPECT_THAT(error_of([&](Json& j) {
@@ -208,6 +218,7 @@ TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
   EXPECT_EQ(shared.partition_blocks, 4);
   EXPECT_EQ(shared.threads, 2);  // the runtime's, among which the work is split
   EXPECT_EQ(shared.alias_bytes, 0);  // no aliasing unless the profile says so
+  EXPECT_EQ(shared.far_bytes_per_s, 0.0);  // nor a bandwidth beyond the private caches
   j["kernel_models"][0]["alias"] = {{"row_stride_multiple_of_bytes", 4096}, {"slowdown", 0.1}};
   const auto aliasing = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
   EXPECT_EQ(aliasing.alias_bytes, 4096);

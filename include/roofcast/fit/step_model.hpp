@@ -45,6 +45,10 @@ struct FitOptions {
   /// Candidate spans (bytes) whose multiples a row stride must be to alias
   /// (StepModel::alias_bytes): set spans of L1 caches, size over ways.
   std::vector<std::int64_t> candidate_alias_bytes = {1024, 2048, 4096, 8192};
+  /// The bytes of the threads' private caches (L2 per core × threads): with
+  /// points beyond them, a bandwidth of their own for the bytes beyond
+  /// (StepModel::far_bytes_per_s) is tried; 0: never.
+  double private_cache_bytes = 0.0;
   RateBounds bounds;
 };
 
@@ -68,6 +72,8 @@ struct Terms {
   std::int64_t partition_blocks = 0;
   /// A slowdown of the points whose rows alias at this span (StepModel::alias_bytes; 0: none), on the fast path.
   std::int64_t alias_bytes = 0;
+  /// A bandwidth for the bytes beyond this many (StepModel::private_cache_bytes; 0: none), on the fast path.
+  double private_cache_bytes = 0.0;
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,13 @@ struct CpuSpec {
   std::int64_t last_level_cache_bytes() const {
     const auto levels = cache_bytes_by_level();
     return levels.empty() ? 0 : levels.rbegin()->second;
+  }
+
+  /// Bytes of one core's largest private cache, the level below the last
+  /// (L2 where L3 is shared); 0 when sysfs lists fewer than two levels.
+  std::int64_t private_cache_bytes() const {
+    const auto levels = cache_bytes_by_level();
+    return levels.size() < 2 ? 0 : std::next(levels.rbegin())->second;
   }
 
   /// Peak FP32 FLOP/s of `cores` cores by the formula above.

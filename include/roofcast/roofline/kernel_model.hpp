@@ -17,7 +17,8 @@ namespace roofcast::roofline {
 // linear in the work; at a step it jumps. Q is the bytes moved, t0 the fixed
 // overhead, P and B the effective throughput and bandwidth. An operator the
 // runtime runs as one inner loop per channel (a standalone BatchNormalization,
-// a product with a per-channel gate) pays a cost per loop on top:
+// a product with a per-channel gate) or per batch (a batched MatMul: one GEMM
+// per attention head) pays a cost per loop on top:
 //
 //   t = t0 + loops × t_loop + max( W(q) / P , Q / B )
 //
@@ -30,6 +31,14 @@ namespace roofcast::roofline {
 // 32 KiB and 8 ways: 4 KiB, K = 1024·j in fp32), the strip's rows map to the
 // same sets, evict each other, and the kernel computes more slowly: W(q) is
 // scaled by 1 + alias_slowdown, on the fast path.
+//
+// A kernel whose bytes outgrow the threads' private caches (L2) streams the
+// bytes beyond them from the shared last level, at a bandwidth of its own:
+//
+//   Q / B  becomes  (Q − F) / B + F / B_far,   F = max(0, Q − C_private)
+//
+// (a one-thread depthwise convolution of 144 channels at 112×112, 14.5 MB,
+// ran 22–28 % slower than the class's rate for 0.1–8.8 MB predicted).
 //
 // On several threads a kernel takes as long as its most loaded thread. A
 // runtime that deals out its work in items — a set of output-channel blocks
@@ -52,10 +61,10 @@ struct Sample {
   /// one per group for a grouped or depthwise convolution, which it runs as a
   /// loop of small GEMMs. The slow path's overhead is per call.
   double calls = 1.0;
-  /// Inner loops the runtime runs for an elementwise kernel that is not one
-  /// flat pass: one per channel for a BatchNormalization or a binary operator
-  /// broadcasting a per-channel tensor (N·C loops of H·W elements); 0 for one
-  /// flat pass.
+  /// Inner loops the runtime runs for a kernel that is not one flat pass:
+  /// one per channel for a BatchNormalization or a binary operator
+  /// broadcasting a per-channel tensor (N·C loops of H·W elements), one per
+  /// GEMM of a batched MatMul (attention's heads); 0 for one flat pass.
   double loops = 0.0;
   /// Elements a strided grouped convolution's im2col gathers one at a time
   /// (C·kh·kw·H_out·W_out, every group's expansion of its input); 0 at stride 1,
@@ -103,6 +112,10 @@ struct StepModel {
   /// fast path; 0: no aliasing.
   std::int64_t alias_bytes = 0;
   double alias_slowdown = 0.0;
+  /// The bytes of the threads' private caches (C_private): a sample's bytes
+  /// beyond them stream at far_bytes_per_s, on the fast path; 0: no such term.
+  double private_cache_bytes = 0.0;
+  double far_bytes_per_s = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
@@ -161,6 +174,12 @@ struct StepModel {
     const auto it = op_flops_per_s.find(op);
     return it != op_flops_per_s.end() ? it->second : flops_per_s;
   }
+  /// The bytes of `sample` beyond the private caches (F), on the fast path; 0 without the term.
+  double far_bytes(const Sample& sample) const;
+  /// The memory term on the sample's path, of its bytes less `dram_bytes`
+  /// (those a network's kernel fetches from DRAM, priced apart): the bytes
+  /// within the private caches at B (or the operator's), those beyond at B_far.
+  double memory_time_s(const Sample& sample, double dram_bytes = 0.0) const;
   double predict_s(const Sample& sample) const;
 };
 
