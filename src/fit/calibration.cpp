@@ -181,9 +181,11 @@ void plan_gemm(Planner& p) {
   // Attention's batched products, one GEMM per head (or window and head):
   // tokens × head width by head width × tokens, and back, over a range of
   // batches, for the cost of each GEMM.
+  // A sixth of the class's points (8 of 48 at the default budget), three at least.
+  const std::size_t batched_points = std::max<std::size_t>(3, p.quota() / 6);
   std::size_t batched = 0;
   for (const auto& u : sobol(4, 64)) {
-    if (batched == 8 || p.full()) {
+    if (batched == batched_points || p.full()) {
       break;
     }
     const std::int64_t batch = log_between(u[0], 4, 384);
