@@ -173,13 +173,18 @@ TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& s
 /// roofcast: a log keeps what was measured (the times), and how a kernel is
 /// described to the fit (its loops, rows, dimensions) may have been refined
 /// since the log was written. Each spec is lowered once.
-void derive_samples_again(std::vector<fit::MeasuredPoint>& points, const fs::path& work) {
+void derive_samples_again(std::vector<fit::MeasuredPoint>& points, const fs::path& work, const fs::path& log) {
   std::map<std::string, roofline::Sample> derived;
   for (auto& point : points) {
     auto it = derived.find(point.spec);
     if (it == derived.end()) {
-      const MicroKernel micro = lower_micro_model(point.spec, 0, work / "logged.onnx");
-      it = derived.emplace(point.spec, roofline::kernel_sample(micro.graph, micro.kernel, 1.0)).first;
+      try {
+        const MicroKernel micro = lower_micro_model(point.spec, 0, work / "logged.onnx");
+        it = derived.emplace(point.spec, roofline::kernel_sample(micro.graph, micro.kernel, 1.0)).first;
+      } catch (const Error& error) {
+        throw FitError(log.string() + ": the logged point " + point.spec +
+                       " cannot be built again as a micro-model (" + error.what() + "); start a new log");
+      }
     }
     const double time_s = point.sample.time_s;
     point.sample = it->second;
@@ -309,7 +314,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   measure_options.policy.min_time_s = options.min_time_s;
   measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
   measure_options.work_dir = work;
-  derive_samples_again(points, work);
+  derive_samples_again(points, work, log);
 
   bool log_ceilings = false;
   if (!ceilings) {

@@ -416,6 +416,25 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   ASSERT_EQ(refitted.exit_code, 0) << refitted.output;
   std::ifstream refitted_in(dir / "stale.json");
   EXPECT_EQ(nlohmann::json::parse(refitted_in).at("kernel_models"), document.at("kernel_models"));
+  // A logged point that no longer builds as a micro-model is named, with its log.
+  {
+    std::ifstream log_in(profile.string() + ".points.jsonl");
+    std::ofstream broken(dir / "broken.json.points.jsonl");
+    std::string line;
+    bool changed = false;
+    while (std::getline(log_in, line)) {
+      auto entry = nlohmann::json::parse(line);
+      if (!entry.contains("ceilings") && !changed) {
+        entry["spec"] = "conv:c=8,colour=red";
+        changed = true;
+      }
+      broken << entry.dump() << '\n';
+    }
+  }
+  const Result broken = run("calibrate --budget 16 --min-time 0.01 --resume -o " + (dir / "broken.json").string());
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_THAT(broken.output, AllOf(HasSubstr("broken.json.points.jsonl"), HasSubstr("conv:c=8,colour=red")));
+  EXPECT_FALSE(std::filesystem::exists(dir / "broken.json"));
   // And it predicts.
   const Result predicted = run("predict " + kModels + "/resnet18.onnx -d " + profile.string());
   EXPECT_EQ(predicted.exit_code, 0) << predicted.output;
