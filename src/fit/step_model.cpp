@@ -757,22 +757,37 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   }
   // And, for points of which some outgrow the private caches (and others do
   // not), a bandwidth for the bytes beyond them, judged like the alias
-  // slowdown: clearly better on the points it applies to, no worse on all.
-  const double cache = options.private_cache_bytes;
-  const auto beyond = static_cast<std::size_t>(
-      std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
-  if (cache > 0.0 && beyond >= options.min_op_points && samples.size() - beyond >= options.min_points) {
-    marked = [cache](const Sample& s) { return s.bytes > cache; };
-    Terms far = terms;
-    far.private_cache_bytes = cache;
-    Candidate candidate = search(far);
-    const HeldoutSums without = rescore(chosen.form, terms);
-    if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 &&
-        candidate.sums.error().log_rms <= without.error().log_rms) {
-      chosen = std::move(candidate);
-      terms = far;
+  // slowdown: clearly better on the points it applies to, no worse on all. A
+  // kernel keeps part of its bytes in flight (a copy's reads and writes), so
+  // the bytes it holds before it spills are fitted among multiples of the
+  // caches' size.
+  {
+    Terms best_far;
+    Candidate best_candidate{{}, unfitted};
+    for (const double multiple : options.candidate_private_cache_multiples) {
+      const double cache = options.private_cache_bytes * multiple;
+      const auto beyond = static_cast<std::size_t>(
+          std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
+      if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
+        continue;
+      }
+      marked = [cache](const Sample& s) { return s.bytes > cache; };
+      Terms far = terms;
+      far.private_cache_bytes = cache;
+      Candidate candidate = search(far);
+      const HeldoutSums without = rescore(chosen.form, terms);
+      const double error = candidate.sums.error().log_rms;
+      if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms &&
+          error < best_candidate.sums.error().log_rms) {
+        best_candidate = std::move(candidate);
+        best_far = far;
+      }
     }
     marked = nullptr;
+    if (best_far.private_cache_bytes > 0.0) {
+      chosen = std::move(best_candidate);
+      terms = best_far;
+    }
   }
   const Heldout best = chosen.sums.error();
   FitResult result;

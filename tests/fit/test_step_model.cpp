@@ -380,6 +380,12 @@ TEST(StepModel, RecoversTheBandwidthBeyondThePrivateCaches) {
   EXPECT_DOUBLE_EQ(fit.model.private_cache_bytes, 1048576.0);
   EXPECT_NEAR(fit.model.far_bytes_per_s / 30e9, 1.0, 0.1);
   EXPECT_NEAR(fit.model.bytes_per_s / 60e9, 1.0, 0.1);
+  // A kernel that holds twice the caches' bytes before it spills: the multiple is found.
+  truth.private_cache_bytes = 2 * 1048576.0;
+  const FitResult twice = fit_step_model(points(truth, 5), options);
+  EXPECT_DOUBLE_EQ(twice.model.private_cache_bytes, 2 * 1048576.0);
+  EXPECT_NEAR(twice.model.far_bytes_per_s / 30e9, 1.0, 0.1);
+  truth.private_cache_bytes = 1048576.0;
   // Without a slower bandwidth beyond in the points, none is fitted; nor without a cache size.
   truth.far_bytes_per_s = truth.bytes_per_s;
   EXPECT_EQ(fit_step_model(points(truth, 5), options).model.far_bytes_per_s, 0.0);

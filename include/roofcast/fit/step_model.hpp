@@ -49,6 +49,9 @@ struct FitOptions {
   /// points beyond them, a bandwidth of their own for the bytes beyond
   /// (StepModel::far_bytes_per_s) is tried; 0: never.
   double private_cache_bytes = 0.0;
+  /// Multiples of private_cache_bytes tried as the bytes a kernel holds before
+  /// it spills (StepModel::private_cache_bytes); the best by held-out error.
+  std::vector<double> candidate_private_cache_multiples = {1.0, 2.0, 4.0};
   RateBounds bounds;
 };
 
