@@ -464,6 +464,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     fit_options.bounds.min_flops_per_s = ceilings->peak_gflops * 1e9 / 1000.0;
     fit_options.bounds.max_flops_per_s = ceilings->peak_gflops * 1e9 * 1.25;
     fit_options.bounds.min_bytes_per_s = ceilings->memory_gbs.at("dram") * 1e9 * 0.1;
+    fit_options.bounds.min_far_bytes_per_s = ceilings->memory_gbs.at("dram") * 1e9;
     fit_options.bounds.max_bytes_per_s = fastest * 1e9 * 1.5;
   }
   const auto fits = fit::fit_classes(points, fit_options);

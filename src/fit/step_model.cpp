@@ -46,6 +46,11 @@ double unbounded(double value, double lo, double hi) {
   return std::log(t / (1.0 - t));
 }
 
+/// The lowest bandwidth the bytes beyond the private caches may take (within the class's range).
+double far_floor(const RateBounds& bounds) {
+  return std::clamp(bounds.min_far_bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s * 0.5);
+}
+
 StepModel model_from(const gsl_vector* x, const Problem& p) {
   const auto& steps = *p.steps;
   const auto& bounds = *p.bounds;
@@ -79,7 +84,7 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   }
   if (p.terms->private_cache_bytes > 0.0) {
     m.private_cache_bytes = p.terms->private_cache_bytes;
-    m.far_bytes_per_s = bounded(gsl_vector_get(x, p.far_index()), bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    m.far_bytes_per_s = bounded(gsl_vector_get(x, p.far_index()), far_floor(bounds), bounds.max_bytes_per_s);
   }
   return m;
 }
@@ -134,8 +139,7 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
     gsl_vector_set(x, problem.alias_index(), std::log(start.alias_slowdown));
   }
   if (terms.private_cache_bytes > 0.0) {
-    gsl_vector_set(x, problem.far_index(),
-                   unbounded(start.far_bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
+    gsl_vector_set(x, problem.far_index(), unbounded(start.far_bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
@@ -569,7 +573,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.gather_s = terms.gather_term ? std::max(1e-15, 0.1 * median_of(time_per_gather)) : 0.0;
     // An alias slowdown starts at 5 %, the bandwidth beyond the private caches at half B's.
     start.alias_slowdown = terms.alias_bytes > 0 ? 0.05 : 0.0;
-    start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
@@ -691,11 +695,24 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (!ops.empty()) {
     try_terms({ops, false, false});
   }
-  // And, for points of which some run a loop per channel, a cost per loop.
+  // And, for points of which some run inner loops (per channel, per GEMM of a
+  // batch), a cost per loop: clearly better on all points, or, where few
+  // points loop (attention's products among a gemm class's), clearly better
+  // on those and no worse on all.
   const auto looping = static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
   if (looping >= options.min_op_points) {
-    try_terms({terms.ops, true, false});
+    const Terms more{terms.ops, true, false};
+    marked = [](const Sample& s) { return s.loops > 1.0; };
+    Candidate candidate = search(more);
+    const HeldoutSums without = rescore(chosen.form, terms);
+    const double error = candidate.sums.error().log_rms;
+    if (error < without.error().log_rms * 0.9 ||
+        (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms)) {
+      chosen = std::move(candidate);
+      terms = more;
+    }
+    marked = nullptr;
   }
   // And, for points of which some gather elements one at a time (a strided
   // grouped convolution's im2col), a cost per element.

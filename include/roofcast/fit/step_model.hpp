@@ -22,6 +22,9 @@ struct RateBounds {
   double max_flops_per_s = 1e18;
   double min_bytes_per_s = 1e3;
   double max_bytes_per_s = 1e18;
+  /// The bytes beyond the private caches come, at worst, from DRAM: their
+  /// bandwidth (StepModel::far_bytes_per_s) is no lower than its ceiling.
+  double min_far_bytes_per_s = 1e3;
 };
 
 struct FitOptions {
