@@ -568,8 +568,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   for (const auto& f : fits) {
     if (f.fitted && f.fit.model.loop_s > 0.0) {
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1) << " ns per inner loop ("
-           << (f.kernel_class == "gemm" ? "one GEMM of a batched MatMul"
-                                        : "one per channel of a BatchNormalization or a per-channel broadcast")
+           << (f.kernel_class == "gemm"            ? "one GEMM of a batched MatMul"
+               : f.kernel_class == "data_movement" ? "one contiguous run a copy or transpose moves"
+                                                   : "one per channel of a BatchNormalization or a per-channel broadcast")
            << ")";
     }
     if (f.fitted && f.fit.model.far_bytes_per_s > 0.0) {
