@@ -9,6 +9,7 @@
 #include <gsl/gsl_vector.h>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "roofcast/common/error.hpp"
@@ -695,24 +696,51 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (!ops.empty()) {
     try_terms({ops, false, false});
   }
+  // A term that applies to some points only (`applies`) is judged on them
+  // too: the form with it is kept when it predicts all points clearly
+  // better, or those points clearly better and all no worse. (Judged on all
+  // points alone, a term of a few points could never be clearly better.)
+  const auto judged_on_its_points = [&](const Terms& more,
+                                        std::function<bool(const Sample&)> applies) -> std::optional<Candidate> {
+    marked = std::move(applies);
+    Candidate candidate = search(more);
+    const HeldoutSums without = rescore(chosen.form, terms);
+    marked = nullptr;
+    const double error = candidate.sums.error().log_rms;
+    const bool better_on_all = error < without.error().log_rms * 0.9;
+    const bool better_where_it_applies =
+        candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms;
+    if (better_on_all || better_where_it_applies) {
+      return candidate;
+    }
+    return std::nullopt;
+  };
+  // Of several such candidates, the one that predicts all points best.
+  struct Judged {
+    Candidate candidate;
+    Terms terms;
+  };
+  const auto keep_best = [&](std::optional<Judged>& best, std::optional<Candidate> candidate, const Terms& more) {
+    if (candidate && (!best || candidate->sums.error().log_rms < best->candidate.sums.error().log_rms)) {
+      best = Judged{std::move(*candidate), more};
+    }
+  };
+  const auto choose = [&](std::optional<Judged>& best) {
+    if (best) {
+      chosen = std::move(best->candidate);
+      terms = best->terms;
+    }
+  };
   // And, for points of which some run inner loops (per channel, per GEMM of a
-  // batch), a cost per loop: clearly better on all points, or, where few
-  // points loop (attention's products among a gemm class's), clearly better
-  // on those and no worse on all.
+  // batch), a cost per loop (few points loop in a gemm class: attention's
+  // products).
   const auto looping = static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
   if (looping >= options.min_op_points) {
+    std::optional<Judged> best;
     const Terms more{terms.ops, true, false};
-    marked = [](const Sample& s) { return s.loops > 1.0; };
-    Candidate candidate = search(more);
-    const HeldoutSums without = rescore(chosen.form, terms);
-    const double error = candidate.sums.error().log_rms;
-    if (error < without.error().log_rms * 0.9 ||
-        (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms)) {
-      chosen = std::move(candidate);
-      terms = more;
-    }
-    marked = nullptr;
+    keep_best(best, judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }), more);
+    choose(best);
   }
   // And, for points of which some gather elements one at a time (a strided
   // grouped convolution's im2col), a cost per element.
@@ -742,45 +770,30 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     }
   }
   // And, for points whose rows lie a multiple of a span apart (and others that
-  // do not), a slowdown of theirs: of the spans whose slowdown predicts the
-  // points it applies to clearly better, and all points no worse, the one
-  // that predicts all best. (Judged on all points alone, a term of a few
-  // points could never be clearly better.)
+  // do not), a slowdown of theirs, at the span that predicts all points best.
   {
-    Terms best_alias;
-    Candidate best_candidate{{}, unfitted};
+    std::optional<Judged> best;
     for (const std::int64_t span : options.candidate_alias_bytes) {
       const std::size_t aliased = count_aliased(samples, span);
       if (span <= 0 || aliased < options.min_op_points || samples.size() - aliased < options.min_points) {
         continue;
       }
-      marked = [aliasing = aliasing_at(span)](const Sample& s) { return aliasing.aliases(s); };
       Terms alias = terms;
       alias.alias_bytes = span;
-      Candidate candidate = search(alias);
-      const HeldoutSums without = rescore(chosen.form, terms);
-      const double error = candidate.sums.error().log_rms;
-      if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms &&
-          error < best_candidate.sums.error().log_rms) {
-        best_candidate = std::move(candidate);
-        best_alias = alias;
-      }
+      keep_best(best,
+                judged_on_its_points(alias, [aliasing = aliasing_at(span)](const Sample& s) {
+                  return aliasing.aliases(s);
+                }),
+                alias);
     }
-    marked = nullptr;
-    if (best_alias.alias_bytes > 0) {
-      chosen = std::move(best_candidate);
-      terms = best_alias;
-    }
+    choose(best);
   }
   // And, for points of which some outgrow the private caches (and others do
-  // not), a bandwidth for the bytes beyond them, judged like the alias
-  // slowdown: clearly better on the points it applies to, no worse on all. A
-  // kernel keeps part of its bytes in flight (a copy's reads and writes), so
-  // the bytes it holds before it spills are fitted among multiples of the
-  // caches' size.
+  // not), a bandwidth for the bytes beyond them. A kernel keeps part of its
+  // bytes in flight (a copy's reads and writes), so the bytes it holds
+  // before it spills are fitted among multiples of the caches' size.
   {
-    Terms best_far;
-    Candidate best_candidate{{}, unfitted};
+    std::optional<Judged> best;
     for (const double multiple : options.candidate_private_cache_multiples) {
       const double cache = options.private_cache_bytes * multiple;
       const auto beyond = static_cast<std::size_t>(
@@ -788,23 +801,11 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
         continue;
       }
-      marked = [cache](const Sample& s) { return s.bytes > cache; };
       Terms far = terms;
       far.private_cache_bytes = cache;
-      Candidate candidate = search(far);
-      const HeldoutSums without = rescore(chosen.form, terms);
-      const double error = candidate.sums.error().log_rms;
-      if (candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms &&
-          error < best_candidate.sums.error().log_rms) {
-        best_candidate = std::move(candidate);
-        best_far = far;
-      }
+      keep_best(best, judged_on_its_points(far, [cache](const Sample& s) { return s.bytes > cache; }), far);
     }
-    marked = nullptr;
-    if (best_far.private_cache_bytes > 0.0) {
-      chosen = std::move(best_candidate);
-      terms = best_far;
-    }
+    choose(best);
   }
   const Heldout best = chosen.sums.error();
   FitResult result;
