@@ -35,7 +35,7 @@ namespace roofcast::roofline {
 // A kernel whose bytes outgrow the threads' private caches (L2) streams the
 // bytes beyond them from the shared last level, at a bandwidth of its own:
 //
-//   Q / B  becomes  (Q − F) / B + F / B_far,   F = max(0, Q − C_private)
+//   Q / B  becomes  (Q − F) / B + F / min(B, B_far),   F = max(0, Q − C_private)
 //
 // (a one-thread depthwise convolution of 144 channels at 112×112, 14.5 MB,
 // ran 22–28 % slower than the class's rate for 0.1–8.8 MB predicted).
