@@ -696,12 +696,13 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (!ops.empty()) {
     try_terms({ops, false, false});
   }
-  // A term that applies to some points only (`applies`) is judged on them
-  // too: the form with it is kept when it predicts all points clearly
-  // better, or those points clearly better and all no worse. (Judged on all
-  // points alone, a term of a few points could never be clearly better.)
-  const auto judged_on_its_points = [&](const Terms& more,
-                                        std::function<bool(const Sample&)> applies) -> std::optional<Candidate> {
+  // A term that applies to some points only (`applies`) is judged on them:
+  // the form with it is kept when it predicts those points clearly better
+  // and all no worse (judged on all points alone, a term of a few points
+  // could never be clearly better), or, where `or_all_better`, when it
+  // predicts all points clearly better, as the terms above.
+  const auto judged_on_its_points = [&](const Terms& more, std::function<bool(const Sample&)> applies,
+                                        bool or_all_better) -> std::optional<Candidate> {
     marked = std::move(applies);
     Candidate candidate = search(more);
     const HeldoutSums without = rescore(chosen.form, terms);
@@ -710,7 +711,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     const bool better_on_all = error < without.error().log_rms * 0.9;
     const bool better_where_it_applies =
         candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms;
-    if (better_on_all || better_where_it_applies) {
+    if ((or_all_better && better_on_all) || better_where_it_applies) {
       return candidate;
     }
     return std::nullopt;
@@ -739,7 +740,8 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   if (looping >= options.min_op_points) {
     std::optional<Judged> best;
     const Terms more{terms.ops, true, false};
-    keep_best(best, judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }), more);
+    // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
+    keep_best(best, judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }, true), more);
     choose(best);
   }
   // And, for points of which some gather elements one at a time (a strided
@@ -781,9 +783,8 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       Terms alias = terms;
       alias.alias_bytes = span;
       keep_best(best,
-                judged_on_its_points(alias, [aliasing = aliasing_at(span)](const Sample& s) {
-                  return aliasing.aliases(s);
-                }),
+                judged_on_its_points(
+                    alias, [aliasing = aliasing_at(span)](const Sample& s) { return aliasing.aliases(s); }, false),
                 alias);
     }
     choose(best);
@@ -803,7 +804,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       }
       Terms far = terms;
       far.private_cache_bytes = cache;
-      keep_best(best, judged_on_its_points(far, [cache](const Sample& s) { return s.bytes > cache; }), far);
+      keep_best(best, judged_on_its_points(far, [cache](const Sample& s) { return s.bytes > cache; }, false), far);
     }
     choose(best);
   }
