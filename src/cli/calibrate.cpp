@@ -154,18 +154,16 @@ MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes,
 /// A micro-model's own kernel, timed: the lowered micro-model and that
 /// kernel's time per profiled run.
 struct TimedMicroKernel {
-  graph::Graph graph;
-  roofline::Kernel kernel;
+  MicroKernel micro;
   std::vector<double> per_run_s;
 };
 
 TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
                                    const fs::path& work, const measure::MeasureOptions& options) {
   const fs::path model = work / "point.onnx";
-  MicroKernel micro = lower_micro_model(spec, flush_bytes, model);
-  TimedMicroKernel timed{.graph = std::move(micro.graph), .kernel = std::move(micro.kernel), .per_run_s = {}};
-  timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.graph, model, options),
-                                        timed.kernel.layers);
+  TimedMicroKernel timed{.micro = lower_micro_model(spec, flush_bytes, model), .per_run_s = {}};
+  timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.micro.graph, model, options),
+                                        timed.micro.kernel.layers);
   return timed;
 }
 
@@ -202,7 +200,7 @@ double measure_dram_overlap(measure::Runner& runner, const fs::path& work, const
   for (const char* spec : {"matmul:m=50,k=768,n=3072,bias=1", "matmul:m=100,k=768,n=3072,bias=1"}) {
     const auto warm = time_micro_kernel(runner, spec, 0, work, options);
     const auto cold = time_micro_kernel(runner, spec, evicting_flush, work, options);
-    samples.push_back({.dram_bytes = static_cast<double>(warm.kernel.weight_bytes),
+    samples.push_back({.dram_bytes = static_cast<double>(warm.micro.kernel.weight_bytes),
                        .warm_s = measure::interquartile_mean(warm.per_run_s),
                        .cold_s = measure::interquartile_mean(cold.per_run_s)});
   }
@@ -380,7 +378,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     fit::MeasuredPoint point;
     point.kernel_class = planned.kernel_class;
     point.spec = planned.spec;
-    point.sample = roofline::kernel_sample(timed->graph, timed->kernel, 1.0);
+    point.sample = roofline::kernel_sample(timed->micro.graph, timed->micro.kernel, 1.0);
     point.sample.time_s = measure::interquartile_mean(timed->per_run_s);  // the profiler counts whole µs
     point.spread = stats.spread();
     point.unix_time_s = unix_now();

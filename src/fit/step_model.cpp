@@ -235,6 +235,12 @@ std::size_t count_aliased(const std::vector<Sample>& samples, std::int64_t span)
       std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
 }
 
+/// The samples whose bytes outgrow `cache` bytes (StepModel::far_bytes).
+std::size_t count_beyond(const std::vector<Sample>& samples, double cache) {
+  return static_cast<std::size_t>(
+      std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
+}
+
 /// The operators among `ops` with at least two of `samples`: a rate with
 /// fewer points (in a cross-validation fold) is not determined.
 std::vector<std::string> present_ops(const std::vector<Sample>& samples, const std::vector<std::string>& ops) {
@@ -520,9 +526,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     }
   }
   if (requested.private_cache_bytes > 0.0) {
-    const auto beyond = std::count_if(samples.begin(), samples.end(),
-                                      [&](const Sample& s) { return s.bytes > requested.private_cache_bytes; });
-    if (beyond >= 2 && samples.size() - static_cast<std::size_t>(beyond) >= 2) {
+    const std::size_t beyond = count_beyond(samples, requested.private_cache_bytes);
+    if (beyond >= 2 && samples.size() - beyond >= 2) {
       terms.private_cache_bytes = requested.private_cache_bytes;
     }
   }
@@ -716,33 +721,18 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     }
     return std::nullopt;
   };
-  // Of several such candidates, the one that predicts all points best.
-  struct Judged {
-    Candidate candidate;
-    Terms terms;
-  };
-  const auto keep_best = [&](std::optional<Judged>& best, std::optional<Candidate> candidate, const Terms& more) {
-    if (candidate && (!best || candidate->sums.error().log_rms < best->candidate.sums.error().log_rms)) {
-      best = Judged{std::move(*candidate), more};
-    }
-  };
-  const auto choose = [&](std::optional<Judged>& best) {
-    if (best) {
-      chosen = std::move(best->candidate);
-      terms = best->terms;
-    }
-  };
   // And, for points of which some run inner loops (per channel, per GEMM of a
   // batch), a cost per loop (few points loop in a gemm class: attention's
   // products).
   const auto looping = static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
   if (looping >= options.min_op_points) {
-    std::optional<Judged> best;
-    const Terms more{terms.ops, true, false};
     // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
-    keep_best(best, judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }, true), more);
-    choose(best);
+    const Terms more{terms.ops, true, false};
+    if (auto candidate = judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }, true)) {
+      chosen = std::move(*candidate);
+      terms = more;
+    }
   }
   // And, for points of which some gather elements one at a time (a strided
   // grouped convolution's im2col), a cost per element.
@@ -771,6 +761,22 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       terms = best_split;
     }
   }
+  // Of several such candidates, the one that predicts all points best.
+  struct Judged {
+    Candidate candidate;
+    Terms terms;
+  };
+  const auto keep_best = [&](std::optional<Judged>& best, std::optional<Candidate> candidate, const Terms& more) {
+    if (candidate && (!best || candidate->sums.error().log_rms < best->candidate.sums.error().log_rms)) {
+      best = Judged{std::move(*candidate), more};
+    }
+  };
+  const auto choose = [&](std::optional<Judged>& best) {
+    if (best) {
+      chosen = std::move(best->candidate);
+      terms = best->terms;
+    }
+  };
   // And, for points whose rows lie a multiple of a span apart (and others that
   // do not), a slowdown of theirs, at the span that predicts all points best.
   {
@@ -797,8 +803,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     std::optional<Judged> best;
     for (const double multiple : options.candidate_private_cache_multiples) {
       const double cache = options.private_cache_bytes * multiple;
-      const auto beyond = static_cast<std::size_t>(
-          std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
+      const std::size_t beyond = count_beyond(samples, cache);
       if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
         continue;
       }
