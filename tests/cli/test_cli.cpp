@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -161,6 +162,11 @@ TEST(Cli, PredictJsonKernelsAddUpAndCoverEveryLayer) {
   std::set<std::string> layers;
   for (const auto& kernel : kernels) {
     sum_s += kernel.at("time_s").get<double>();
+    // The parts a kernel's time is made of are all in the document, and add up.
+    const double parts_s = kernel.at("overhead_s").get<double>() +
+                           std::max(kernel.at("compute_time_s").get<double>(), kernel.at("memory_time_s").get<double>()) +
+                           kernel.at("dram_wait_s").get<double>() + kernel.at("epilogue_s").get<double>();
+    EXPECT_NEAR(parts_s, kernel.at("time_s").get<double>(), 1e-12) << kernel.at("name");
     for (const auto& layer : kernel.at("layers")) {
       EXPECT_TRUE(layers.insert(layer.get<std::string>()).second) << layer << " in two kernels";
     }
