@@ -190,6 +190,13 @@ void derive_samples_again(std::vector<fit::MeasuredPoint>& points, const fs::pat
   }
 }
 
+/// What one inner loop of a kernel class is (kernel_sample counts them).
+const char* what_a_loop_is(const std::string& kernel_class) {
+  if (kernel_class == "gemm") return "one GEMM of a batched MatMul";
+  if (kernel_class == "data_movement") return "one contiguous run a copy or transpose moves";
+  return "one per channel of a BatchNormalization or a per-channel broadcast";
+}
+
 /// Ceilings::dram_overlap_bytes_per_s on this machine: a transformer-sized
 /// MatMul (768 × 3072, 9.4 MB of weights) at 50 and 100 rows, each timed with
 /// its weights cached and behind a flush of twice the last-level cache.
@@ -566,10 +573,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   for (const auto& f : fits) {
     if (f.fitted && f.fit.model.loop_s > 0.0) {
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1) << " ns per inner loop ("
-           << (f.kernel_class == "gemm"            ? "one GEMM of a batched MatMul"
-               : f.kernel_class == "data_movement" ? "one contiguous run a copy or transpose moves"
-                                                   : "one per channel of a BatchNormalization or a per-channel broadcast")
-           << ")";
+           << what_a_loop_is(f.kernel_class) << ")";
     }
     if (f.fitted && f.fit.model.far_bytes_per_s > 0.0) {
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.far_bytes_per_s / 1e9, 1)

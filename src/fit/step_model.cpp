@@ -228,17 +228,24 @@ StepModel aliasing_at(std::int64_t span) {
   return m;
 }
 
-/// The samples whose rows alias at `span` bytes.
-std::size_t count_aliased(const std::vector<Sample>& samples, std::int64_t span) {
-  const StepModel aliasing = aliasing_at(span);
-  return static_cast<std::size_t>(
-      std::count_if(samples.begin(), samples.end(), [&](const Sample& s) { return aliasing.aliases(s); }));
+// The points each term that applies to some points only applies to: one
+// rule a term, for counting its points and for judging it on them.
+
+/// A point whose rows alias at `span` bytes (StepModel::aliases).
+std::function<bool(const Sample&)> rows_alias_at(std::int64_t span) {
+  return [aliasing = aliasing_at(span)](const Sample& s) { return aliasing.aliases(s); };
 }
 
-/// The samples whose bytes outgrow `cache` bytes (StepModel::far_bytes).
-std::size_t count_beyond(const std::vector<Sample>& samples, double cache) {
-  return static_cast<std::size_t>(
-      std::count_if(samples.begin(), samples.end(), [cache](const Sample& s) { return s.bytes > cache; }));
+/// A point whose bytes outgrow `cache` bytes (StepModel::far_bytes).
+std::function<bool(const Sample&)> outgrows(double cache) {
+  return [cache](const Sample& s) { return s.bytes > cache; };
+}
+
+/// A point that runs inner loops (StepModel::loop_s).
+bool runs_loops(const Sample& s) { return s.loops > 1.0; }
+
+std::size_t count_where(const std::vector<Sample>& samples, const std::function<bool(const Sample&)>& rule) {
+  return static_cast<std::size_t>(std::count_if(samples.begin(), samples.end(), rule));
 }
 
 /// The operators among `ops` with at least two of `samples`: a rate with
@@ -507,7 +514,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   std::vector<double> time_per_loop;
   std::vector<double> time_per_gather;
   for (const auto& s : samples) {
-    if (s.loops > 1.0) {
+    if (runs_loops(s)) {
       time_per_loop.push_back(s.time_s / s.loops);
     }
     if (s.gathers > 0.0) {
@@ -520,13 +527,13 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   terms.loop_term = requested.loop_term && time_per_loop.size() >= 2;
   terms.gather_term = requested.gather_term && time_per_gather.size() >= 2;
   if (requested.alias_bytes > 0) {
-    const std::size_t aliased = count_aliased(samples, requested.alias_bytes);
+    const std::size_t aliased = count_where(samples, rows_alias_at(requested.alias_bytes));
     if (aliased >= 2 && samples.size() - aliased >= 2) {
       terms.alias_bytes = requested.alias_bytes;
     }
   }
   if (requested.private_cache_bytes > 0.0) {
-    const std::size_t beyond = count_beyond(samples, requested.private_cache_bytes);
+    const std::size_t beyond = count_where(samples, outgrows(requested.private_cache_bytes));
     if (beyond >= 2 && samples.size() - beyond >= 2) {
       terms.private_cache_bytes = requested.private_cache_bytes;
     }
@@ -724,12 +731,11 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   // And, for points of which some run inner loops (per channel, per GEMM of a
   // batch), a cost per loop (few points loop in a gemm class: attention's
   // products).
-  const auto looping = static_cast<std::size_t>(
-      std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.loops > 1.0; }));
+  const std::size_t looping = count_where(samples, runs_loops);
   if (looping >= options.min_op_points) {
     // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
     const Terms more{terms.ops, true, false};
-    if (auto candidate = judged_on_its_points(more, [](const Sample& s) { return s.loops > 1.0; }, true)) {
+    if (auto candidate = judged_on_its_points(more, runs_loops, true)) {
       chosen = std::move(*candidate);
       terms = more;
     }
@@ -782,16 +788,14 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
   {
     std::optional<Judged> best;
     for (const std::int64_t span : options.candidate_alias_bytes) {
-      const std::size_t aliased = count_aliased(samples, span);
+      const auto aliased_rows = rows_alias_at(span);
+      const std::size_t aliased = count_where(samples, aliased_rows);
       if (span <= 0 || aliased < options.min_op_points || samples.size() - aliased < options.min_points) {
         continue;
       }
       Terms alias = terms;
       alias.alias_bytes = span;
-      keep_best(best,
-                judged_on_its_points(
-                    alias, [aliasing = aliasing_at(span)](const Sample& s) { return aliasing.aliases(s); }, false),
-                alias);
+      keep_best(best, judged_on_its_points(alias, aliased_rows, false), alias);
     }
     choose(best);
   }
@@ -803,13 +807,14 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     std::optional<Judged> best;
     for (const double multiple : options.candidate_private_cache_multiples) {
       const double cache = options.private_cache_bytes * multiple;
-      const std::size_t beyond = count_beyond(samples, cache);
+      const auto beyond_cache = outgrows(cache);
+      const std::size_t beyond = count_where(samples, beyond_cache);
       if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
         continue;
       }
       Terms far = terms;
       far.private_cache_bytes = cache;
-      keep_best(best, judged_on_its_points(far, [cache](const Sample& s) { return s.bytes > cache; }, false), far);
+      keep_best(best, judged_on_its_points(far, beyond_cache, false), far);
     }
     choose(best);
   }

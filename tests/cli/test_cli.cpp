@@ -163,9 +163,9 @@ TEST(Cli, PredictJsonKernelsAddUpAndCoverEveryLayer) {
   for (const auto& kernel : kernels) {
     sum_s += kernel.at("time_s").get<double>();
     // The parts a kernel's time is made of are all in the document, and add up.
-    const double parts_s = kernel.at("overhead_s").get<double>() +
-                           std::max(kernel.at("compute_time_s").get<double>(), kernel.at("memory_time_s").get<double>()) +
-                           kernel.at("dram_wait_s").get<double>() + kernel.at("epilogue_s").get<double>();
+    const auto part = [&kernel](const char* key) { return kernel.at(key).get<double>(); };
+    const double parts_s = part("overhead_s") + std::max(part("compute_time_s"), part("memory_time_s")) +
+                           part("dram_wait_s") + part("epilogue_s");
     EXPECT_NEAR(parts_s, kernel.at("time_s").get<double>(), 1e-12) << kernel.at("name");
     for (const auto& layer : kernel.at("layers")) {
       EXPECT_TRUE(layers.insert(layer.get<std::string>()).second) << layer << " in two kernels";
