@@ -121,9 +121,7 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
 
 roofline::LoweringRules runtime_rules() {
   roofline::LoweringRules rules;
-  rules.fuse = {roofline::FusionRule::kConvBn,   roofline::FusionRule::kConvActivation,
-                roofline::FusionRule::kConvAdd,  roofline::FusionRule::kGemmBias,
-                roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
+  rules.fuse = fit::runtime_fusions();
   return rules;
 }
 

@@ -277,6 +277,15 @@ void plan_normalization(Planner& p) {
   }
 }
 
+/// The rules' names in a profile's "lowering.fuse", in the rules' order.
+std::vector<std::string> fusion_names(const std::set<roofline::FusionRule>& rules) {
+  std::vector<std::string> names;
+  for (const auto rule : rules) {
+    names.emplace_back(roofline::fusion_rule_name(rule));
+  }
+  return names;
+}
+
 void plan_data_movement(Planner& p) {
   for (const auto& u : sobol(3, 200)) {
     if (p.full()) {
@@ -306,6 +315,13 @@ void plan_data_movement(Planner& p) {
 }
 
 }  // namespace
+
+std::set<roofline::FusionRule> runtime_fusions() {
+  using roofline::FusionRule;
+  return {FusionRule::kConvBn,          FusionRule::kConvActivation, FusionRule::kConvAdd,
+          FusionRule::kGemmBias,        FusionRule::kGemmActivation, FusionRule::kPadIntoConsumer,
+          FusionRule::kActivationPatterns, FusionRule::kSplitSiblings};
+}
 
 std::vector<PlannedPoint> plan_points(std::size_t budget) {
   // Shares of the budget: the classes that hold most of a network's time get most points.
@@ -599,16 +615,11 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       {"default_precision", "fp32"},
       {"ceilings", ceilings},
       {"overheads", {{"per_kernel_us", round4(per_kernel_us)}, {"per_run_us", round4(r.per_run_us)}}},
-      // ONNX Runtime's CPU provider at level "all": BatchNormalization folded, activations and a
-      // residual Add fused into Conv, MatMul + Add → Gemm, activations after Gemm, a zero Pad
-      // into the Conv or pooling after it, x·sigmoid(x) and the erf GELU as one kernel each, Slices or
-      // Gathers that partition one tensor as one Split (GatherSliceToSplitFusion). MLAS applies
+      // ONNX Runtime's CPU provider at level "all" (runtime_fusions). MLAS applies
       // Relu inside its convolution loop; Clip, HardSigmoid, Sigmoid, Tanh run as a pass over the
       // output afterwards (a Conv+Clip measures ~1.6× a Conv+Relu for a depthwise 144×56×56).
       {"lowering",
-       {{"fuse",
-         {"conv_bn", "conv_activation", "conv_add", "gemm_bias", "gemm_activation", "pad_into_consumer",
-          "activation_patterns", "split_siblings"}},
+       {{"fuse", fusion_names(runtime_fusions())},
         {"drop_views", true},
         {"in_kernel_activations", {"Relu"}},
         // MLAS's NCHWc layout as ONNX Runtime 1.22 applies it (observed on single-Conv models:

@@ -48,6 +48,14 @@ class Builder {
     }
   }
 
+  /// A rank-0 INT64 (a Gather index that drops its axis).
+  void int64_scalar(const std::string& name, std::int64_t value) {
+    auto* tensor = graph()->add_initializer();
+    tensor->set_name(name);
+    tensor->set_data_type(onnx::TensorProto::INT64);
+    tensor->add_int64_data(value);
+  }
+
   void floats(const std::string& name, const std::vector<float>& values) {
     auto* tensor = graph()->add_initializer();
     tensor->set_name(name);
@@ -412,6 +420,82 @@ Builder build(const TransposeMicro& s) {
   return b;
 }
 
+/// The axis `axis` of `shape`, or a UsageError naming the spec's kind.
+std::size_t checked_axis(const std::string& what, const Shape& shape, std::int64_t axis) {
+  require_shape(what, shape);
+  if (axis < 0 || axis >= static_cast<std::int64_t>(shape.size())) {
+    throw UsageError(what + ": axis " + std::to_string(axis) + " is not one of the shape's " +
+                     std::to_string(shape.size()) + " axes");
+  }
+  return static_cast<std::size_t>(axis);
+}
+
+Builder build(const SliceMicro& s) {
+  const std::string what = "slice micro-model";
+  const std::size_t axis = checked_axis(what, s.shape, s.axis);
+  const std::int64_t end = s.end == 0 ? s.shape[axis] : s.end;
+  if (s.start < 0 || end <= s.start || end > s.shape[axis]) {
+    throw UsageError(what + ": start " + std::to_string(s.start) + ", end " + std::to_string(end) +
+                     " is not a part of axis " + std::to_string(s.axis) + " (extent " + std::to_string(s.shape[axis]) +
+                     ")");
+  }
+  Builder b;
+  b.input("x", s.shape);
+  b.int64s("starts", {s.start});
+  b.int64s("ends", {end});
+  b.int64s("axes", {s.axis});
+  b.node("Slice", {"x", "starts", "ends", "axes"}, "y");
+  b.output("y");
+  return b;
+}
+
+Builder build(const SplitMicro& s) {
+  const std::string what = "split micro-model";
+  const std::size_t axis = checked_axis(what, s.shape, s.axis);
+  const std::int64_t extent = s.shape[axis];
+  if (s.gather && extent != s.parts) {
+    throw UsageError(what + ": gather=1 takes one index per part: parts=" + std::to_string(s.parts) +
+                     " must equal the extent of axis " + std::to_string(s.axis) + " (" + std::to_string(extent) + ")");
+  }
+  if (s.parts < 2 || extent % s.parts != 0) {
+    throw UsageError(what + ": " + std::to_string(s.parts) + " parts do not split axis " + std::to_string(s.axis) +
+                     " (extent " + std::to_string(extent) + ") into two or more equal parts");
+  }
+  Builder b;
+  b.input("x", s.shape);
+  b.int64s("axes", {s.axis});
+  const std::int64_t part = extent / s.parts;
+  for (std::int64_t i = 0; i < s.parts; ++i) {
+    const std::string n = std::to_string(i);
+    if (s.gather) {
+      b.int64_scalar("index" + n, i);
+      Builder::integer(b.node("Gather", {"x", "index" + n}, "y" + n), "axis", s.axis);
+    } else {
+      b.int64s("starts" + n, {i * part});
+      b.int64s("ends" + n, {(i + 1) * part});
+      b.node("Slice", {"x", "starts" + n, "ends" + n, "axes"}, "y" + n);
+    }
+    b.output("y" + n);
+  }
+  return b;
+}
+
+Builder build(const PadMicro& s) {
+  const std::string what = "pad micro-model";
+  const std::size_t axis = checked_axis(what, s.shape, s.axis);
+  if (s.after < 0) {
+    throw UsageError(what + ": after=" + std::to_string(s.after) + " is negative");
+  }
+  Shape pads(2 * s.shape.size(), 0);
+  pads[s.shape.size() + axis] = s.after;
+  Builder b;
+  b.input("x", s.shape);
+  b.int64s("pads", pads);
+  b.node("Pad", {"x", "pads"}, "y");
+  b.output("y");
+  return b;
+}
+
 std::string lower_case(std::string text) {
   for (char& c : text) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -478,8 +562,16 @@ std::string micro_model_name(const MicroModel& spec) {
         } else if constexpr (std::is_same_v<T, ResizeMicro>) {
           return "resize_" + s.mode + "_n" + std::to_string(s.n) + "_c" + std::to_string(s.c) + "_h" +
                  std::to_string(s.h) + "_w" + std::to_string(s.w) + "_x" + std::to_string(s.scale);
-        } else {
+        } else if constexpr (std::is_same_v<T, TransposeMicro>) {
           return "transpose_" + shape_name(s.shape) + "_p" + shape_name(s.perm);
+        } else if constexpr (std::is_same_v<T, SliceMicro>) {
+          return "slice_" + shape_name(s.shape) + "_a" + std::to_string(s.axis) + "_" + std::to_string(s.start) +
+                 "_" + std::to_string(s.end);
+        } else if constexpr (std::is_same_v<T, SplitMicro>) {
+          return std::string(s.gather ? "gather_" : "split_") + shape_name(s.shape) + "_a" + std::to_string(s.axis) +
+                 "_p" + std::to_string(s.parts);
+        } else {
+          return "pad_" + shape_name(s.shape) + "_a" + std::to_string(s.axis) + "_" + std::to_string(s.after);
         }
       },
       spec);
@@ -576,9 +668,22 @@ MicroModel parse_micro_model(std::string_view text) {
     TransposeMicro s;
     dims_key("shape", s.shape); dims_key("perm", s.perm);
     result = s;
+  } else if (kind == "slice") {
+    SliceMicro s;
+    dims_key("shape", s.shape); int_key("axis", s.axis); int_key("start", s.start); int_key("end", s.end);
+    result = s;
+  } else if (kind == "split") {
+    SplitMicro s;
+    dims_key("shape", s.shape); int_key("axis", s.axis); int_key("parts", s.parts); bool_key("gather", s.gather);
+    result = s;
+  } else if (kind == "pad") {
+    PadMicro s;
+    dims_key("shape", s.shape); int_key("axis", s.axis); int_key("after", s.after);
+    result = s;
   } else {
     throw UsageError("micro-model kind '" + kind +
-                     "' is not one of conv, gemm, matmul, pool, elementwise, normalization, concat, resize, transpose");
+                     "' is not one of conv, gemm, matmul, pool, elementwise, normalization, concat, resize, "
+                     "transpose, slice, split, pad");
   }
   for (const auto& [key, value] : values) {
     if (!used[key]) {

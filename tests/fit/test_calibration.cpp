@@ -45,9 +45,7 @@ TEST(Calibration, PlanIsDeterministicUniqueAndWithinBudget) {
 
 TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
   roofline::LoweringRules rules;
-  rules.fuse = {roofline::FusionRule::kConvBn,   roofline::FusionRule::kConvActivation,
-                roofline::FusionRule::kConvAdd,  roofline::FusionRule::kGemmBias,
-                roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
+  rules.fuse = runtime_fusions();
   for (const auto& p : plan_points(120)) {
     const auto spec = measure::parse_micro_model(p.spec);
     const graph::Graph graph = graph::load_graph_from_bytes(measure::micro_model_bytes(spec), p.spec);

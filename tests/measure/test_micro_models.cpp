@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "roofcast/common/error.hpp"
+#include "roofcast/fit/calibration.hpp"
 #include "roofcast/graph/cost.hpp"
 #include "roofcast/graph/load.hpp"
 #include "roofcast/measure/micro_models.hpp"
@@ -20,9 +21,7 @@ using roofline::KernelClass;
 
 roofline::LoweringRules runtime_rules() {
   roofline::LoweringRules rules;
-  rules.fuse = {roofline::FusionRule::kConvBn, roofline::FusionRule::kConvActivation,
-                roofline::FusionRule::kConvAdd, roofline::FusionRule::kGemmBias,
-                roofline::FusionRule::kGemmActivation, roofline::FusionRule::kActivationPatterns};
+  rules.fuse = fit::runtime_fusions();
   return rules;
 }
 
@@ -149,7 +148,30 @@ INSTANTIATE_TEST_SUITE_P(
              "LayerNormalization"},
         Case{"concat:c=8,h=4,w=4,inputs=3", KernelClass::kDataMovement, "Concat"},
         Case{"resize:c=8,h=4,w=4,scale=2,mode=linear", KernelClass::kDataMovement, "Resize"},
-        Case{"transpose:shape=1x10x4x8,perm=0x2x1x3", KernelClass::kDataMovement, "Transpose"}));
+        Case{"transpose:shape=1x10x4x8,perm=0x2x1x3", KernelClass::kDataMovement, "Transpose"},
+        Case{"slice:shape=1x14x14x8,axis=1,start=2", KernelClass::kDataMovement, "Slice"},
+        Case{"slice:shape=1x14x14x8,axis=2,start=0,end=7", KernelClass::kDataMovement, "Slice"},
+        // The parts of a split are one kernel, as the runtime runs them (one Split).
+        Case{"split:shape=1x14x14x8,axis=2,parts=2", KernelClass::kDataMovement, "Slice+Slice"},
+        Case{"split:shape=3x2x10x8,axis=0,parts=3,gather=1", KernelClass::kDataMovement, "Gather+Gather+Gather"},
+        Case{"pad:shape=1x14x14x8,axis=1,after=0", KernelClass::kDataMovement, "Pad"},
+        Case{"pad:shape=1x14x14x8,axis=2,after=3", KernelClass::kDataMovement, "Pad"}));
+
+TEST(MicroModel, SlicesSplitsAndPadsMoveTheBytesTheySay) {
+  const auto bytes_of = [](const std::string& text) {
+    const MicroModel spec = parse_micro_model(text);
+    const graph::Graph graph = graph::load_graph_from_bytes(micro_model_bytes(spec), text);
+    const auto split = split_kernels(graph);
+    EXPECT_EQ(split.own.size(), 1u) << text;
+    return split.own.empty() ? std::int64_t{0} : split.own[0].bytes_written;
+  };
+  // Float32: 4 bytes an element; each kernel writes its part (or the padded tensor).
+  EXPECT_EQ(bytes_of("slice:shape=1x14x14x8,axis=1,start=2"), 4 * 12 * 14 * 8);
+  EXPECT_EQ(bytes_of("slice:shape=1x14x14x8,axis=2,start=3,end=5"), 4 * 14 * 2 * 8);
+  EXPECT_EQ(bytes_of("split:shape=1x14x14x8,axis=3,parts=4"), 4 * 14 * 14 * 8);
+  EXPECT_EQ(bytes_of("split:shape=3x2x10x8,axis=0,parts=3,gather=1"), 4 * 3 * 2 * 10 * 8);
+  EXPECT_EQ(bytes_of("pad:shape=1x14x14x8,axis=2,after=2"), 4 * 14 * 16 * 8);
+}
 
 TEST(MicroModel, AFusedActivationIsMeasuredAsTheOperatorTheRuntimeRuns) {
   for (const std::string op : {"Gelu", "Silu"}) {
@@ -190,6 +212,15 @@ TEST(MicroModel, BadSpecsAreUsageErrors) {
   EXPECT_THAT(error_of("conv:c=0"), HasSubstr("every dimension must be positive"));
   EXPECT_THAT(error_of("conv:act=Swish"), HasSubstr("activation 'Swish'"));
   EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));
+  EXPECT_THAT(error_of("slice:shape=2x3,axis=2"), HasSubstr("axis 2 is not one of the shape's 2 axes"));
+  EXPECT_THAT(error_of("slice:shape=2x3,axis=1,start=2,end=2"), HasSubstr("is not a part of axis 1 (extent 3)"));
+  EXPECT_THAT(error_of("slice:shape=2x3,axis=1,end=4"), HasSubstr("is not a part of axis 1"));
+  EXPECT_THAT(error_of("split:shape=2x3,axis=1,parts=2"), HasSubstr("2 parts do not split axis 1 (extent 3)"));
+  EXPECT_THAT(error_of("split:shape=2x4,axis=1,parts=2,gather=1"), HasSubstr("parts=2 must equal the extent of axis 1 (4)"));
+  EXPECT_THAT(error_of("split:shape=2x4,axis=1,parts=1"), HasSubstr("1 parts do not split"));
+  EXPECT_THAT(error_of("pad:shape=2x4,axis=0,after=-1"), HasSubstr("after=-1 is negative"));
+  EXPECT_THAT(error_of("pad:shape=2x0"), HasSubstr("every dimension must be positive"));
+  EXPECT_THAT(error_of("pad:shape=2x4,before=1"), HasSubstr("unknown key 'before'"));
   EXPECT_THAT(error_of("elementwise:op=Frobnicate"), HasSubstr("op 'Frobnicate' is not supported"));
   EXPECT_THAT(error_of("elementwise:op=BatchNormalization,shape=64"), HasSubstr("needs a shape with channels"));
   EXPECT_THAT(error_of("gemm:m"), HasSubstr("'m' is not key=value"));

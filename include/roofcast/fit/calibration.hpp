@@ -2,15 +2,26 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "roofcast/fit/step_model.hpp"
+#include "roofcast/roofline/profile.hpp"
 
 namespace roofcast::fit {
 
 /// A microbenchmark to measure: a kernel class and a micro-model spec
 /// (measure::parse_micro_model's syntax).
+/// The fusions ONNX Runtime's CPU provider applies at level "all", as a
+/// calibrated profile's lowering names them and as the micro-models are
+/// lowered to find their kernel: BatchNormalization folded, activations and
+/// a residual Add fused into Conv, MatMul + Add → Gemm, activations after
+/// Gemm, a zero Pad into the Conv or pooling after it, x·sigmoid(x) and the
+/// erf GELU as one kernel each, Slices or Gathers that partition one tensor
+/// as one Split (GatherSliceToSplitFusion).
+std::set<roofline::FusionRule> runtime_fusions();
+
 struct PlannedPoint {
   std::string kernel_class;
   std::string spec;

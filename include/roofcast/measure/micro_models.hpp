@@ -71,8 +71,31 @@ struct TransposeMicro {
   std::vector<std::int64_t> perm = {0, 2, 1, 3};
 };
 
+/// One Slice of `shape` keeping [start, end) of `axis` (end 0: to the axis's
+/// end), as a window shift or an un-pad copies a tensor's part.
+struct SliceMicro {
+  std::vector<std::int64_t> shape = {1, 56, 56, 96};
+  std::int64_t axis = 1, start = 0, end = 0;
+};
+
+/// `parts` Slices of `shape` along `axis`, in equal parts that cover it (a
+/// chunk, a query/key/value split); with `gather`, one Gather of each index
+/// of an axis of extent `parts`, which drops it (qkv[0], qkv[1], qkv[2]).
+struct SplitMicro {
+  std::vector<std::int64_t> shape = {1, 56, 56, 96};
+  std::int64_t axis = 1, parts = 2;
+  bool gather = false;
+};
+
+/// A constant Pad of `after` zeros at the end of `axis` (0: a copy, as a
+/// padding to a window multiple that the shape already meets).
+struct PadMicro {
+  std::vector<std::int64_t> shape = {1, 56, 56, 96};
+  std::int64_t axis = 1, after = 0;
+};
+
 using MicroModel = std::variant<ConvMicro, GemmMicro, PoolMicro, ElementwiseMicro, NormalizationMicro,
-                                ConcatMicro, ResizeMicro, TransposeMicro>;
+                                ConcatMicro, ResizeMicro, TransposeMicro, SliceMicro, SplitMicro, PadMicro>;
 
 /// The input of a micro-model's cache flush (`micro_model_bytes` with
 /// `flush_bytes` > 0); measurement fills it with ones.
@@ -116,7 +139,9 @@ std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed = 0, st
 /// "gemm:m=1,k=1024,n=1000", "pool:op=MaxPool,c=64,h=112,w=112",
 /// "elementwise:op=Add,shape=1x64x56x56", "normalization:op=LayerNormalization,shape=1x197x768",
 /// "concat:c=64,h=28,w=28,inputs=4", "resize:c=64,h=28,w=28,scale=2,mode=linear",
-/// "transpose:shape=1x197x12x64,perm=0x2x1x3". Unknown kinds and keys are UsageErrors.
+/// "transpose:shape=1x197x12x64,perm=0x2x1x3", "slice:shape=1x56x56x96,axis=1,start=3",
+/// "split:shape=3x1x3x49x32,axis=0,parts=3,gather=1", "pad:shape=1x56x56x96,axis=2,after=0".
+/// Unknown kinds and keys are UsageErrors.
 MicroModel parse_micro_model(std::string_view text);
 
 }  // namespace roofcast::measure
