@@ -83,6 +83,18 @@ std::string ceilings_line(const LoggedCeilings& c) {
       .dump();
 }
 
+/// A stretch of a calibration's measuring: from its start (the ceilings, or a
+/// --resume that measured) to its last measurement. The log marks each
+/// resumption with a line {"resumed": {"unix_time_s": …}}.
+struct Sitting {
+  double start_s = 0.0;
+  double last_s = 0.0;
+};
+
+std::string resumed_line(double unix_time_s) {
+  return nlohmann::json{{"resumed", {{"unix_time_s", unix_time_s}}}}.dump();
+}
+
 void append_line(const fs::path& log, const std::string& line) {
   std::ofstream out(log, std::ios::app);
   out << line << '\n';
@@ -260,7 +272,16 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   std::optional<LoggedCeilings> ceilings;
   std::vector<fit::MeasuredPoint> points;
   std::map<std::string, int> done;  // spec → measurements in the log
+  std::vector<Sitting> sittings;
+  const auto measured_at = [&sittings](double unix_time_s) {
+    if (sittings.empty()) {
+      sittings.push_back({unix_time_s, unix_time_s});  // a log written before the ceilings line had a time
+    }
+    sittings.back().last_s = std::max(sittings.back().last_s, unix_time_s);
+  };
+  std::optional<double> resumed_at;  // this --resume's start, logged before the first point it measures
   if (fs::exists(log)) {
+    resumed_at = unix_now();
     std::ifstream in(log);
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
@@ -279,10 +300,24 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
+        if (sittings.empty()) {
+          sittings.push_back({ceilings->unix_time_s, ceilings->unix_time_s});
+        }
+        continue;
+      }
+      if (line.find("\"resumed\"") != std::string::npos) {
+        try {
+          const double at = nlohmann::json::parse(line).at("resumed").at("unix_time_s").get<double>();
+          sittings.push_back({at, at});
+        } catch (const nlohmann::json::exception& error) {
+          throw FitError(log.string() + ":" + std::to_string(number) + ": not a resumption line (" + error.what() +
+                         ")");
+        }
         continue;
       }
       points.push_back(fit::parse_point_line(line, log.string(), number));
       ++done[points.back().spec];
+      measured_at(points.back().unix_time_s);
     }
     std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
   }
@@ -324,6 +359,10 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
     c.unix_time_s = unix_now();
+    if (sittings.empty()) {  // the first sitting starts with the ceilings
+      sittings.push_back({c.unix_time_s, c.unix_time_s});
+      resumed_at.reset();
+    }
     c.cache_flush_bytes = asked_flush_bytes;
     c.micro_model_revision = measure::kMicroModelRevision;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
@@ -396,7 +435,13 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       ++skipped;
       return;
     }
+    if (resumed_at) {
+      append_line(log, resumed_line(*resumed_at));
+      sittings.push_back({*resumed_at, *resumed_at});
+      resumed_at.reset();
+    }
     append_line(log, fit::point_json_line(*point));
+    measured_at(point->unix_time_s);
     points.push_back(std::move(*point));
     ++done[planned.spec];
     ++measured_now;
@@ -503,6 +548,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   for (const auto& p : points) {
     record.last_unix_time_s = std::max(record.last_unix_time_s, p.unix_time_s);
   }
+  for (const auto& sitting : sittings) {
+    record.measuring_s += sitting.last_s - sitting.start_s;
+  }
   record.log_file = log.filename().string();
   record.host_cpu = context.host_cpu;
   record.tool = std::string("roofcast ") + build_info::kVersion + " (" + build_info::kGitRevision + ")";
@@ -593,7 +641,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "
-       << static_cast<long long>(record.last_unix_time_s - record.first_unix_time_s) << " s of measuring; log "
+       << static_cast<long long>(record.measuring_s) << " s of measuring; log "
        << log.string() << ")\n";
   write_output("", text.str());
   return 0;

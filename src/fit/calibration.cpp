@@ -651,6 +651,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
           {"budget", r.budget},
           {"started_utc", date(r.first_unix_time_s)},
           {"wall_time_s", std::round(r.last_unix_time_s - r.first_unix_time_s)},
+          {"measuring_s", std::round(r.measuring_s)},
           {"cache_flush_mib", static_cast<double>(r.cache_flush_bytes) / 1048576.0},
           {"measurements", r.measurements},
           {"log", r.log_file},

@@ -369,6 +369,8 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
       }
     }
     EXPECT_NEAR(document.at("provenance").at("calibration").at("wall_time_s").get<double>(), last_s - first_s, 1.0);
+    // Measured in one sitting: the time taken is the wall time.
+    EXPECT_NEAR(document.at("provenance").at("calibration").at("measuring_s").get<double>(), last_s - first_s, 1.0);
   }
   EXPECT_GT(document.at("kernel_models").size(), 0u);
   // The log holds every point; without --resume nothing is overwritten.
@@ -441,6 +443,40 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   EXPECT_NE(broken.exit_code, 0);
   EXPECT_THAT(broken.output, AllOf(HasSubstr("broken.json.points.jsonl"), HasSubstr("conv:c=8,colour=red")));
   EXPECT_FALSE(std::filesystem::exists(dir / "broken.json"));
+  // A calibration interrupted an hour ago and resumed now: its time taken is
+  // its two sittings, not the hour between them (which the wall time spans).
+  {
+    std::ifstream log_in(profile.string() + ".points.jsonl");
+    std::ofstream earlier(dir / "interrupted.json.points.jsonl");
+    std::string line;
+    std::size_t kept = 0;
+    while (std::getline(log_in, line) && kept < 10) {
+      auto entry = nlohmann::json::parse(line);
+      auto& time = entry.contains("ceilings") ? entry["ceilings"]["unix_time_s"] : entry["unix_time_s"];
+      time = time.get<double>() - 3600.0;
+      earlier << entry.dump() << '\n';
+      kept += entry.contains("ceilings") ? 0 : 1;
+    }
+  }
+  const Result interrupted =
+      run("calibrate --budget 16 --min-time 0.01 --resume -o " + (dir / "interrupted.json").string());
+  ASSERT_EQ(interrupted.exit_code, 0) << interrupted.output;
+  {
+    std::ifstream in_resumed(dir / "interrupted.json");
+    const auto calibration = nlohmann::json::parse(in_resumed).at("provenance").at("calibration");
+    EXPECT_GT(calibration.at("wall_time_s").get<double>(), 3600.0);
+    EXPECT_LT(calibration.at("measuring_s").get<double>(), 600.0);
+    EXPECT_GT(calibration.at("measuring_s").get<double>(), 0.0);
+    std::ifstream log_in(dir / "interrupted.json.points.jsonl");
+    std::stringstream text;
+    text << log_in.rdbuf();
+    EXPECT_THAT(text.str(), HasSubstr("{\"resumed\":{\"unix_time_s\":"));
+    // A resumption line that is not one is named with its log and line.
+    std::ofstream(dir / "bad.json.points.jsonl") << text.str() << "{\"resumed\":{\"when\":1}}\n";
+    const Result bad = run("calibrate --budget 16 --min-time 0.01 --resume -o " + (dir / "bad.json").string());
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_THAT(bad.output, AllOf(HasSubstr("bad.json.points.jsonl:"), HasSubstr("not a resumption line")));
+  }
   // And it predicts.
   const Result predicted = run("predict " + kModels + "/resnet18.onnx -d " + profile.string());
   EXPECT_EQ(predicted.exit_code, 0) << predicted.output;

@@ -279,6 +279,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
   record.last_unix_time_s = 1.7e9 + 95;
+  record.measuring_s = 80.4;  // resumed: 15 s between its sittings
   record.log_file = "test-cal.json.points.jsonl";
   record.host_cpu = "Test CPU";
   record.tool = "roofcast test";
@@ -302,6 +303,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
+  EXPECT_THAT(json, HasSubstr("\"measuring_s\": 80"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));
 }
 

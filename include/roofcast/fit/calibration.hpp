@@ -122,6 +122,10 @@ struct CalibrationRecord {
   std::size_t budget = 0;
   double first_unix_time_s = 0.0;              ///< of the calibration log: the profile depends on it, not on now
   double last_unix_time_s = 0.0;
+  /// The log's sittings (the first, then each --resume that measured) summed,
+  /// each from its start to its last measurement: an interruption's gap is not
+  /// time taken. last − first for a calibration that ran through.
+  double measuring_s = 0.0;
   std::string log_file;
   std::string host_cpu;
   std::string tool;                            ///< "roofcast 0.1.0 (abc1234)"
