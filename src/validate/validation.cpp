@@ -164,6 +164,7 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     }
   }
   std::map<std::size_t, KernelComparison> by_root;
+  std::map<std::size_t, double> class_kernel_s;  // per group: the predicted time of the kernel that names its class
   std::vector<std::size_t> root_order;
   for (std::size_t k = 0; k < predicted_count; ++k) {
     const std::size_t root = groups.find(k);
@@ -175,7 +176,14 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     const auto& kernel = prediction.kernels[k];
     if (c.predicted_kernels.empty()) {
       c.name = kernel.name;
+    }
+    // A group of several kernels (the runtime fused a Transpose into the
+    // MatMul after it) is of the class of the kernel that holds most of its
+    // predicted time: a FusedMatMul is a GEMM, not a copy.
+    const double kernel_s = prediction.estimates[k].time_s;
+    if (c.predicted_kernels.empty() || kernel_s > class_kernel_s[root]) {
       c.kernel_class = std::string(roofline::kernel_class_name(kernel.kernel_class));
+      class_kernel_s[root] = kernel_s;
     }
     c.ops += (c.ops.empty() ? "" : "+") + kernel.ops;
     c.predicted_kernels.push_back(k);

@@ -91,6 +91,39 @@ TEST(Compare, GroupsKernelsThatShareLayersAndCountsBands) {
   EXPECT_DOUBLE_EQ(s.kernel_time_share, 1.0);
 }
 
+TEST(Compare, AGroupIsOfTheClassOfItsLongestPredictedKernel) {
+  // transpose → matmul: roofcast predicts a copy and a GEMM; the runtime ran both as
+  // one FusedMatMul (a transposed operand). The group is a GEMM, whichever kernel comes first.
+  ModelBuilder b;
+  b.input("x", {64, 32}).weight("w", {64, 128});
+  b.node("Transpose", {"x"}, {"t"}, {{"perm", std::vector<std::int64_t>{1, 0}}}, "transpose")
+      .node("MatMul", {"t", "w"}, {"y"}, {}, "matmul")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "fused.onnx");
+  roofline::DeviceProfile profile;
+  profile.ceilings.peak_flops_per_s = {{roofline::Precision::kFp32, 1e9}};
+  profile.ceilings.bandwidth_bytes_per_s = {{"dram", 1e9}};
+  const roofline::Prediction prediction = roofline::predict(graph, graph::graph_cost(graph), profile);
+  ASSERT_EQ(prediction.kernels.size(), 2u);
+  ASSERT_EQ(prediction.kernels[0].kernel_class, roofline::KernelClass::kDataMovement);
+  ASSERT_GT(prediction.estimates[1].time_s, prediction.estimates[0].time_s);
+
+  measure::ModelMeasurement m;
+  m.model = "fused.onnx";
+  m.network.median_s = 300e-6;
+  measure::KernelTiming fused;
+  fused.node_name = "matmul";
+  fused.op_name = "FusedMatMul";
+  fused.layers = {0, 1};
+  fused.stats.median_s = 290e-6;
+  m.kernels = {fused};
+  const NetworkComparison c = compare(graph, prediction, m);
+  ASSERT_EQ(c.kernels.size(), 1u);
+  EXPECT_EQ(c.kernels[0].ops, "Transpose+MatMul");
+  EXPECT_EQ(c.kernels[0].name, "transpose");
+  EXPECT_EQ(c.kernels[0].kernel_class, "gemm");
+}
+
 TEST(MedianRound, TheMiddleStableRoundAndOfTwoTheFaster) {
   const auto round = [](double median_ms, bool stable = true) {
     measure::ModelMeasurement m;

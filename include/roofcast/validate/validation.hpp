@@ -35,7 +35,7 @@ std::optional<double> spearman(const std::vector<double>& a, const std::vector<d
 struct KernelComparison {
   std::string name;          ///< the first roofcast kernel's name (or the runtime kernel's)
   std::string ops;           ///< roofcast's ops, "+"-joined across its kernels
-  std::string kernel_class;  ///< the first roofcast kernel's class
+  std::string kernel_class;  ///< the class of the roofcast kernel with the most predicted time
   std::string runtime_ops;   ///< the runtime's ops, "+"-joined
   std::vector<std::size_t> predicted_kernels;  ///< indices into Prediction::kernels
   std::vector<std::size_t> measured_kernels;   ///< indices into ModelMeasurement::kernels
