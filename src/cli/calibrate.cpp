@@ -83,12 +83,40 @@ std::string ceilings_line(const LoggedCeilings& c) {
       .dump();
 }
 
-/// A stretch of a calibration's measuring: from its start (the ceilings, or a
-/// --resume that measured) to its last measurement. The log marks each
-/// resumption with a line {"resumed": {"unix_time_s": …}}.
-struct Sitting {
-  double start_s = 0.0;
-  double last_s = 0.0;
+/// The stretches of a calibration's measuring, each from its start (the
+/// ceilings for the first, a --resume that measured for the others; the log
+/// marks each resumption with a line {"resumed": {"unix_time_s": …}}) to its
+/// last measurement. Their spans summed are the time taken: an interruption's
+/// gap is not.
+class Sittings {
+ public:
+  void start(double unix_time_s) { spans_.push_back({unix_time_s, unix_time_s}); }
+  /// The first sitting's start, unless one has started.
+  void start_first(double unix_time_s) {
+    if (spans_.empty()) {
+      start(unix_time_s);
+    }
+  }
+  /// A measurement of the current sitting (of the first, in a log written
+  /// before the ceilings line had a time).
+  void measured(double unix_time_s) {
+    start_first(unix_time_s);
+    spans_.back().last_s = std::max(spans_.back().last_s, unix_time_s);
+  }
+  double seconds() const {
+    double total = 0.0;
+    for (const auto& span : spans_) {
+      total += span.last_s - span.start_s;
+    }
+    return total;
+  }
+
+ private:
+  struct Span {
+    double start_s = 0.0;
+    double last_s = 0.0;
+  };
+  std::vector<Span> spans_;
 };
 
 std::string resumed_line(double unix_time_s) {
@@ -272,13 +300,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   std::optional<LoggedCeilings> ceilings;
   std::vector<fit::MeasuredPoint> points;
   std::map<std::string, int> done;  // spec → measurements in the log
-  std::vector<Sitting> sittings;
-  const auto measured_at = [&sittings](double unix_time_s) {
-    if (sittings.empty()) {
-      sittings.push_back({unix_time_s, unix_time_s});  // a log written before the ceilings line had a time
-    }
-    sittings.back().last_s = std::max(sittings.back().last_s, unix_time_s);
-  };
+  Sittings sittings;
   std::optional<double> resumed_at;  // this --resume's start, logged before the first point it measures
   if (fs::exists(log)) {
     resumed_at = unix_now();
@@ -300,15 +322,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
-        if (sittings.empty()) {
-          sittings.push_back({ceilings->unix_time_s, ceilings->unix_time_s});
-        }
+        sittings.start_first(ceilings->unix_time_s);
         continue;
       }
       if (line.find("\"resumed\"") != std::string::npos) {
         try {
-          const double at = nlohmann::json::parse(line).at("resumed").at("unix_time_s").get<double>();
-          sittings.push_back({at, at});
+          sittings.start(nlohmann::json::parse(line).at("resumed").at("unix_time_s").get<double>());
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a resumption line (" + error.what() +
                          ")");
@@ -317,7 +336,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       }
       points.push_back(fit::parse_point_line(line, log.string(), number));
       ++done[points.back().spec];
-      measured_at(points.back().unix_time_s);
+      sittings.measured(points.back().unix_time_s);
     }
     std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
   }
@@ -359,8 +378,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
     c.unix_time_s = unix_now();
-    if (sittings.empty()) {  // the first sitting starts with the ceilings
-      sittings.push_back({c.unix_time_s, c.unix_time_s});
+    if (points.empty()) {  // a new log: its first sitting starts with the ceilings
+      sittings.start_first(c.unix_time_s);
       resumed_at.reset();
     }
     c.cache_flush_bytes = asked_flush_bytes;
@@ -437,11 +456,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     }
     if (resumed_at) {
       append_line(log, resumed_line(*resumed_at));
-      sittings.push_back({*resumed_at, *resumed_at});
+      sittings.start(*resumed_at);
       resumed_at.reset();
     }
     append_line(log, fit::point_json_line(*point));
-    measured_at(point->unix_time_s);
+    sittings.measured(point->unix_time_s);
     points.push_back(std::move(*point));
     ++done[planned.spec];
     ++measured_now;
@@ -548,9 +567,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   for (const auto& p : points) {
     record.last_unix_time_s = std::max(record.last_unix_time_s, p.unix_time_s);
   }
-  for (const auto& sitting : sittings) {
-    record.measuring_s += sitting.last_s - sitting.start_s;
-  }
+  record.measuring_s = sittings.seconds();
   record.log_file = log.filename().string();
   record.host_cpu = context.host_cpu;
   record.tool = std::string("roofcast ") + build_info::kVersion + " (" + build_info::kGitRevision + ")";

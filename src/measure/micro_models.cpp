@@ -463,7 +463,9 @@ Builder build(const SplitMicro& s) {
   }
   Builder b;
   b.input("x", s.shape);
-  b.int64s("axes", {s.axis});
+  if (!s.gather) {
+    b.int64s("axes", {s.axis});
+  }
   const std::int64_t part = extent / s.parts;
   for (std::int64_t i = 0; i < s.parts; ++i) {
     const std::string n = std::to_string(i);

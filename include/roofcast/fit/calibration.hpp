@@ -11,8 +11,6 @@
 
 namespace roofcast::fit {
 
-/// A microbenchmark to measure: a kernel class and a micro-model spec
-/// (measure::parse_micro_model's syntax).
 /// The fusions ONNX Runtime's CPU provider applies at level "all", as a
 /// calibrated profile's lowering names them and as the micro-models are
 /// lowered to find their kernel: BatchNormalization folded, activations and
@@ -22,6 +20,8 @@ namespace roofcast::fit {
 /// as one Split (GatherSliceToSplitFusion).
 std::set<roofline::FusionRule> runtime_fusions();
 
+/// A microbenchmark to measure: a kernel class and a micro-model spec
+/// (measure::parse_micro_model's syntax).
 struct PlannedPoint {
   std::string kernel_class;
   std::string spec;
