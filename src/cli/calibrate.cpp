@@ -301,9 +301,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   std::vector<fit::MeasuredPoint> points;
   std::map<std::string, int> done;  // spec → measurements in the log
   Sittings sittings;
-  std::optional<double> resumed_at;  // this --resume's start, logged before the first point it measures
   if (fs::exists(log)) {
-    resumed_at = unix_now();
     std::ifstream in(log);
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
@@ -339,6 +337,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       sittings.measured(points.back().unix_time_s);
     }
     std::cerr << "roofcast: resuming " << log.string() << ": " << points.size() << " points already measured\n";
+  }
+  // A --resume of a log that holds a sitting starts another now, which the
+  // log marks before the first point it measures.
+  std::optional<double> resumed_at;
+  if (ceilings || !points.empty()) {
+    resumed_at = unix_now();
   }
 
   const auto cpu = measure::read_cpu_spec();
@@ -378,10 +382,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
     LoggedCeilings c;
     c.unix_time_s = unix_now();
-    if (points.empty()) {  // a new log: its first sitting starts with the ceilings
-      sittings.start_first(c.unix_time_s);
-      resumed_at.reset();
-    }
+    sittings.start_first(c.unix_time_s);  // a new log's first sitting starts with the ceilings
     c.cache_flush_bytes = asked_flush_bytes;
     c.micro_model_revision = measure::kMicroModelRevision;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;

@@ -164,7 +164,6 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     }
   }
   std::map<std::size_t, KernelComparison> by_root;
-  std::map<std::size_t, double> class_kernel_s;  // per group: the predicted time of the kernel that names its class
   std::vector<std::size_t> root_order;
   for (std::size_t k = 0; k < predicted_count; ++k) {
     const std::size_t root = groups.find(k);
@@ -177,14 +176,6 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     if (c.predicted_kernels.empty()) {
       c.name = kernel.name;
     }
-    // A group of several kernels (the runtime fused a Transpose into the
-    // MatMul after it) is of the class of the kernel that holds most of its
-    // predicted time: a FusedMatMul is a GEMM, not a copy.
-    const double kernel_s = prediction.estimates[k].time_s;
-    if (c.predicted_kernels.empty() || kernel_s > class_kernel_s[root]) {
-      c.kernel_class = std::string(roofline::kernel_class_name(kernel.kernel_class));
-      class_kernel_s[root] = kernel_s;
-    }
     c.ops += (c.ops.empty() ? "" : "+") + kernel.ops;
     c.predicted_kernels.push_back(k);
     c.predicted_s += prediction.estimates[k].time_s;
@@ -193,6 +184,14 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   }
   for (auto& [root, c] : by_root) {
     c.uncertainty = c.predicted_s > 0.0 ? std::sqrt(c.uncertainty) / c.predicted_s : 0.0;
+    // A group of several kernels (the runtime fused a Transpose into the
+    // MatMul after it) is of the class of the kernel that holds most of its
+    // predicted time, the first on a tie: a FusedMatMul is a GEMM, not a copy.
+    const auto longest = std::max_element(c.predicted_kernels.begin(), c.predicted_kernels.end(),
+                                          [&prediction](std::size_t a, std::size_t b) {
+                                            return prediction.estimates[a].time_s < prediction.estimates[b].time_s;
+                                          });
+    c.kernel_class = std::string(roofline::kernel_class_name(prediction.kernels[*longest].kernel_class));
   }
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];
