@@ -12,6 +12,7 @@
 #include "calibrate.hpp"
 #include "ceilings.hpp"
 #include "devices.hpp"
+#include "isolate.hpp"
 #include "materialize.hpp"
 #include "measure.hpp"
 #include "micro_model.hpp"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
       roofcast::cli::setup_ceilings(app, command_line),
       roofcast::cli::setup_measure(app, command_line),
       roofcast::cli::setup_validate(app, command_line),
+      roofcast::cli::setup_isolate(app, command_line),
       roofcast::cli::setup_micro_model(app),
       roofcast::cli::setup_calibrate(app, command_line),
   };

@@ -220,6 +220,10 @@ std::string activation(Builder& b, const std::string& kind, const std::string& f
 
 Builder build(const ConvMicro& s) {
   require_positive("conv micro-model", {s.n, s.c, s.h, s.w, s.k, s.kernel, s.stride, s.group});
+  if (s.pad < -1 || s.pad >= s.kernel) {
+    throw UsageError("conv micro-model: pad " + std::to_string(s.pad) + " is not 0 to kernel - 1 (" +
+                     std::to_string(s.kernel - 1) + ")");
+  }
   if (s.c % s.group != 0 || s.k % s.group != 0) {
     throw UsageError("conv micro-model: group " + std::to_string(s.group) +
                      " must divide both c and k");
@@ -228,7 +232,7 @@ Builder build(const ConvMicro& s) {
   b.input("x", {s.n, s.c, s.h, s.w});
   b.weight("w", {s.k, s.c / s.group, s.kernel, s.kernel});
   auto* conv = b.node("Conv", {"x", "w"}, "conv");
-  const std::int64_t pad = s.kernel / 2;
+  const std::int64_t pad = s.pad < 0 ? s.kernel / 2 : s.pad;
   Builder::ints(conv, "pads", {pad, pad, pad, pad});
   Builder::ints(conv, "strides", {s.stride, s.stride});
   Builder::ints(conv, "kernel_shape", {s.kernel, s.kernel});
@@ -542,7 +546,8 @@ std::string micro_model_name(const MicroModel& spec) {
         if constexpr (std::is_same_v<T, ConvMicro>) {
           return "conv_n" + std::to_string(s.n) + "_c" + std::to_string(s.c) + "_h" + std::to_string(s.h) +
                  "_w" + std::to_string(s.w) + "_k" + std::to_string(s.k) + "_r" + std::to_string(s.kernel) +
-                 "_s" + std::to_string(s.stride) + "_g" + std::to_string(s.group) + (s.batch_norm ? "_bn" : "") +
+                 "_s" + std::to_string(s.stride) + (s.pad < 0 ? "" : "_p" + std::to_string(s.pad)) + "_g" +
+                 std::to_string(s.group) + (s.batch_norm ? "_bn" : "") +
                  (s.residual ? "_add" : "") + (s.activation.empty() ? "" : "_" + lower_case(s.activation));
         } else if constexpr (std::is_same_v<T, GemmMicro>) {
           return std::string(s.matmul || s.batch > 1 || !s.weights ? "matmul" : "gemm") + "_b" +
@@ -630,7 +635,7 @@ MicroModel parse_micro_model(std::string_view text) {
   if (kind == "conv") {
     ConvMicro s;
     int_key("n", s.n); int_key("c", s.c); int_key("h", s.h); int_key("w", s.w); int_key("k", s.k);
-    int_key("kernel", s.kernel); int_key("stride", s.stride); int_key("group", s.group);
+    int_key("kernel", s.kernel); int_key("stride", s.stride); int_key("group", s.group); int_key("pad", s.pad);
     bool_key("bn", s.batch_norm); bool_key("residual", s.residual); text_key("act", s.activation);
     if (const auto* v = take("depthwise"); v != nullptr && parse_bool(kind, "depthwise", *v)) {
       s.group = s.c;

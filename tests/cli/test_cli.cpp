@@ -317,6 +317,42 @@ TEST(Cli, ValidateWritesItsReportAndResumes) {
   EXPECT_EQ(run(arguments + " --rounds 0").exit_code, 2);
 }
 
+TEST(Cli, IsolateSplitsEachErrorIntoTheKernelsOwnAndTheNetworks) {
+  if (!node_installed()) {
+    GTEST_SKIP() << "node is not installed: roofcast isolate cannot run here";
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_isolate";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string profile = std::string(ROOFCAST_SOURCE_DIR) + "/notebooks-data/accuracy/calibrated-1t.json";
+  const std::string quick = " --min-time 0.05 --min-runs 3 --warmup 1";
+  const auto saved = dir / "squeezenet.json";
+  Result r = run("measure " + kModels + "/squeezenet1_1.onnx" + quick + " -o " + saved.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto csv = dir / "isolated.csv";
+  r = run("isolate " + kModels + "/squeezenet1_1.onnx -d " + profile + " --measurement " + saved.string() +
+          " --top 2 --csv " + csv.string() + quick);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, AllOf(HasSubstr("alone us"), HasSubstr("network around"), HasSubstr("over these 2 kernels"),
+                              HasSubstr("roofcast micro-model SPEC --flush-mib")));
+  std::ifstream in(csv);
+  std::string line;
+  int isolated = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("/", 0) == 0 && line.find(",\"conv:") != std::string::npos) {
+      ++isolated;
+    }
+  }
+  EXPECT_EQ(isolated, 2) << "two kernels run alone, each with its spec";
+  // Bad input: a profile without fitted models, a measurement of another model.
+  r = run("isolate " + kModels + "/squeezenet1_1.onnx -d raspberry-pi-5 --measurement " + saved.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("not a calibrated profile"));
+  r = run("isolate " + kModels + "/resnet18.onnx -d " + profile + " --measurement " + saved.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, AllOf(HasSubstr(saved.string()), HasSubstr("a measurement of another model")));
+}
+
 TEST(Cli, MicroModelWritesARunnableSingleKernelModel) {
   const auto path = std::filesystem::temp_directory_path() / "roofcast_cli_micro.onnx";
   std::filesystem::remove(path);

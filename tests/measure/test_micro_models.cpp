@@ -194,6 +194,11 @@ TEST(MicroModel, ConvCountsMatchTheClosedForm) {
   const MicroModel spec = parse_micro_model("conv:c=16,h=14,w=14,k=32,kernel=3,stride=1");
   const graph::Graph graph = graph::load_graph_from_bytes(micro_model_bytes(spec), "conv");
   EXPECT_EQ(graph::graph_cost(graph).layers[0].macs, 1 * 32 * 16 * 3 * 3 * 14 * 14);
+  // An explicit padding: ViT's patch embedding, 16 × 16 patches, none padded.
+  const MicroModel patches = parse_micro_model("conv:c=3,h=224,w=224,k=768,kernel=16,stride=16,pad=0");
+  const graph::Graph patched = graph::load_graph_from_bytes(micro_model_bytes(patches), "patches");
+  EXPECT_EQ(graph::graph_cost(patched).layers[0].macs, std::int64_t{768} * 3 * 16 * 16 * 14 * 14);
+  EXPECT_EQ(micro_model_name(patches), "conv_n1_c3_h224_w224_k768_r16_s16_p0_g1_bn_relu");
 }
 
 TEST(MicroModel, BadSpecsAreUsageErrors) {
@@ -209,6 +214,7 @@ TEST(MicroModel, BadSpecsAreUsageErrors) {
   EXPECT_THAT(error_of("conv:c=3,colour=red"), HasSubstr("unknown key 'colour'"));
   EXPECT_THAT(error_of("conv:c=three"), HasSubstr("c=three is not an integer"));
   EXPECT_THAT(error_of("conv:c=6,k=8,group=4"), HasSubstr("group 4 must divide both c and k"));
+  EXPECT_THAT(error_of("conv:kernel=3,pad=3"), HasSubstr("pad 3 is not 0 to kernel - 1 (2)"));
   EXPECT_THAT(error_of("conv:c=0"), HasSubstr("every dimension must be positive"));
   EXPECT_THAT(error_of("conv:act=Swish"), HasSubstr("activation 'Swish'"));
   EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));

@@ -13,10 +13,11 @@ namespace roofcast::measure {
 // layers a real network has (Conv → BatchNormalization → activation), which
 // the runtime fuses into the one kernel being measured.
 
-/// Conv (dense, grouped or depthwise by `group`), "same" padding, optionally
-/// followed by BatchNormalization, a residual Add and an activation.
+/// Conv (dense, grouped or depthwise by `group`), optionally followed by
+/// BatchNormalization, a residual Add and an activation.
 struct ConvMicro {
   std::int64_t n = 1, c = 32, h = 56, w = 56, k = 32, kernel = 3, stride = 1, group = 1;
+  std::int64_t pad = -1;        ///< on every side; < 0: kernel / 2 ("same" at stride 1)
   bool batch_norm = true;
   bool residual = false;        ///< Add of a tensor shaped like the output
   std::string activation = "Relu";  ///< "", Relu, Clip (ReLU6), HardSwish, Sigmoid

@@ -1,0 +1,71 @@
+#include "micro_timing.hpp"
+
+#include <algorithm>
+
+#include "roofcast/common/error.hpp"
+#include "roofcast/common/hash.hpp"
+#include "roofcast/fit/calibration.hpp"
+#include "roofcast/graph/cost.hpp"
+#include "roofcast/graph/load.hpp"
+#include "roofcast/measure/micro_models.hpp"
+
+namespace roofcast::cli {
+namespace fs = std::filesystem;
+
+std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
+                                        const std::vector<std::size_t>& layers) {
+  std::size_t runs = 0;
+  for (const auto& k : profile.kernels) {
+    runs = std::max(runs, k.samples_s.size());
+  }
+  std::vector<double> per_run(runs, 0.0);
+  for (const auto& k : profile.kernels) {
+    if (k.op_name.rfind("Reorder", 0) == 0 || k.mapping == "unmapped") {
+      continue;
+    }
+    const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
+      return std::find(layers.begin(), layers.end(), layer) != layers.end();
+    });
+    if (!kernels_own) {
+      continue;
+    }
+    for (std::size_t r = 0; r < k.samples_s.size(); ++r) {
+      per_run[r] += k.samples_s[r];
+    }
+  }
+  return per_run;
+}
+
+roofline::LoweringRules runtime_rules() {
+  roofline::LoweringRules rules;
+  rules.fuse = fit::runtime_fusions();
+  return rules;
+}
+
+MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes, const fs::path& model) {
+  write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
+  MicroKernel micro{.graph = graph::load_graph(model), .kernel = {}};
+  std::vector<roofline::Kernel> kernels;
+  for (auto& kernel : roofline::lower(micro.graph, graph::graph_cost(micro.graph), runtime_rules())) {
+    if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+      kernels.push_back(std::move(kernel));
+    }
+  }
+  if (kernels.size() != 1) {
+    throw FitError("micro-model " + spec + " lowers to " + std::to_string(kernels.size()) +
+                   " kernels of its own, not 1");
+  }
+  micro.kernel = std::move(kernels[0]);
+  return micro;
+}
+
+TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
+                                   const fs::path& work, const measure::MeasureOptions& options) {
+  const fs::path model = work / "point.onnx";
+  TimedMicroKernel timed{.micro = lower_micro_model(spec, flush_bytes, model), .per_run_s = {}};
+  timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.micro.graph, model, options),
+                                        timed.micro.kernel.layers);
+  return timed;
+}
+
+}  // namespace roofcast::cli

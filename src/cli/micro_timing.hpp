@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "roofcast/graph/layer_graph.hpp"
+#include "roofcast/measure/measurement.hpp"
+#include "roofcast/measure/runner.hpp"
+#include "roofcast/roofline/lower.hpp"
+
+// Micro-models as `calibrate` measures its points and `isolate` measures a
+// network's kernels alone: written, lowered by the runtime's own fusions, and
+// their one kernel timed per run.
+namespace roofcast::cli {
+
+/// The lowering rules of the runtime the micro-models run on: its fusions
+/// (fit::runtime_fusions), nothing a profile adds.
+roofline::LoweringRules runtime_rules();
+
+/// A micro-model lowered: its graph and the one kernel of its own it lowers
+/// to (besides the flush and the sink).
+struct MicroKernel {
+  graph::Graph graph;
+  roofline::Kernel kernel;
+};
+
+/// Writes `spec`'s micro-model (behind a `flush_bytes` cache flush) to `model`
+/// and lowers it; FitError when it lowers to other than one kernel of its own.
+MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes, const std::filesystem::path& model);
+
+/// Time of the micro-model's kernel per run: every runtime kernel that executes
+/// one of `layers` (the kernel's), except layout reorders (a network pays those
+/// only at layout boundaries); the cache flush is not the kernel's.
+std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
+                                        const std::vector<std::size_t>& layers);
+
+/// A micro-model's own kernel, timed: the lowered micro-model and that
+/// kernel's time per profiled run.
+struct TimedMicroKernel {
+  MicroKernel micro;
+  std::vector<double> per_run_s;
+};
+
+/// Builds, lowers and profiles `spec`'s micro-model in `work`.
+TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
+                                   const std::filesystem::path& work, const measure::MeasureOptions& options);
+
+}  // namespace roofcast::cli
