@@ -169,9 +169,22 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
                                  .predicted_s = group->predicted_s,
                                  .alone_s = 0.0};
     const validate::IsolatedSpec spec = validate::isolated_spec(graph, kernel);
-    if (group->predicted_kernels.size() > 1 || group->measured_kernels.size() > 1) {
+    // The runtime's layout reorders (and views it runs as kernels) are left
+    // out on both sides, as calibration leaves them out of a point.
+    std::size_t own_runtime_kernels = 0;
+    double own_network_s = 0.0;
+    for (const std::size_t m : group->measured_kernels) {
+      const auto& timing = measurement.kernels[m];
+      if (timing.op_name.rfind("Reorder", 0) != 0 && timing.op_name != "Reshape") {
+        ++own_runtime_kernels;
+        own_network_s += validate::measured_kernel_s(timing);
+      }
+    }
+    row.network_s = own_network_s;
+    row.predicted_s = group->predicted_s - prediction.estimates[main_kernel(*group, prediction)].reorder_s;
+    if (group->predicted_kernels.size() > 1 || own_runtime_kernels != 1) {
       row.why_not = "a group of " + std::to_string(group->predicted_kernels.size()) + " roofcast and " +
-                    std::to_string(group->measured_kernels.size()) + " runtime kernels";
+                    std::to_string(own_runtime_kernels) + " runtime kernels (" + group->runtime_ops + ")";
     } else if (spec.spec.empty()) {
       row.why_not = spec.why_not;
     } else {

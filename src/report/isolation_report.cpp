@@ -60,7 +60,8 @@ void write_isolation_table(std::ostream& out, const IsolationSetup& setup,
   table.write(out);
   out << "\nerror: predicted against the network; model vs alone: predicted against the kernel run alone (what "
          "the fitted model gets wrong); network vs alone: how much slower the kernel runs in the network than "
-         "alone (the caches and neighbours the network gives it)\n";
+         "alone (the caches and neighbours the network gives it); layout reorders are left out of all three, as "
+         "calibration leaves them out of a point\n";
   if (index > 0) {
     const double model = predicted - alone;
     const double context = network - alone;

@@ -130,6 +130,7 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
                        {"dram_wait_s", e.dram_wait_s},
                        {"overhead_s", e.overhead_s},
                        {"epilogue_s", e.epilogue_s},
+                       {"reorder_s", e.reorder_s},
                        {"bound", bound_name(e.bound)},
                        {"arithmetic_intensity_flop_per_byte", e.arithmetic_intensity},
                        {"attainable_flops_per_s", e.attainable_flops_per_s},

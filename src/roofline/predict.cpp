@@ -45,7 +45,7 @@ void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s,
 }  // namespace
 
 double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
-  double seconds = 0.0;
+  double seconds = reorder_seconds(kernel, bytes_scale);
   if (kernel.epilogue_bytes > 0) {
     const double bytes = static_cast<double>(kernel.epilogue_bytes) * bytes_scale;
     if (elementwise != nullptr) {
@@ -56,15 +56,19 @@ double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
       seconds += bytes / bytes_per_s;
     }
   }
-  if (kernel.reorder_bytes > 0) {
-    // Each reorder is a runtime kernel of its own: the data-movement class's
-    // fixed overhead, then its bytes at that class's bandwidth.
-    const double bytes = static_cast<double>(kernel.reorder_bytes) * bytes_scale;
-    seconds += data_movement != nullptr
-                   ? kernel.reorders * data_movement->model.overhead_s + bytes / data_movement->model.bytes_per_s
-                   : bytes / bytes_per_s;
-  }
   return seconds;
+}
+
+double PassModels::reorder_seconds(const Kernel& kernel, double bytes_scale) const {
+  if (kernel.reorder_bytes <= 0) {
+    return 0.0;
+  }
+  // Each reorder is a runtime kernel of its own: the data-movement class's
+  // fixed overhead, then its bytes at that class's bandwidth.
+  const double bytes = static_cast<double>(kernel.reorder_bytes) * bytes_scale;
+  return data_movement != nullptr
+             ? kernel.reorders * data_movement->model.overhead_s + bytes / data_movement->model.bytes_per_s
+             : bytes / bytes_per_s;
 }
 
 KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
@@ -82,7 +86,9 @@ KernelEstimate estimate_kernel(const Kernel& kernel, double peak_flops_per_s,
   e.memory_time_s = static_cast<double>(weight_bytes) / memory.weight_bytes_per_s +
                     static_cast<double>(e.bytes - weight_bytes) / memory.activation_bytes_per_s;
   e.overhead_s = overhead_s;
-  e.epilogue_s = PassModels{.bytes_per_s = memory.activation_bytes_per_s}.seconds(kernel, bytes_scale);
+  const PassModels passes{.bytes_per_s = memory.activation_bytes_per_s};
+  e.epilogue_s = passes.seconds(kernel, bytes_scale);
+  e.reorder_s = passes.reorder_seconds(kernel, bytes_scale);
   const double bandwidth = e.memory_time_s > 0.0 ? static_cast<double>(e.bytes) / e.memory_time_s
                                                  : memory.activation_bytes_per_s;
   complete_estimate(e, flops, peak_flops_per_s, bandwidth);
@@ -344,6 +350,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.dram_wait_s = std::max(0.0, from_dram - dram.overlap_bytes_per_s * e.compute_time_s) / dram.bytes_per_s;
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
+  e.reorder_s = passes.reorder_seconds(kernel, bytes_scale);
   complete_estimate(e, static_cast<double>(kernel.flops), peak_flops_per_s, dram.bytes_per_s);
   e.uncertainty = fitted.heldout_rmspe_percent / 100.0;
   e.fitted = true;

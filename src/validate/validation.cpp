@@ -39,16 +39,12 @@ ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predict
   return m;
 }
 
-namespace {
-
-/// A kernel's measured time: the interquartile mean of its per-run samples,
-/// the statistic calibration fits to. The profiler counts whole
-/// microseconds, so a median of a 5 µs kernel is 5 or 6 µs, ±10 %; the mean
-/// of the middle half resolves it. A measurement saved without its samples
-/// falls back to the median.
-double kernel_time_s(const measure::KernelTiming& kernel) {
+double measured_kernel_s(const measure::KernelTiming& kernel) {
   return kernel.samples_s.empty() ? kernel.stats.median_s : measure::interquartile_mean(kernel.samples_s);
 }
+
+namespace {
+
 
 std::vector<double> ranks(const std::vector<double>& values) {
   std::vector<std::size_t> order(values.size());
@@ -196,13 +192,13 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];
     if (!measured_linked[j]) {
-      result.unmodelled_measured_s += kernel_time_s(kernel);
+      result.unmodelled_measured_s += measured_kernel_s(kernel);
       continue;
     }
     auto& c = by_root.at(groups.find(predicted_count + j));
     c.runtime_ops += (c.runtime_ops.empty() ? "" : "+") + kernel.op_name;
     c.measured_kernels.push_back(j);
-    c.measured_s += kernel_time_s(kernel);
+    c.measured_s += measured_kernel_s(kernel);
   }
   for (const auto root : root_order) {
     auto& c = by_root.at(root);

@@ -33,6 +33,9 @@ struct KernelEstimate {
   /// Passes the runtime adds around the kernel: a fused activation applied
   /// after its loop, layout reorders (PassModels); 0 when there are none.
   double epilogue_s = 0.0;
+  /// Of epilogue_s, the layout reorders' part: runtime kernels of their own
+  /// that a single-kernel measurement leaves out.
+  double reorder_s = 0.0;
   Bound bound = Bound::kOverhead;   ///< the largest of the three terms
   std::int64_t bytes = 0;           ///< bytes moved at the predicted precision
   /// Of those, the bytes read from DRAM: weights (always, without a fitted
@@ -124,7 +127,10 @@ struct PassModels {
   const FittedKernelModel* data_movement = nullptr;
   double bytes_per_s = 0.0;
 
+  /// The activation pass and the reorders together (KernelEstimate::epilogue_s).
   double seconds(const Kernel& kernel, double bytes_scale) const;
+  /// The layout reorders alone (KernelEstimate::reorder_s).
+  double reorder_seconds(const Kernel& kernel, double bytes_scale) const;
 };
 
 /// DRAM as a fitted kernel sees it: its bandwidth, and the rate at which a

@@ -29,6 +29,13 @@ ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predict
 /// than 3 pairs or a constant series.
 std::optional<double> spearman(const std::vector<double>& a, const std::vector<double>& b);
 
+/// A runtime kernel's measured time: the interquartile mean of its per-run
+/// samples, the statistic calibration fits to. The profiler counts whole
+/// microseconds, so a median of a 5 µs kernel is 5 or 6 µs, ±10 %; the mean
+/// of the middle half resolves it. A measurement saved without its samples
+/// falls back to the median.
+double measured_kernel_s(const measure::KernelTiming& kernel);
+
 /// The smallest set of roofcast kernels and measured runtime kernels that
 /// cover the same layers: usually one of each; several when the runtime fused
 /// what the profile's rules keep apart, or the other way round.
