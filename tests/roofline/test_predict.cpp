@@ -284,6 +284,7 @@ TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) 
   // The Clip pass as an elementwise Clip kernel without its launch: max(FLOPs / P, bytes / B).
   const auto clip_flops = static_cast<double>(predict(graph, cost, p).kernels.at(0).epilogue_flops);
   EXPECT_NEAR(fitted.epilogue_s, std::max(clip_flops / 1e9, 2.0 * 1024 / 2e9), 1e-15);
+  EXPECT_EQ(fitted.reorder_s, 0.0);  // an activation pass is no reorder
   EXPECT_NEAR(fitted.time_s, fitted.overhead_s + std::max(fitted.compute_time_s, fitted.memory_time_s) +
                                  fitted.dram_wait_s + fitted.epilogue_s, 1e-15);
 }
@@ -455,6 +456,9 @@ TEST(Predict, EachLayoutReorderCostsTheDataMovementOverheadAndItsBytes) {
   ASSERT_EQ(prediction.kernels[0].reorders, 2);
   const double tensor_bytes = 4.0 * 32 * 8 * 8;
   EXPECT_NEAR(prediction.estimates[0].epilogue_s, 2 * 3e-6 + 2 * 2 * tensor_bytes / 10e9, 1e-12);
+  // No activation pass here: the reorders are the whole epilogue, and their own part of it.
+  EXPECT_NEAR(prediction.estimates[0].reorder_s, prediction.estimates[0].epilogue_s, 1e-15);
+  EXPECT_EQ(prediction.estimates[1].reorder_s, 0.0);  // the Sigmoid reorders nothing
 }
 
 TEST(Predict, InnerLoopsArePerChannelForBatchNormAndPerChannelBroadcasts) {
