@@ -12,7 +12,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 #include "micro_timing.hpp"
 #include "model_options.hpp"
@@ -287,22 +286,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
                      std::to_string(measure::kMicroModelRevision) + "; start a new log");
   }
   auto runner = start_runner(RunnerFlags{.runner = options.runner, .threads = options.threads});
-  const auto work = fs::temp_directory_path() / ("roofcast-calibrate-" + std::to_string(::getpid()));
-  fs::create_directories(work);
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{work};
-  measure::MeasureOptions measure_options;
-  measure_options.session.intra_op_threads = options.threads;
-  measure_options.policy.warmup_runs = 3;
-  measure_options.policy.min_runs = 20;
-  measure_options.policy.min_time_s = options.min_time_s;
-  measure_options.policy.max_time_s = std::max(2.0, 20 * options.min_time_s);
-  measure_options.work_dir = work;
+  const ScratchDir scratch("roofcast-calibrate");
+  const fs::path& work = scratch.path();
+  const measure::MeasureOptions measure_options = micro_measure_options(options.threads, options.min_time_s, work);
   derive_samples_again(points, work, log);
 
   bool log_ceilings = false;

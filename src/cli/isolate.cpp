@@ -7,7 +7,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "micro_timing.hpp"
 #include "roofcast/common/error.hpp"
@@ -135,23 +134,9 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
   const std::int64_t flush_bytes = options.flush_mib < 0
                                        ? measure::default_cache_flush_bytes(measure::read_cpu_spec())
                                        : std::int64_t{options.flush_mib} << 20;
-  const auto work = fs::temp_directory_path() / ("roofcast-isolate-" + std::to_string(::getpid()));
-  fs::create_directories(work);
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{work};
-  measure::MeasureOptions measure_options;
-  measure_options.session.intra_op_threads = flags.threads;
+  const ScratchDir scratch("roofcast-isolate");
+  measure::MeasureOptions measure_options = micro_measure_options(flags.threads, flags.min_time_s, scratch.path());
   measure_options.session.graph_optimization_level = flags.optimization;
-  measure_options.policy.warmup_runs = 3;
-  measure_options.policy.min_runs = std::max(flags.min_runs, 20);
-  measure_options.policy.min_time_s = flags.min_time_s;
-  measure_options.policy.max_time_s = std::max(2.0, 20 * flags.min_time_s);
-  measure_options.work_dir = work;
 
   std::vector<validate::IsolatedKernel> rows;
   std::size_t isolated = 0;
@@ -190,7 +175,7 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     } else {
       std::cerr << "roofcast: [" << isolated + 1 << "/" << options.top << "] " << group->name << " alone: "
                 << spec.spec << '\n';
-      const TimedMicroKernel timed = time_micro_kernel(*runner, spec.spec, flush_bytes, work, measure_options);
+      const TimedMicroKernel timed = time_micro_kernel(*runner, spec.spec, flush_bytes, scratch.path(), measure_options);
       row.why_not = reproduces(timed.micro.kernel, kernel);
       if (row.why_not.empty()) {
         row.spec = spec.spec;

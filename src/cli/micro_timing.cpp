@@ -59,6 +59,17 @@ MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes,
   return micro;
 }
 
+measure::MeasureOptions micro_measure_options(int threads, double min_time_s, const fs::path& work) {
+  measure::MeasureOptions options;
+  options.session.intra_op_threads = threads;
+  options.policy.warmup_runs = 3;
+  options.policy.min_runs = 20;
+  options.policy.min_time_s = min_time_s;
+  options.policy.max_time_s = std::max(2.0, 20 * min_time_s);
+  options.work_dir = work;
+  return options;
+}
+
 TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
                                    const fs::path& work, const measure::MeasureOptions& options) {
   const fs::path model = work / "point.onnx";

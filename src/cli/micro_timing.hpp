@@ -43,6 +43,11 @@ struct TimedMicroKernel {
   std::vector<double> per_run_s;
 };
 
+/// How a micro-model is measured (as `calibrate` measures a point): three
+/// warm-up runs, then at least 20 runs and `min_time_s`, at most 20 times that
+/// (2 s at least); profiler traces in `work`.
+measure::MeasureOptions micro_measure_options(int threads, double min_time_s, const std::filesystem::path& work);
+
 /// Builds, lowers and profiles `spec`'s micro-model in `work`.
 TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
                                    const std::filesystem::path& work, const measure::MeasureOptions& options);

@@ -8,6 +8,16 @@
 
 namespace roofcast::cli {
 
+ScratchDir::ScratchDir(const std::string& prefix)
+    : path_(std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()))) {
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
 std::unique_ptr<measure::Runner> start_runner(const RunnerFlags& flags) {
   measure::OnnxRuntimeRunnerOptions options;
   options.request_slack_s = flags.timeout_s;
@@ -16,16 +26,8 @@ std::unique_ptr<measure::Runner> start_runner(const RunnerFlags& flags) {
 
 measure::ModelMeasurement measure_loaded_model(measure::Runner& runner, const graph::Graph& graph,
                                                const RunnerFlags& flags, bool per_kernel) {
-  const auto work = std::filesystem::temp_directory_path() /
-                    ("roofcast-measure-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(work);
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{work};
+  const ScratchDir scratch("roofcast-measure");
+  const auto& work = scratch.path();
   const auto runnable = work / "model.onnx";
   graph::materialize_model(graph.source, runnable, {.seed = 0, .overwrite = true});
   measure::MeasureOptions options;
