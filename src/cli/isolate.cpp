@@ -74,6 +74,25 @@ std::string reproduces(const roofline::Kernel& micro, const roofline::Kernel& ke
   return {};
 }
 
+/// A group's own runtime kernel time: the runtime's layout reorders (and the
+/// views it runs as kernels) left out, as calibration leaves them out of a point.
+struct OwnTime {
+  std::size_t kernels = 0;
+  double seconds = 0.0;
+};
+
+OwnTime own_time(const validate::KernelComparison& group, const measure::ModelMeasurement& measurement) {
+  OwnTime own;
+  for (const std::size_t m : group.measured_kernels) {
+    const auto& timing = measurement.kernels[m];
+    if (timing.op_name.rfind("Reorder", 0) != 0 && timing.op_name != "Reshape") {
+      ++own.kernels;
+      own.seconds += validate::measured_kernel_s(timing);
+    }
+  }
+  return own;
+}
+
 }  // namespace
 
 Subcommand setup_isolate(CLI::App& app, const std::string& command_line) {
@@ -144,43 +163,39 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     if (isolated == options.top) {
       break;
     }
-    const roofline::Kernel& kernel = prediction.kernels[main_kernel(*group, prediction)];
+    const std::size_t main = main_kernel(*group, prediction);
+    const roofline::Kernel& kernel = prediction.kernels[main];
+    const OwnTime own = own_time(*group, measurement);
     validate::IsolatedKernel row{.name = group->name,
                                  .kernel_class = group->kernel_class,
                                  .ops = group->ops,
                                  .spec = {},
                                  .why_not = {},
-                                 .network_s = group->measured_s,
-                                 .predicted_s = group->predicted_s,
+                                 .network_s = own.seconds,
+                                 .predicted_s = group->predicted_s - prediction.estimates[main].reorder_s,
                                  .alone_s = 0.0};
     const validate::IsolatedSpec spec = validate::isolated_spec(graph, kernel);
-    // The runtime's layout reorders (and views it runs as kernels) are left
-    // out on both sides, as calibration leaves them out of a point.
-    std::size_t own_runtime_kernels = 0;
-    double own_network_s = 0.0;
-    for (const std::size_t m : group->measured_kernels) {
-      const auto& timing = measurement.kernels[m];
-      if (timing.op_name.rfind("Reorder", 0) != 0 && timing.op_name != "Reshape") {
-        ++own_runtime_kernels;
-        own_network_s += validate::measured_kernel_s(timing);
-      }
-    }
-    row.network_s = own_network_s;
-    row.predicted_s = group->predicted_s - prediction.estimates[main_kernel(*group, prediction)].reorder_s;
-    if (group->predicted_kernels.size() > 1 || own_runtime_kernels != 1) {
+    if (group->predicted_kernels.size() > 1 || own.kernels != 1) {
       row.why_not = "a group of " + std::to_string(group->predicted_kernels.size()) + " roofcast and " +
-                    std::to_string(own_runtime_kernels) + " runtime kernels (" + group->runtime_ops + ")";
+                    std::to_string(own.kernels) + " runtime kernels (" + group->runtime_ops + ")";
     } else if (spec.spec.empty()) {
       row.why_not = spec.why_not;
     } else {
       std::cerr << "roofcast: [" << isolated + 1 << "/" << options.top << "] " << group->name << " alone: "
                 << spec.spec << '\n';
-      const TimedMicroKernel timed = time_micro_kernel(*runner, spec.spec, flush_bytes, scratch.path(), measure_options);
-      row.why_not = reproduces(timed.micro.kernel, kernel);
-      if (row.why_not.empty()) {
-        row.spec = spec.spec;
-        row.alone_s = measure::interquartile_mean(timed.per_run_s);
-        ++isolated;
+      try {
+        const TimedMicroKernel timed =
+            time_micro_kernel(*runner, spec.spec, flush_bytes, scratch.path(), measure_options);
+        row.why_not = reproduces(timed.micro.kernel, kernel);
+        if (row.why_not.empty()) {
+          row.spec = spec.spec;
+          row.alone_s = measure::interquartile_mean(timed.per_run_s);
+          ++isolated;
+        }
+      } catch (const UsageError& error) {  // a spec the micro-models reject (a FitError: not one kernel)
+        row.why_not = std::string("its micro-model: ") + error.what();
+      } catch (const FitError& error) {
+        row.why_not = std::string("its micro-model: ") + error.what();
       }
     }
     rows.push_back(std::move(row));
