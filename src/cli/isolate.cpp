@@ -135,6 +135,11 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     saved = saved_measurement(options.measurement, graph);
     flags.threads = saved->session.intra_op_threads;  // the kernels alone run as the network did
   }
+  if (profile.runtime && profile.runtime->threads > 0 && profile.runtime->threads != flags.threads) {
+    throw UsageError(profile.source + ": calibrated for " + std::to_string(profile.runtime->threads) +
+                     " thread(s), the network " + (saved ? options.measurement + " was measured with " : "runs with ") +
+                     std::to_string(flags.threads) + ": use the profile of that thread count");
+  }
   auto runner = start_runner(flags);
   const measure::ModelMeasurement measurement =
       saved ? *saved : measure_loaded_model(*runner, graph, flags, /*per_kernel=*/true);

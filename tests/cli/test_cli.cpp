@@ -348,6 +348,9 @@ TEST(Cli, IsolateSplitsEachErrorIntoTheKernelsOwnAndTheNetworks) {
   r = run("isolate " + kModels + "/squeezenet1_1.onnx -d raspberry-pi-5 --measurement " + saved.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, HasSubstr("not a calibrated profile"));
+  r = run("isolate " + kModels + "/squeezenet1_1.onnx -d " + profile + " --threads 2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("calibrated for 1 thread(s), the network runs with 2"));
   r = run("isolate " + kModels + "/resnet18.onnx -d " + profile + " --measurement " + saved.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.output, AllOf(HasSubstr(saved.string()), HasSubstr("a measurement of another model")));
