@@ -47,15 +47,6 @@ measure::ModelMeasurement saved_measurement(const std::string& path, const graph
   return measurement;
 }
 
-/// The kernel of a compared group whose micro-model stands for it: the one
-/// with the most predicted time.
-std::size_t main_kernel(const validate::KernelComparison& group, const roofline::Prediction& prediction) {
-  return *std::max_element(group.predicted_kernels.begin(), group.predicted_kernels.end(),
-                           [&](std::size_t a, std::size_t b) {
-                             return prediction.estimates[a].time_s < prediction.estimates[b].time_s;
-                           });
-}
-
 /// Whether the micro-model does the kernel's work: the same multiply-adds
 /// (FLOPs for kernels without any) and, within 2 %, the same bytes (a
 /// network's Conv may carry a bias its micro-model has not); why not, when it
@@ -85,7 +76,7 @@ OwnTime own_time(const validate::KernelComparison& group, const measure::ModelMe
   OwnTime own;
   for (const std::size_t m : group.measured_kernels) {
     const auto& timing = measurement.kernels[m];
-    if (timing.op_name.rfind("Reorder", 0) != 0 && timing.op_name != "Reshape") {
+    if (!measure::is_layout_reorder(timing) && timing.op_name != "Reshape") {
       ++own.kernels;
       own.seconds += validate::measured_kernel_s(timing);
     }
@@ -168,7 +159,7 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     if (isolated == options.top) {
       break;
     }
-    const std::size_t main = main_kernel(*group, prediction);
+    const std::size_t main = validate::longest_predicted_kernel(*group, prediction);
     const roofline::Kernel& kernel = prediction.kernels[main];
     const OwnTime own = own_time(*group, measurement);
     validate::IsolatedKernel row{.name = group->name,

@@ -20,7 +20,7 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
   }
   std::vector<double> per_run(runs, 0.0);
   for (const auto& k : profile.kernels) {
-    if (k.op_name.rfind("Reorder", 0) == 0 || k.mapping == "unmapped") {
+    if (measure::is_layout_reorder(k) || k.mapping == "unmapped") {
       continue;
     }
     const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
@@ -36,17 +36,11 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
   return per_run;
 }
 
-roofline::LoweringRules runtime_rules() {
-  roofline::LoweringRules rules;
-  rules.fuse = fit::runtime_fusions();
-  return rules;
-}
-
 MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes, const fs::path& model) {
   write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
   MicroKernel micro{.graph = graph::load_graph(model), .kernel = {}};
   std::vector<roofline::Kernel> kernels;
-  for (auto& kernel : roofline::lower(micro.graph, graph::graph_cost(micro.graph), runtime_rules())) {
+  for (auto& kernel : roofline::lower(micro.graph, graph::graph_cost(micro.graph), fit::runtime_lowering_rules())) {
     if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
       kernels.push_back(std::move(kernel));
     }

@@ -15,10 +15,6 @@
 // their one kernel timed per run.
 namespace roofcast::cli {
 
-/// The lowering rules of the runtime the micro-models run on: its fusions
-/// (fit::runtime_fusions), nothing a profile adds.
-roofline::LoweringRules runtime_rules();
-
 /// A micro-model lowered: its graph and the one kernel of its own it lowers
 /// to (besides the flush and the sink).
 struct MicroKernel {

@@ -323,6 +323,12 @@ std::set<roofline::FusionRule> runtime_fusions() {
           FusionRule::kActivationPatterns, FusionRule::kSplitSiblings};
 }
 
+roofline::LoweringRules runtime_lowering_rules() {
+  roofline::LoweringRules rules;
+  rules.fuse = runtime_fusions();
+  return rules;
+}
+
 std::vector<PlannedPoint> plan_points(std::size_t budget) {
   // Shares of the budget: the classes that hold most of a network's time get most points.
   // Elementwise operators and copies are many and small in a network: with

@@ -11,6 +11,8 @@
 namespace roofcast::measure {
 namespace fs = std::filesystem;
 
+bool is_layout_reorder(const KernelTiming& kernel) { return kernel.op_name.rfind("Reorder", 0) == 0; }
+
 std::vector<InputSpec> input_specs(const graph::Graph& graph) {
   std::vector<InputSpec> specs;
   for (const auto id : graph.inputs) {

@@ -13,14 +13,8 @@ namespace {
 
 std::string us(double seconds) { return fixed_format(seconds * 1e6, 1); }
 
-/// Signed per cent of `base`, one decimal: "+12.3".
-std::string percent_of(double part, double base) {
-  if (!(base > 0.0)) {
-    return "-";
-  }
-  const double p = part / base * 100.0;
-  return (p >= 0.0 ? "+" : "") + fixed_format(p, 1);
-}
+/// `part` as a signed per cent of `base` ("+12.3"); "-" without a base.
+std::string percent_of(double part, double base) { return base > 0.0 ? signed_percent(part / base) : "-"; }
 
 }  // namespace
 

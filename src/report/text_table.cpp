@@ -1,8 +1,15 @@
 #include "roofcast/report/text_table.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace roofcast::report {
+
+std::string signed_percent(double share) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.1f", 100.0 * share);
+  return text;
+}
 namespace {
 
 std::string fit(const std::string& cell, std::size_t max_width) {

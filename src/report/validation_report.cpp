@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -19,12 +18,6 @@ namespace {
 using validate::ErrorMetrics;
 using validate::NetworkComparison;
 
-
-std::string signed_percent(double share) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%+.1f", 100.0 * share);
-  return text;
-}
 
 std::string short_model(const std::string& path) {
   const auto slash = path.find_last_of('/');

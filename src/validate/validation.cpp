@@ -39,6 +39,13 @@ ErrorMetrics error_metrics(const std::vector<std::pair<double, double>>& predict
   return m;
 }
 
+std::size_t longest_predicted_kernel(const KernelComparison& group, const roofline::Prediction& prediction) {
+  return *std::max_element(group.predicted_kernels.begin(), group.predicted_kernels.end(),
+                           [&prediction](std::size_t a, std::size_t b) {
+                             return prediction.estimates[a].time_s < prediction.estimates[b].time_s;
+                           });
+}
+
 double measured_kernel_s(const measure::KernelTiming& kernel) {
   return kernel.samples_s.empty() ? kernel.stats.median_s : measure::interquartile_mean(kernel.samples_s);
 }
@@ -183,11 +190,8 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
     // A group of several kernels (the runtime fused a Transpose into the
     // MatMul after it) is of the class of the kernel that holds most of its
     // predicted time, the first on a tie: a FusedMatMul is a GEMM, not a copy.
-    const auto longest = std::max_element(c.predicted_kernels.begin(), c.predicted_kernels.end(),
-                                          [&prediction](std::size_t a, std::size_t b) {
-                                            return prediction.estimates[a].time_s < prediction.estimates[b].time_s;
-                                          });
-    c.kernel_class = std::string(roofline::kernel_class_name(prediction.kernels[*longest].kernel_class));
+    c.kernel_class = std::string(
+        roofline::kernel_class_name(prediction.kernels[longest_predicted_kernel(c, prediction)].kernel_class));
   }
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];

@@ -19,12 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 using roofline::KernelClass;
 
-roofline::LoweringRules runtime_rules() {
-  roofline::LoweringRules rules;
-  rules.fuse = fit::runtime_fusions();
-  return rules;
-}
-
 struct Case {
   const char* spec;
   KernelClass kernel_class;
@@ -45,7 +39,7 @@ struct SplitKernels {
 
 SplitKernels split_kernels(const graph::Graph& graph) {
   SplitKernels split;
-  for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), runtime_rules())) {
+  for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), fit::runtime_lowering_rules())) {
     if (kernel.name.rfind(kMicroNodePrefix, 0) == 0) {
       split.own.push_back(std::move(kernel));
     } else if (kernel.name.rfind("/flush/", 0) == 0) {

@@ -22,14 +22,8 @@ using Ints = std::vector<std::int64_t>;
 
 const std::string kModels = std::string(ROOFCAST_SOURCE_DIR) + "/models";
 
-roofline::LoweringRules runtime_rules() {
-  roofline::LoweringRules rules;
-  rules.fuse = fit::runtime_fusions();
-  return rules;
-}
-
 std::vector<roofline::Kernel> lowered(const graph::Graph& graph) {
-  return roofline::lower(graph, graph::graph_cost(graph), runtime_rules());
+  return roofline::lower(graph, graph::graph_cost(graph), fit::runtime_lowering_rules());
 }
 
 /// The one kernel of the spec's micro-model (behind a flush, as measured).

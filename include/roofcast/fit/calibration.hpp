@@ -20,6 +20,10 @@ namespace roofcast::fit {
 /// as one Split (GatherSliceToSplitFusion).
 std::set<roofline::FusionRule> runtime_fusions();
 
+/// The lowering rules micro-models are lowered by: the runtime's fusions
+/// (runtime_fusions), nothing a profile adds.
+roofline::LoweringRules runtime_lowering_rules();
+
 /// A microbenchmark to measure: a kernel class and a micro-model spec
 /// (measure::parse_micro_model's syntax).
 struct PlannedPoint {

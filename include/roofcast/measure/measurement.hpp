@@ -64,6 +64,11 @@ struct ModelMeasurement {
   double kernel_sum_median_s = 0.0;      ///< Σ per-kernel medians
 };
 
+/// A layout reorder the runtime inserted (ReorderInput, ReorderOutput): a
+/// kernel of its own, left out of a single kernel's time as calibration
+/// measures it.
+bool is_layout_reorder(const KernelTiming& kernel);
+
 /// The graph's inputs as the runner should feed them.
 std::vector<InputSpec> input_specs(const graph::Graph& graph);
 

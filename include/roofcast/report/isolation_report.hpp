@@ -12,7 +12,7 @@ namespace roofcast::report {
 /// What was isolated, for the report header.
 struct IsolationSetup {
   std::string model;
-  std::string device;      ///< profile id
+  std::string device;      ///< "<profile id> (<its file>)"
   std::string runner;      ///< "onnxruntime 1.22.0 (cpu), 1 thread(s)"
   std::string network;     ///< where the network's kernel times come from
   double flush_mib = 0.0;  ///< the cache flush each kernel ran alone behind

@@ -6,6 +6,9 @@
 
 namespace roofcast::report {
 
+/// A share as a signed per cent with one decimal: 0.123 → "+12.3".
+std::string signed_percent(double share);
+
 enum class Align { kLeft, kRight };
 
 /// A plain-text table with column widths fitted to the content.

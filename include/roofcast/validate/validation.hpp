@@ -67,6 +67,10 @@ struct NetworkComparison {
   double error() const { return measured_s > 0.0 ? (predicted_s - measured_s) / measured_s : 0.0; }
 };
 
+/// Of a group's roofcast kernels, the one with the most predicted time (the
+/// first on a tie): its class is the group's, its micro-model stands for it.
+std::size_t longest_predicted_kernel(const KernelComparison& group, const roofline::Prediction& prediction);
+
 /// Pairs a prediction with a measurement of the same model.
 NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction& prediction,
                           const measure::ModelMeasurement& measurement);
