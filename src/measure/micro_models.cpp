@@ -298,11 +298,18 @@ Builder build(const PoolMicro& s) {
   if (s.op == "GlobalAveragePool" || s.op == "GlobalMaxPool") {
     b.node(s.op, {"x"}, "y");
   } else if (s.op == "MaxPool" || s.op == "AveragePool") {
+    if (s.pad < -1 || s.pad >= s.kernel) {
+      throw UsageError("pool micro-model: pad " + std::to_string(s.pad) + " is not 0 to kernel - 1 (" +
+                       std::to_string(s.kernel - 1) + ")");
+    }
     auto* pool = b.node(s.op, {"x"}, "y");
-    const std::int64_t pad = s.kernel / 2;
+    const std::int64_t pad = s.pad < 0 ? s.kernel / 2 : s.pad;
     Builder::ints(pool, "kernel_shape", {s.kernel, s.kernel});
     Builder::ints(pool, "strides", {s.stride, s.stride});
     Builder::ints(pool, "pads", {pad, pad, pad, pad});
+    if (s.ceil_mode) {
+      Builder::integer(pool, "ceil_mode", 1);
+    }
   } else {
     throw UsageError("pool micro-model: op '" + s.op +
                      "' is not one of MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool");
@@ -557,7 +564,8 @@ std::string micro_model_name(const MicroModel& spec) {
         } else if constexpr (std::is_same_v<T, PoolMicro>) {
           return lower_case(s.op) + "_n" + std::to_string(s.n) + "_c" + std::to_string(s.c) + "_h" +
                  std::to_string(s.h) + "_w" + std::to_string(s.w) + "_r" + std::to_string(s.kernel) + "_s" +
-                 std::to_string(s.stride);
+                 std::to_string(s.stride) + (s.pad < 0 ? "" : "_p" + std::to_string(s.pad)) +
+                 (s.ceil_mode ? "_ceil" : "");
         } else if constexpr (std::is_same_v<T, ElementwiseMicro>) {
           return lower_case(s.op) + "_" + shape_name(s.shape) +
                  (s.other_shape.empty() ? "" : "_by_" + shape_name(s.other_shape));
@@ -652,7 +660,8 @@ MicroModel parse_micro_model(std::string_view text) {
     PoolMicro s;
     text_key("op", s.op);
     int_key("n", s.n); int_key("c", s.c); int_key("h", s.h); int_key("w", s.w);
-    int_key("kernel", s.kernel); int_key("stride", s.stride);
+    int_key("kernel", s.kernel); int_key("stride", s.stride); int_key("pad", s.pad);
+    bool_key("ceil", s.ceil_mode);
     result = s;
   } else if (kind == "elementwise") {
     ElementwiseMicro s;

@@ -198,16 +198,23 @@ IsolatedSpec pool_spec(const Graph& graph, const Layer& pool) {
       return none("a " + pool.op_type + " with strides " + dims_text(strides));
     }
     const std::int64_t window = attributes->kernel_shape[0];
-    const bool same_pads = attributes->auto_pad == "NOTSET" && attributes->pads.size() == 4 &&
-                           std::all_of(attributes->pads.begin(), attributes->pads.end(),
-                                       [&](auto p) { return p == window / 2; });
-    if (!same_pads || attributes->ceil_mode) {
+    const auto& pads = attributes->pads;
+    const std::int64_t pad = pads.empty() ? 0 : pads[0];
+    const bool even_pads = attributes->auto_pad == "NOTSET" &&
+                           (pads.empty() || (pads.size() == 4 && std::all_of(pads.begin(), pads.end(),
+                                                                             [&](auto p) { return p == pad; })));
+    if (!even_pads || pad >= window) {
       return none("a " + pool.op_type + " with pads " +
-                  (attributes->pads.empty() ? std::string("0") : dims_text(attributes->pads)) +
-                  (attributes->ceil_mode ? " and ceil_mode" : "") + " (micro-models pad " +
-                  std::to_string(window / 2) + " on every side)");
+                  (attributes->auto_pad != "NOTSET" ? attributes->auto_pad : dims_text(pads)) +
+                  " (micro-models pad every side alike, less than the window)");
     }
     spec << ",kernel=" << window << ",stride=" << (strides.empty() ? 1 : strides[0]);
+    if (pad != window / 2) {
+      spec << ",pad=" << pad;
+    }
+    if (attributes->ceil_mode) {
+      spec << ",ceil=1";
+    }
   }
   return {.spec = spec.str(), .why_not = {}};
 }

@@ -195,6 +195,23 @@ TEST(MicroModel, ConvCountsMatchTheClosedForm) {
   EXPECT_EQ(micro_model_name(patches), "conv_n1_c3_h224_w224_k768_r16_s16_p0_g1_bn_relu");
 }
 
+TEST(MicroModel, PoolsTakeTheirPaddingAndCeilMode) {
+  const auto output_side = [](const char* text) {
+    const graph::Graph graph = graph::load_graph_from_bytes(micro_model_bytes(parse_micro_model(text)), "pool");
+    return graph.tensor(graph.layers[0].outputs[0]).shape.back();
+  };
+  // 3×3 at stride 2 over 147: padded by 1, 74 outputs; unpadded 73 (Inception's
+  // first MaxPool); over 112 unpadded, 55, or 56 rounded up (GoogLeNet's).
+  EXPECT_EQ(output_side("pool:op=MaxPool,c=8,h=147,w=147,kernel=3,stride=2"), 74);
+  EXPECT_EQ(output_side("pool:op=MaxPool,c=8,h=147,w=147,kernel=3,stride=2,pad=0"), 73);
+  EXPECT_EQ(output_side("pool:op=MaxPool,c=8,h=112,w=112,kernel=3,stride=2,pad=0"), 55);
+  EXPECT_EQ(output_side("pool:op=MaxPool,c=8,h=112,w=112,kernel=3,stride=2,pad=0,ceil=1"), 56);
+  EXPECT_EQ(micro_model_name(parse_micro_model("pool:op=MaxPool,c=8,h=112,w=112,kernel=3,stride=2,pad=0,ceil=1")),
+            "maxpool_n1_c8_h112_w112_r3_s2_p0_ceil");
+  EXPECT_EQ(micro_model_name(parse_micro_model("pool:op=MaxPool,c=8,h=112,w=112,kernel=3,stride=2")),
+            "maxpool_n1_c8_h112_w112_r3_s2");
+}
+
 TEST(MicroModel, BadSpecsAreUsageErrors) {
   const auto error_of = [](const char* text) {
     try {
@@ -209,6 +226,8 @@ TEST(MicroModel, BadSpecsAreUsageErrors) {
   EXPECT_THAT(error_of("conv:c=three"), HasSubstr("c=three is not an integer"));
   EXPECT_THAT(error_of("conv:c=6,k=8,group=4"), HasSubstr("group 4 must divide both c and k"));
   EXPECT_THAT(error_of("conv:kernel=3,pad=3"), HasSubstr("pad 3 is not 0 to kernel - 1 (2)"));
+  EXPECT_THAT(error_of("pool:op=MaxPool,kernel=2,pad=2"), HasSubstr("pool micro-model: pad 2 is not 0 to kernel - 1 (1)"));
+  EXPECT_THAT(error_of("pool:op=MaxPool,ceil=2"), HasSubstr("ceil"));
   EXPECT_THAT(error_of("conv:c=0"), HasSubstr("every dimension must be positive"));
   EXPECT_THAT(error_of("conv:act=Swish"), HasSubstr("activation 'Swish'"));
   EXPECT_THAT(error_of("transpose:shape=2x3,perm=0x0"), HasSubstr("is not a permutation"));

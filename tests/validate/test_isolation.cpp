@@ -86,6 +86,27 @@ TEST(Isolation, ViTsProductsNormsAndCopiesBecomeMicroModels) {
   EXPECT_GE(isolated.at("Transpose"), 12);
 }
 
+TEST(Isolation, UnpaddedAndCeilModePoolsBecomeMicroModels) {
+  // Inception V3's first MaxPool is unpadded, GoogLeNet's round their output up.
+  const auto spec_of = [](const std::string& model, const std::string& layer) {
+    const graph::Graph graph = graph::load_graph(kModels + model);
+    for (const auto& kernel : lowered(graph)) {
+      if (kernel.name == layer) {
+        return isolated_spec(graph, kernel).spec;
+      }
+    }
+    return std::string("no kernel ") + layer;
+  };
+  EXPECT_EQ(spec_of("/inception_v3.onnx", "/maxpool1/MaxPool"),
+            "pool:op=MaxPool,c=64,h=147,w=147,kernel=3,stride=2,pad=0");
+  EXPECT_EQ(spec_of("/googlenet.onnx", "/maxpool1/MaxPool"),
+            "pool:op=MaxPool,c=64,h=112,w=112,kernel=3,stride=2,pad=0,ceil=1");
+  // Each does its network's work in its micro-model.
+  for (const auto& model : {std::string("/googlenet.onnx"), std::string("/inception_v3.onnx")}) {
+    EXPECT_GE(check_network(kModels + model).at("MaxPool"), 3) << model;
+  }
+}
+
 TEST(Isolation, SpecsNameTheLayersShapesAndFusedOperators) {
   const graph::Graph graph = graph::load_graph(kModels + "/mobilenet_v2.onnx");
   std::map<std::string, std::string> by_name;

@@ -36,6 +36,8 @@ struct GemmMicro {
 struct PoolMicro {
   std::string op = "MaxPool";  ///< MaxPool, AveragePool, GlobalAveragePool
   std::int64_t n = 1, c = 64, h = 56, w = 56, kernel = 3, stride = 2;
+  std::int64_t pad = -1;   ///< on every side; < 0: kernel / 2
+  bool ceil_mode = false;  ///< output size rounded up (GoogLeNet's and SqueezeNet's MaxPools)
 };
 
 /// One elementwise op on `shape`; binary ops take a second input of
