@@ -195,6 +195,7 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   }
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];
+    result.profiled_kernels_s += measured_kernel_s(kernel);
     if (!measured_linked[j]) {
       result.unmodelled_measured_s += measured_kernel_s(kernel);
       continue;
@@ -239,6 +240,11 @@ ValidationSummary summarize(const std::vector<NetworkComparison>& networks) {
   summary.network = error_metrics(network_pairs);
   summary.spearman_rho = spearman(predicted, measured);
   summary.kernel_time_share = all_s > 0.0 ? compared_s / all_s : 0.0;
+  for (std::size_t i = 0; i < networks.size(); ++i) {
+    const double share = networks[i].profiled_share();
+    summary.least_profiled_share = i == 0 ? share : std::min(summary.least_profiled_share, share);
+    summary.most_profiled_share = i == 0 ? share : std::max(summary.most_profiled_share, share);
+  }
   // Inside the band: |predicted − measured| ≤ band × predicted.
   std::size_t kernels_banded = 0, kernels_inside = 0, networks_banded = 0, networks_inside = 0;
   for (const auto& n : networks) {

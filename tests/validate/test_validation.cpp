@@ -89,6 +89,16 @@ TEST(Compare, GroupsKernelsThatShareLayersAndCountsBands) {
   // Conv+Relu: predicted ≈ 10 µs + tiny work, measured 10 µs: inside its 10 % band.
   EXPECT_DOUBLE_EQ(*s.kernel_band_coverage, 1.0);
   EXPECT_DOUBLE_EQ(s.kernel_time_share, 1.0);
+  // Every runtime kernel, 16 µs, against the 100 µs unprofiled latency.
+  EXPECT_NEAR(c.profiled_kernels_s, 16e-6, 1e-15);
+  EXPECT_NEAR(c.profiled_share(), 0.16, 1e-12);
+  EXPECT_NEAR(s.least_profiled_share, 0.16, 1e-12);
+  EXPECT_NEAR(s.most_profiled_share, 0.16, 1e-12);
+  NetworkComparison slowed = c;  // profiling slowed its kernels: they sum past the latency
+  slowed.profiled_kernels_s = 130e-6;
+  const ValidationSummary two = summarize({c, slowed});
+  EXPECT_NEAR(two.least_profiled_share, 0.16, 1e-12);
+  EXPECT_NEAR(two.most_profiled_share, 1.30, 1e-12);
 }
 
 TEST(Compare, AGroupIsOfTheClassOfItsLongestPredictedKernel) {

@@ -64,7 +64,14 @@ struct NetworkComparison {
   double unmodelled_measured_s = 0.0;  ///< runtime kernels no roofcast kernel covers
   std::size_t unmeasured_predicted = 0;  ///< roofcast kernels the runtime did not run (folded away)
   double unmeasured_predicted_s = 0.0;
+  /// Every runtime kernel's profiled time, summed (compared and unmodelled).
+  double profiled_kernels_s = 0.0;
   double error() const { return measured_s > 0.0 ? (predicted_s - measured_s) / measured_s : 0.0; }
+  /// The profiled kernels' sum over the unprofiled latency (0 without one):
+  /// above 1, profiling slowed the kernels themselves, and each kernel's error
+  /// is against a time longer than it takes unprofiled (at 2 threads up to
+  /// 1.34 on this project's machine, MobileNetV3-Small; about 1 at 1 thread).
+  double profiled_share() const { return measured_s > 0.0 ? profiled_kernels_s / measured_s : 0.0; }
 };
 
 /// Of a group's roofcast kernels, the one with the most predicted time (the
@@ -80,6 +87,9 @@ struct ValidationSummary {
   ErrorMetrics network;
   std::optional<double> spearman_rho;  ///< across networks, predicted vs measured latency
   double kernel_time_share = 0.0;      ///< measured time in compared kernels / Σ profiled kernel time
+  /// The least and most of the networks' NetworkComparison::profiled_share (0 without networks).
+  double least_profiled_share = 0.0;
+  double most_profiled_share = 0.0;
   /// Share of kernels / networks whose measured time fell inside the predicted
   /// ± band (nullopt when the profile gives no bands).
   std::optional<double> kernel_band_coverage;
