@@ -195,15 +195,16 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   }
   for (std::size_t j = 0; j < measured_count; ++j) {
     const auto& kernel = measurement.kernels[j];
-    result.profiled_kernels_s += measured_kernel_s(kernel);
+    const double kernel_s = measured_kernel_s(kernel);
+    result.profiled_kernels_s += kernel_s;
     if (!measured_linked[j]) {
-      result.unmodelled_measured_s += measured_kernel_s(kernel);
+      result.unmodelled_measured_s += kernel_s;
       continue;
     }
     auto& c = by_root.at(groups.find(predicted_count + j));
     c.runtime_ops += (c.runtime_ops.empty() ? "" : "+") + kernel.op_name;
     c.measured_kernels.push_back(j);
-    c.measured_s += measured_kernel_s(kernel);
+    c.measured_s += kernel_s;
   }
   for (const auto root : root_order) {
     auto& c = by_root.at(root);
