@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <variant>
@@ -25,6 +26,16 @@ std::string dims_text(const std::vector<std::int64_t>& dims) {
 }
 
 IsolatedSpec none(std::string why) { return {.spec = {}, .why_not = std::move(why)}; }
+
+/// The padding every side of `pads` shares (0 without pads): what a
+/// micro-model's `pad=` takes; nullopt when the sides differ.
+std::optional<std::int64_t> even_pad(const std::vector<std::int64_t>& pads) {
+  const std::int64_t pad = pads.empty() ? 0 : pads.front();
+  if (std::any_of(pads.begin(), pads.end(), [&](auto p) { return p != pad; })) {
+    return std::nullopt;
+  }
+  return pad;
+}
 
 const std::vector<std::int64_t>* shape_of(const Graph& graph, const Layer& layer, std::size_t input) {
   if (input >= layer.inputs.size() || layer.inputs[input] == graph::kNoTensor) {
@@ -88,11 +99,12 @@ IsolatedSpec conv_spec(const Graph& graph, const roofline::Kernel& kernel, const
   if (attributes->auto_pad != "NOTSET" && attributes->auto_pad != "VALID") {
     return none("a Conv with auto_pad " + attributes->auto_pad);
   }
-  if (attributes->auto_pad == "NOTSET" && !attributes->pads.empty()) {
-    pad = attributes->pads.front();
-    if (std::any_of(attributes->pads.begin(), attributes->pads.end(), [&](auto p) { return p != pad; })) {
+  if (attributes->auto_pad == "NOTSET") {
+    const auto even = even_pad(attributes->pads);
+    if (!even) {
       return none("a Conv with pads " + dims_text(attributes->pads) + " (micro-models pad every side alike)");
     }
+    pad = *even;
   }
   const auto ops = fused_ops(graph, kernel);
   const IsolatedSpec act = activation_of(ops);
@@ -199,15 +211,15 @@ IsolatedSpec pool_spec(const Graph& graph, const Layer& pool) {
     }
     const std::int64_t window = attributes->kernel_shape[0];
     const auto& pads = attributes->pads;
-    const std::int64_t pad = pads.empty() ? 0 : pads[0];
-    const bool even_pads = attributes->auto_pad == "NOTSET" &&
-                           (pads.empty() || (pads.size() == 4 && std::all_of(pads.begin(), pads.end(),
-                                                                             [&](auto p) { return p == pad; })));
-    if (!even_pads || pad >= window) {
+    const auto even = attributes->auto_pad == "NOTSET" && (pads.empty() || pads.size() == 4)
+                          ? even_pad(pads)
+                          : std::nullopt;
+    if (!even || *even >= window) {
       return none("a " + pool.op_type + " with pads " +
                   (attributes->auto_pad != "NOTSET" ? attributes->auto_pad : dims_text(pads)) +
                   " (micro-models pad every side alike, less than the window)");
     }
+    const std::int64_t pad = *even;
     spec << ",kernel=" << window << ",stride=" << (strides.empty() ? 1 : strides[0]);
     if (pad != window / 2) {
       spec << ",pad=" << pad;

@@ -52,7 +52,6 @@ double measured_kernel_s(const measure::KernelTiming& kernel) {
 
 namespace {
 
-
 std::vector<double> ranks(const std::vector<double>& values) {
   std::vector<std::size_t> order(values.size());
   std::iota(order.begin(), order.end(), 0);
