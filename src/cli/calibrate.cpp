@@ -570,6 +570,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
            << " % more work where the rows of A lie a multiple of " << f.fit.model.alias_bytes
            << " bytes apart (they share cache sets)";
     }
+    if (f.fitted && f.fit.model.edge_slowdown > 0.0) {
+      text << "\n" << f.kernel_class << ": " << fixed_format(100.0 * f.fit.model.edge_slowdown, 1)
+           << " % more work per output at a row's padded edges (computed one at a time) where a call holds one "
+           << f.fit.model.edge_block << "-channel filter block";
+    }
   }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "

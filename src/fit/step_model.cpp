@@ -26,12 +26,13 @@ struct Problem {
   bool bytes_only;     ///< no sample computes: the per-operator rates are bandwidths
 
   /// Parameters: t0, P, B, one rate per operator, then t_loop, t_gather, the
-  /// alias slowdown and B_far when fitted.
+  /// alias slowdown, B_far and the edge slowdown when fitted.
   std::size_t loop_index() const { return 3 + terms->ops.size(); }
   std::size_t gather_index() const { return loop_index() + (terms->loop_term ? 1 : 0); }
   std::size_t alias_index() const { return gather_index() + (terms->gather_term ? 1 : 0); }
   std::size_t far_index() const { return alias_index() + (terms->alias_bytes > 0 ? 1 : 0); }
-  std::size_t parameter_count() const { return far_index() + (terms->private_cache_bytes > 0.0 ? 1 : 0); }
+  std::size_t edge_index() const { return far_index() + (terms->private_cache_bytes > 0.0 ? 1 : 0); }
+  std::size_t parameter_count() const { return edge_index() + (terms->edge_term ? 1 : 0); }
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -87,6 +88,10 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
     m.private_cache_bytes = p.terms->private_cache_bytes;
     m.far_bytes_per_s = bounded(gsl_vector_get(x, p.far_index()), far_floor(bounds), bounds.max_bytes_per_s);
   }
+  if (p.terms->edge_term) {
+    m.edge_slowdown = std::exp(gsl_vector_get(x, p.edge_index()));
+    m.edge_block = p.terms->edge_block;
+  }
   return m;
 }
 
@@ -141,6 +146,9 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   }
   if (terms.private_cache_bytes > 0.0) {
     gsl_vector_set(x, problem.far_index(), unbounded(start.far_bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s));
+  }
+  if (terms.edge_term) {
+    gsl_vector_set(x, problem.edge_index(), std::log(start.edge_slowdown));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
@@ -274,14 +282,25 @@ Terms with_present_ops(const Terms& terms, const std::vector<Sample>& path) {
   return present;
 }
 
+/// The block a blocked kernel's calls take their filters in, as a form shows
+/// it: the fast path's alignment where it is on dimension 0, else a step of
+/// dimension 0 above 1; 0 where the form shows none.
+std::int64_t filter_block(const std::vector<std::int64_t>& steps, const Alignment& alignment) {
+  if (alignment.align > 0 && alignment.dim == 0) {
+    return alignment.align;
+  }
+  return !steps.empty() && steps[0] > 1 ? steps[0] : 0;
+}
+
 // Of two paths, the plain (slow) one gathers: a library's blocked fast path
 // reads its input in place, without an im2col (ONNX Runtime's NCHWc
 // convolution). The slow path takes no rates per operator or loops (its
 // points are a plain convolution's), and pays its overhead per call.
 StepModel fit_fast_path(const std::vector<Sample>& fast, const std::vector<std::int64_t>& steps,
-                        const RateBounds& bounds, const Terms& terms) {
+                        const RateBounds& bounds, const Terms& terms, const Alignment& alignment) {
   Terms fast_terms = with_present_ops(terms, fast);
   fast_terms.gather_term = false;
+  fast_terms.edge_block = filter_block(steps, alignment);
   return fit_fixed_steps(fast, steps, bounds, fast_terms);
 }
 
@@ -297,24 +316,26 @@ enum class Path { kOne, kFast, kSlow };
 
 /// Fits `steps` to the points of `path`: a model of one path, or a fast or a slow path.
 StepModel fit_path(Path path, const std::vector<Sample>& points, const std::vector<std::int64_t>& steps,
-                   const RateBounds& bounds, const Terms& terms) {
+                   const RateBounds& bounds, const Terms& terms, const Alignment& alignment) {
   switch (path) {
-    case Path::kFast: return fit_fast_path(points, steps, bounds, terms);
+    case Path::kFast: return fit_fast_path(points, steps, bounds, terms, alignment);
     case Path::kSlow: return fit_slow_path(points, steps, bounds, terms);
     case Path::kOne: break;
   }
-  return fit_fixed_steps(points, steps, bounds, with_present_ops(terms, points));
+  Terms one = with_present_ops(terms, points);
+  one.edge_block = filter_block(steps, Alignment{});
+  return fit_fixed_steps(points, steps, bounds, one);
 }
 
 /// Fits one path (align = 0), or the fast and slow paths separately, each on its own steps.
 StepModel fit_form(const std::vector<Sample>& samples, const Form& form, const RateBounds& bounds,
                    const Terms& terms) {
   if (form.alignment.align == 0) {
-    return fit_path(Path::kOne, samples, form.steps, bounds, terms);
+    return fit_path(Path::kOne, samples, form.steps, bounds, terms, form.alignment);
   }
   const auto [fast, slow] = form.alignment.split(samples);
-  StepModel model = fit_path(Path::kFast, fast, form.steps, bounds, terms);
-  const StepModel slow_model = fit_path(Path::kSlow, slow, form.slow_steps, bounds, terms);
+  StepModel model = fit_path(Path::kFast, fast, form.steps, bounds, terms, form.alignment);
+  const StepModel slow_model = fit_path(Path::kSlow, slow, form.slow_steps, bounds, terms, form.alignment);
   model.align = form.alignment.align;
   model.align_dim = form.alignment.dim;
   model.slow_steps = form.slow_steps;
@@ -458,7 +479,7 @@ HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<s
         sums.fitted = false;
         return sums;
       }
-      const StepModel model = fit_path(path, train, steps, bounds, terms);
+      const StepModel model = fit_path(path, train, steps, bounds, terms, alignment);
       for (const auto& s : test) {
         sums.add(model.predict_s(s), s.time_s, marked && marked(s));
       }
@@ -538,8 +559,21 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
       terms.private_cache_bytes = requested.private_cache_bytes;
     }
   }
+  // An edge slowdown only with a block and two points of one block per call
+  // with different edge shares, one of them above 0.
+  if (requested.edge_term && requested.edge_block > 0) {
+    std::set<double> shares;
+    for (const auto& s : samples) {
+      if (!s.dims.empty() && s.dims[0] <= requested.edge_block) {
+        shares.insert(s.edge_share);
+      }
+    }
+    terms.edge_term = shares.size() >= 2 && *shares.rbegin() > 0.0;
+    terms.edge_block = terms.edge_term ? requested.edge_block : 0;
+  }
   const std::size_t timed_parameters = (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0) +
-                                       (terms.alias_bytes > 0 ? 1 : 0) + (terms.private_cache_bytes > 0.0 ? 1 : 0);
+                                       (terms.alias_bytes > 0 ? 1 : 0) + (terms.private_cache_bytes > 0.0 ? 1 : 0) +
+                                       (terms.edge_term ? 1 : 0);
   if (samples.size() >= 3 + timed_parameters + requested.ops.size() + 2) {
     terms.ops = requested.ops;
   }
@@ -547,6 +581,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   shape.steps = steps;
   shape.threads = terms.threads;
   shape.partition_blocks = terms.partition_blocks;
+  shape.edge_block = terms.edge_block;
   // A class whose points never compute fits its per-operator rates as bandwidths.
   const bool bytes_only =
       std::none_of(samples.begin(), samples.end(), [&](const Sample& s) { return shape.work(s) > 0.0; });
@@ -586,6 +621,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.gather_s = terms.gather_term ? std::max(1e-15, 0.1 * median_of(time_per_gather)) : 0.0;
     // An alias slowdown starts at 5 %, the bandwidth beyond the private caches at half B's.
     start.alias_slowdown = terms.alias_bytes > 0 ? 0.05 : 0.0;
+    // An output at a padded edge starts at twice a blocked one's work.
+    start.edge_slowdown = terms.edge_term ? 1.0 : 0.0;
     start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
@@ -600,7 +637,7 @@ bool has_finite_parameters(const StepModel& m) {
   const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
-             ok(m.alias_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
+             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
              (m.private_cache_bytes <= 0.0 || rate(m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s)));
   for (const auto* rates : {&m.op_flops_per_s, &m.op_bytes_per_s}) {
@@ -817,6 +854,19 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       keep_best(best, judged_on_its_points(far, beyond_cache, false), far);
     }
     choose(best);
+  }
+  // And, for points of which some compute outputs at a row's padded edges one
+  // at a time (a padded convolution; a narrow one more of them), a slowdown
+  // of those outputs.
+  const auto at_edges = [](const Sample& s) { return s.edge_share > 0.0; };
+  const std::size_t edged = count_where(samples, at_edges);
+  if (edged >= options.min_op_points) {
+    Terms edge = terms;
+    edge.edge_term = true;
+    if (auto candidate = judged_on_its_points(edge, at_edges, true)) {
+      chosen = std::move(*candidate);
+      terms = edge;
+    }
   }
   const Heldout best = chosen.sums.error();
   FitResult result;

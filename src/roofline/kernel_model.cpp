@@ -13,7 +13,12 @@ double StepModel::work(const Sample& sample) const {
     const std::int64_t rounded = (sample.dims[i] + step - 1) / step * step;
     w *= static_cast<double>(rounded);
   }
-  return w * partition_imbalance(sample) * (aliases(sample) ? 1.0 + alias_slowdown : 1.0);
+  const double edges = one_block_per_call(sample) ? edge_slowdown * sample.edge_share : 0.0;
+  return w * partition_imbalance(sample) * (aliases(sample) ? 1.0 + alias_slowdown : 1.0) * (1.0 + edges);
+}
+
+bool StepModel::one_block_per_call(const Sample& sample) const {
+  return edge_block > 0 && !sample.dims.empty() && sample.dims[0] <= edge_block && !takes_slow_path(sample);
 }
 
 bool StepModel::aliases(const Sample& sample) const {

@@ -206,6 +206,48 @@ std::int64_t strided_im2col_elements(const Graph& graph, const graph::Layer& con
   return out.empty() ? 0 : elements * out[0];
 }
 
+/// The share of a convolution's outputs whose window overlaps the left or
+/// right padding of its row (along the last axis): those a blocked kernel
+/// computes one at a time. 0 without padding or a known shape. The window's
+/// width is kernel_shape's, or the weight's where the attribute is left out.
+double padded_edge_share(const Graph& graph, const graph::Layer& conv_layer, const graph::ConvAttributes& conv) {
+  if (conv_layer.inputs.size() < 2 || conv_layer.inputs[0] == graph::kNoTensor ||
+      conv_layer.inputs[1] == graph::kNoTensor || conv_layer.outputs.empty() ||
+      conv_layer.outputs[0] == graph::kNoTensor) {
+    return 0.0;
+  }
+  const auto& in = graph.tensor(conv_layer.inputs[0]).shape;
+  const auto& weight = graph.tensor(conv_layer.inputs[1]).shape;  // [K, C/g, kernel...]
+  const auto& out = graph.tensor(conv_layer.outputs[0]).shape;
+  if (in.size() < 3 || weight.size() != in.size() || out.size() != in.size()) {
+    return 0.0;
+  }
+  const std::size_t axes = in.size() - 2;
+  const std::size_t axis = axes - 1;  // the row's axis: the last
+  const std::int64_t in_width = in.back();
+  const std::int64_t out_width = out.back();
+  const std::int64_t kernel = conv.kernel_shape.size() == axes ? conv.kernel_shape[axis] : weight.back();
+  const std::int64_t stride = axis < conv.strides.size() ? conv.strides[axis] : 1;
+  const std::int64_t dilation = axis < conv.dilations.size() ? conv.dilations[axis] : 1;
+  std::int64_t pad_begin = 0;
+  if (conv.pads.size() == 2 * axes) {
+    pad_begin = conv.pads[axis];
+  } else if (conv.auto_pad == "SAME_UPPER" || conv.auto_pad == "SAME_LOWER") {
+    const std::int64_t total = std::max<std::int64_t>(0, (out_width - 1) * stride + (kernel - 1) * dilation + 1 - in_width);
+    pad_begin = conv.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+  }
+  if (out_width <= 0 || in_width <= 0) {
+    return 0.0;
+  }
+  std::int64_t edges = 0;
+  for (std::int64_t x = 0; x < out_width; ++x) {
+    const std::int64_t first = x * stride - pad_begin;
+    const std::int64_t last = first + (kernel - 1) * dilation;
+    edges += first < 0 || last >= in_width ? 1 : 0;
+  }
+  return static_cast<double>(edges) / static_cast<double>(out_width);
+}
+
 }  // namespace
 
 Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scale) {
@@ -237,6 +279,9 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
                               : nullptr;
         if (out != nullptr && out->size() >= 3) {
           sample.rows = static_cast<double>((*out)[0] * (*out)[2]);
+        }
+        if (conv != nullptr) {
+          sample.edge_share = padded_edge_share(graph, head, *conv);
         }
         if (conv != nullptr && conv->group > 1) {
           sample.calls = static_cast<double>(conv->group);

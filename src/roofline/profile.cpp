@@ -364,6 +364,12 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     fitted.model.alias_slowdown = non_negative(alias, "slowdown");
     alias.finish();
   }
+  if (entry.has("padded_edges")) {
+    JsonObject edges = entry.object("padded_edges");
+    fitted.model.edge_block = block_size(edges, "filter_block", 1, "block");
+    fitted.model.edge_slowdown = non_negative(edges, "slowdown");
+    edges.finish();
+  }
   if (entry.has("beyond_private_caches")) {
     JsonObject far = entry.object("beyond_private_caches");
     fitted.model.private_cache_bytes = static_cast<double>(far.integer("bytes"));

@@ -126,6 +126,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.gathers = 1e5;
   point.sample.rows = 28.0;
   point.sample.row_stride_bytes = 12288.0;
+  point.sample.edge_share = 2.0 / 7.0;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
@@ -136,10 +137,13 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_DOUBLE_EQ(back.sample.gathers, 1e5);
   EXPECT_DOUBLE_EQ(back.sample.rows, 28.0);
   EXPECT_DOUBLE_EQ(back.sample.row_stride_bytes, 12288.0);
-  // A line of a log written before the stride was: none.
+  EXPECT_DOUBLE_EQ(back.sample.edge_share, 2.0 / 7.0);
+  // A line of a log written before the stride and the edge share were: none.
   auto older = nlohmann::json::parse(point_json_line(point));
   older.erase("row_stride_bytes");
+  older.erase("edge_share");
   EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.row_stride_bytes, 0.0);
+  EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.edge_share, 0.0);
   // A bad line is refused with the file and line number.
   const auto expect_refused = [](const std::string& line, std::size_t number, const std::string& message) {
     try {
@@ -161,6 +165,11 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.rows = 0.0;
   point.sample.row_stride_bytes = -4.0;
   expect_refused(point_json_line(point), 12, "row_stride_bytes must be >= 0");
+  point.sample.row_stride_bytes = 0.0;
+  point.sample.edge_share = -0.5;
+  expect_refused(point_json_line(point), 13, "edge_share must be >= 0");
+  point.sample.edge_share = 1.5;  // a share of a row's outputs
+  expect_refused(point_json_line(point), 14, "edge_share must be <= 1");
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
@@ -275,6 +284,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.alias_slowdown = 0.105637;
   record.fits[0].fit.model.private_cache_bytes = 2097152.0;  // and the bandwidth beyond the private caches
   record.fits[0].fit.model.far_bytes_per_s = 31.25e9;
+  record.fits[0].fit.model.edge_block = 16;  // and how much slower a padded edge is with one filter block per call
+  record.fits[0].fit.model.edge_slowdown = 1.0752;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -299,6 +310,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.alias_slowdown, 0.105637);
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.private_cache_bytes, 2097152.0);
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.far_bytes_per_s, 31.25e9);
+  EXPECT_EQ(profile.kernel_models.at("conv").model.edge_block, 16);
+  EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.edge_slowdown, 1.0752);
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);

@@ -462,6 +462,61 @@ TEST(StepModel, RecoversTheSlowPathsCostPerGatheredElement) {
   EXPECT_EQ(plain.model.slow_gather_s, 0.0);
 }
 
+TEST(StepModel, OutputsAtPaddedEdgesSlowOnlyWhereACallHoldsOneFilterBlock) {
+  StepModel m = plain_path_truth(0.0);
+  m.edge_block = 16;
+  m.edge_slowdown = 1.0;
+  // 3x3 at 7x7, pad 1: 2 of every 7 outputs of a row overlap its padding.
+  Sample s{.dims = {16, 16}, .work_factor = 100.0, .bytes = 0.0, .time_s = 1.0};
+  s.edge_share = 2.0 / 7.0;
+  EXPECT_TRUE(m.one_block_per_call(s));
+  EXPECT_DOUBLE_EQ(m.work(s), 100.0 * 16 * 16 * (1.0 + 2.0 / 7.0));
+  s.dims = {32, 32};  // two filter blocks per call: the edges keep two accumulators
+  EXPECT_FALSE(m.one_block_per_call(s));
+  EXPECT_DOUBLE_EQ(m.work(s), 100.0 * 32 * 32);
+  s.dims = {8, 8};  // on the slow path (8 is not a multiple of 16): no blocked kernel
+  EXPECT_FALSE(m.one_block_per_call(s));
+  s.dims = {16, 16};
+  s.edge_share = 0.0;  // unpadded
+  EXPECT_DOUBLE_EQ(m.work(s), 100.0 * 16 * 16);
+  m.edge_block = 0;  // no block known
+  s.edge_share = 2.0 / 7.0;
+  EXPECT_FALSE(m.one_block_per_call(s));
+}
+
+/// grouped_points with 3x3 pad-1 edges: 2 of every hw outputs of a row.
+std::vector<Sample> padded_grouped_points(const StepModel& truth, unsigned seed, double noise) {
+  auto samples = grouped_points(truth, seed, 0.0, false);
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> jitter(0.0, noise);
+  for (auto& s : samples) {
+    const double hw = std::sqrt(s.work_factor / (2.0 * 9.0 * s.calls));
+    s.edge_share = 2.0 / hw;
+    s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+  }
+  return samples;
+}
+
+TEST(StepModel, RecoversTheSlowdownOfPaddedEdgesOfOneFilterBlock) {
+  // A call of one 16-channel block computes its edge outputs at half the rate
+  // (slowdown 1.0): with 2 % noise the fit finds the block from the fast
+  // path's alignment and recovers the slowdown.
+  StepModel truth = plain_path_truth(0.0);
+  truth.edge_block = 16;
+  truth.edge_slowdown = 1.0;
+  const FitResult fit = fit_step_model(padded_grouped_points(truth, 17, 0.02));
+  ASSERT_EQ(fit.model.align, 16);
+  EXPECT_EQ(fit.model.edge_block, 16);
+  EXPECT_NEAR(fit.model.edge_slowdown, 1.0, 0.15);
+  EXPECT_NEAR(fit.model.flops_per_s / 100e9, 1.0, 0.05);
+  EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
+  // Without a slowdown in the points, none is fitted.
+  truth.edge_slowdown = 0.0;
+  const FitResult plain = fit_step_model(padded_grouped_points(truth, 17, 0.02));
+  EXPECT_EQ(plain.model.edge_slowdown, 0.0);
+  EXPECT_EQ(plain.model.edge_block, 0);
+}
+
 TEST(StepModel, AModelOfOnePathGathersOnIt) {
   // Every point on one (plain) path, strided ones gathering at 0.3 ns per element.
   StepModel truth;

@@ -438,6 +438,47 @@ TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
   EXPECT_EQ(kernel_sample(unit_graph, lower(unit_graph, unit_cost, p.lowering)[0], 1.0).gathers, 0.0);
 }
 
+/// A 3x3 convolution of 32 channels in `groups` groups on 1x32xHxW with `attributes`.
+graph::Graph padded_conv(std::int64_t h, std::int64_t w, std::int64_t groups,
+                         std::vector<roofcast::testing::Attr> attributes) {
+  ModelBuilder b;
+  b.input("x", {1, 32, h, w}).weight("w", {32, 32 / groups, 3, 3});
+  attributes.push_back({"group", groups});
+  b.node("Conv", {"x", "w"}, {"y"}, std::move(attributes), "conv").output("y");
+  return graph::load_graph_from_bytes(b.bytes(), "padded.onnx");
+}
+
+double edge_share_of(const graph::Graph& graph) {
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  return kernel_sample(graph, lower(graph, cost, device().lowering)[0], 1.0).edge_share;
+}
+
+TEST(Predict, AConvolutionsEdgeShareIsItsOutputsOverARowsPadding) {
+  // 3x3, pad 1 at 7 wide: the first and last of 7 outputs overlap the padding.
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(7, 7, 1, {{"pads", Ints{1, 1, 1, 1}}})), 2.0 / 7.0);
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(5, 56, 1, {{"pads", Ints{1, 1, 1, 1}}})), 2.0 / 56.0);  // by the row
+  // Stride 2, pad 1 at 8 wide: 4 outputs, only the first reads the padding.
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(8, 8, 1, {{"pads", Ints{1, 1, 1, 1}}, {"strides", Ints{2, 2}}})),
+                   1.0 / 4.0);
+  // Padded only above and below: no edge in a row.
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(7, 7, 1, {{"pads", Ints{1, 0, 1, 0}}})), 0.0);
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(7, 7, 1, {})), 0.0);  // unpadded
+  EXPECT_DOUBLE_EQ(edge_share_of(padded_conv(7, 7, 1, {{"auto_pad", std::string("SAME_UPPER")}})), 2.0 / 7.0);
+  // A grouped convolution of one 16-channel block per group computes its
+  // edges at the fitted slowdown; two blocks per group do not.
+  const graph::Graph grouped = padded_conv(7, 7, 2, {{"pads", Ints{1, 1, 1, 1}}});
+  const graph::GraphCost cost = graph::graph_cost(grouped);
+  DeviceProfile p = device();
+  p.kernel_models["grouped_conv"] = fitted_model("grouped_conv", {1, 1}, 0.0, 1e9, 1e12);
+  const Prediction plain = predict(grouped, cost, p);
+  p.kernel_models["grouped_conv"].model.edge_block = 16;
+  p.kernel_models["grouped_conv"].model.edge_slowdown = 0.7;
+  const Prediction edged = predict(grouped, cost, p);
+  EXPECT_NEAR(edged.estimates[0].compute_time_s / plain.estimates[0].compute_time_s, 1.0 + 0.7 * 2.0 / 7.0, 1e-12);
+  p.kernel_models["grouped_conv"].model.edge_block = 8;
+  EXPECT_DOUBLE_EQ(predict(grouped, cost, p).estimates[0].compute_time_s, plain.estimates[0].compute_time_s);
+}
+
 TEST(Predict, EachLayoutReorderCostsTheDataMovementOverheadAndItsBytes) {
   // x 1×32×8×8 → Conv (blocked: reorders x in) → Sigmoid (plain: the Conv's
   // output is reordered out): two reorders, charged to the Conv.

@@ -197,6 +197,18 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
               HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
   EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}}; }),
               HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["padded_edges"] = {{"filter_block", 0}, {"slowdown", 1.0}}; }),
+              HasSubstr("kernel_models[0].padded_edges.filter_block: must be >= 1"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["padded_edges"] = {{"filter_block", 16}, {"slowdown", -1.0}};
+              }),
+              HasSubstr("kernel_models[0].padded_edges.slowdown"));
+  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["padded_edges"] = {{"filter_block", 16}}; }),
+              HasSubstr("kernel_models[0].padded_edges.slowdown"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["padded_edges"] = {{"filter_block", 16}, {"slowdown", 1.0}, {"rows", 2}};
+              }),
+              HasSubstr("kernel_models[0].padded_edges.rows: unknown key"));
   const Json slow = {{"unless_multiple_of", 4}, {"dimension", 1}, {"overhead_us", 20.0}, {"gflops", 20.0},
                      {"gbs", 5.0}};
   EXPECT_THAT(error_of([&](Json& j) {
@@ -223,6 +235,11 @@ TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
   const auto aliasing = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
   EXPECT_EQ(aliasing.alias_bytes, 4096);
   EXPECT_DOUBLE_EQ(aliasing.alias_slowdown, 0.1);
+  EXPECT_EQ(aliasing.edge_block, 0);  // no slower padded edges unless the profile says so
+  j["kernel_models"][0]["padded_edges"] = {{"filter_block", 16}, {"slowdown", 1.0}};
+  const auto edged = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
+  EXPECT_EQ(edged.edge_block, 16);
+  EXPECT_DOUBLE_EQ(edged.edge_slowdown, 1.0);
   j["kernel_models"][0]["slow_path"]["steps"] = {1, 2};
   EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.slow_steps,
             (std::vector<std::int64_t>{1, 2}));

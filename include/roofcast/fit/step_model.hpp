@@ -80,6 +80,10 @@ struct Terms {
   std::int64_t alias_bytes = 0;
   /// A bandwidth for the bytes beyond this many (StepModel::private_cache_bytes; 0: none), on the fast path.
   double private_cache_bytes = 0.0;
+  /// A slowdown of the outputs at a row's padded edges (StepModel::edge_slowdown), on the fast path
+  /// of a form whose block is on dimension 0 (edge_block, set from the form).
+  bool edge_term = false;
+  std::int64_t edge_block = 0;
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a
@@ -103,7 +107,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// several threads, for points whose work is split by rows) whether items of a
 /// few blocks do, then (for points whose rows lie a multiple of a span apart,
 /// every span of `candidate_alias_bytes` tried) whether a slowdown of theirs
-/// does, then fits on all samples. FitError for too few points,
+/// does, then (for points with outputs at a row's padded edges, and others
+/// with fewer) whether a slowdown of those outputs does, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});

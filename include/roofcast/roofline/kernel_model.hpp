@@ -32,6 +32,18 @@ namespace roofcast::roofline {
 // same sets, evict each other, and the kernel computes more slowly: W(q) is
 // scaled by 1 + alias_slowdown, on the fast path.
 //
+// A blocked convolution computes most outputs of a row in blocks (ONNX
+// Runtime's NCHWc kernel: 6, 3 or 2 at a time, one accumulator per output and
+// filter block, up to 4 blocks per call) but the outputs whose window overlaps
+// the row's left or right padding one at a time. Where a call holds a single
+// filter block (a grouped convolution of one block per group: dimension 0 no
+// more than the fast path's block) an edge output keeps one accumulator in
+// flight: W(q) is scaled by 1 + edge_slowdown × (the share of such outputs).
+// A 3×3 convolution at 7×7 computes 2 of every 7 outputs that way, at 56×56 2
+// of 56 (RegNetX's 16-channel groups at 7×7 ran 22–27 % slower than the rate
+// its class's points at 14×14 and larger gave them; 32- and 64-channel groups
+// at 7×7 within 8 %).
+//
 // A kernel whose bytes outgrow the threads' private caches (L2) streams the
 // bytes beyond them from the shared last level, at a bandwidth of its own:
 //
@@ -79,6 +91,9 @@ struct Sample {
   /// row); 0 for every other kernel. Rows a multiple of a cache's set span
   /// apart fall into the same sets (StepModel::alias_bytes).
   double row_stride_bytes = 0.0;
+  /// The share of a convolution's outputs whose window overlaps the left or
+  /// right padding of its row (StepModel::edge_slowdown); 0 for every other kernel.
+  double edge_share = 0.0;
 };
 
 /// Whether `sample`'s dimension `dim` misses a multiple of `align` (a library's
@@ -112,6 +127,13 @@ struct StepModel {
   /// fast path; 0: no aliasing.
   std::int64_t alias_bytes = 0;
   double alias_slowdown = 0.0;
+  /// The work an output at a row's padded edge (Sample::edge_share) adds over
+  /// one computed in a block, as a fraction, where a call holds one filter
+  /// block (one_block_per_call); 0: none.
+  double edge_slowdown = 0.0;
+  /// The blocked kernel's filter block: dimension 0 no larger is one block per
+  /// call (the fast path's alignment when it is on dimension 0); 0: none known.
+  std::int64_t edge_block = 0;
   /// The bytes of the threads' private caches (C_private): a sample's bytes
   /// beyond them stream at far_bytes_per_s, on the fast path; 0: no such term.
   double private_cache_bytes = 0.0;
@@ -152,11 +174,15 @@ struct StepModel {
   const std::vector<std::int64_t>& steps_for(const Sample& sample) const {
     return takes_slow_path(sample) ? slow_path_steps() : steps;
   }
+  /// Whether a call of the blocked kernel holds one filter block for `sample`:
+  /// on the fast path, dimension 0 no larger than edge_block.
+  bool one_block_per_call(const Sample& sample) const;
   /// Whether `sample`'s rows alias (their stride a multiple of alias_bytes), on the fast path.
   bool aliases(const Sample& sample) const;
   /// Work on the dimensions quantized by the steps of the sample's path, scaled
-  /// by the imbalance of its split among the threads (partition_imbalance) and
-  /// by 1 + alias_slowdown where its rows alias.
+  /// by the imbalance of its split among the threads (partition_imbalance), by
+  /// 1 + alias_slowdown where its rows alias and by 1 + edge_slowdown × its
+  /// edge share where a call holds one filter block (one_block_per_call).
   double work(const Sample& sample) const;
   /// threads × the most loaded thread's share of the blocks·rows, over all of
   /// them: 1 for an even split, one thread, or a sample without rows.
