@@ -99,6 +99,13 @@ void plan_conv(Planner& p) {
   for (const auto& [c, k, hw, kernel, stride] : bases) {
     p.add(conv(c, k, hw, kernel, stride));
   }
+  // A squeeze-and-excitation's pair of 1×1 convolutions at 1×1: their weights
+  // are nearly all their bytes, and no other point is bound by its bytes, so
+  // these are the points that decide the class's bandwidth.
+  for (const auto& [c, k] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+           {240, 64}, {64, 240}, {576, 144}, {144, 576}, {1024, 256}, {256, 1024}}) {
+    p.add(conv(c, k, 1, 1, 1));
+  }
   std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
     if (p.full()) {

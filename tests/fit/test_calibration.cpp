@@ -62,6 +62,35 @@ TEST(Calibration, EveryPlannedPointLowersToOneKernelOfItsClass) {
   }
 }
 
+TEST(Calibration, TheConvolutionPlanHoldsPointsBoundByTheirBytes) {
+  // The class's bandwidth B is fitted only if some points take longer to
+  // move their bytes than to compute: at a convolution's typical 110 GFLOP/s
+  // and a generous 60 GB/s, at least four of the plan's points, at every budget.
+  roofline::LoweringRules rules;
+  rules.fuse = runtime_fusions();
+  roofline::StepModel typical;
+  typical.steps = {16, 16};
+  typical.flops_per_s = 110e9;
+  typical.bytes_per_s = 60e9;
+  for (const std::size_t budget : {120u, 300u}) {
+    int bound_by_bytes = 0;
+    for (const auto& p : plan_points(budget)) {
+      if (p.kernel_class != "conv") {
+        continue;
+      }
+      const auto spec = measure::parse_micro_model(p.spec);
+      const graph::Graph graph = graph::load_graph_from_bytes(measure::micro_model_bytes(spec), p.spec);
+      for (const auto& kernel : roofline::lower(graph, graph::graph_cost(graph), rules)) {
+        if (kernel.name.rfind(measure::kMicroNodePrefix, 0) == 0) {
+          const auto sample = roofline::kernel_sample(graph, kernel, 1.0);
+          bound_by_bytes += typical.memory_time_s(sample) > typical.work(sample) / typical.flops_per_s ? 1 : 0;
+        }
+      }
+    }
+    EXPECT_GE(bound_by_bytes, 4) << "budget " << budget;
+  }
+}
+
 TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   // Three rounds over three points; one round of a was disturbed, b has only
   // two measurements (geometric mean of the two), c one. Order: as the specs first appear.
