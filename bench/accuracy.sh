@@ -31,11 +31,13 @@ thread_counts="${ROOFCAST_ACCURACY_THREADS:-1 2}"
 # minute, both of its two rounds (DenseNet 58.7 ms, 34.7 ms in the repeat).
 rounds="${ROOFCAST_ACCURACY_ROUNDS:-3}"
 refit="${ROOFCAST_ACCURACY_REFIT:-0}"
-resume=()          # calibrate and validate: continue from what is saved
+resume=()          # validate: continue from what is saved
+fit_only=()        # calibrate: fit the saved log, measure nothing (planned points it lacks are left out)
 measure_rounds=(--rounds "$rounds")
 refit_suffix=""    # a re-fit keeps the measuring run's calibration log and wall time
 if [ "$refit" = 1 ]; then
   resume=(--resume)
+  fit_only=(--fit-only)
   measure_rounds=()
   refit_suffix=-refit
 fi
@@ -67,7 +69,7 @@ for threads in $thread_counts; do
   done
   echo "== $threads thread(s): calibrate (budget 300)"
   /usr/bin/time -f "%e" -o "$out/calibrate-${threads}t${refit_suffix}.seconds" \
-    "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" "${resume[@]}" \
+    "$roofcast" calibrate --threads "$threads" -o "$out/calibrated-${threads}t.json" "${fit_only[@]}" \
     2> "$out/calibrate-${threads}t${refit_suffix}.log" | tee "$out/calibrate-${threads}t.txt"
   for set in heldout zoo; do  # the reverse order: each set equally far from the calibration on both sides
     echo "== $threads thread(s): the $set measured after calibrating, and the profile validated"
@@ -79,7 +81,7 @@ for threads in $thread_counts; do
     [ "$budget" = 300 ] && continue
     echo "== $threads thread(s): budget $budget"
     "$roofcast" calibrate --threads "$threads" --budget "$budget" -o "$out/calibrated-${threads}t-b${budget}.json" \
-      "${resume[@]}" > /dev/null 2>&1
+      "${fit_only[@]}" > /dev/null 2>&1
     for set in zoo heldout; do
       for when in "" -before; do
         prefix=validation

@@ -208,16 +208,25 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   command->add_flag("--resume", options->resume,
                     "Continue an interrupted calibration from its log (OUTPUT.points.jsonl)");
+  command->add_flag("--fit-only", options->fit_only,
+                    "Fit the points the log (OUTPUT.points.jsonl) holds and measure nothing, the ceilings "
+                    "included: re-fit a calibration with a newer roofcast; planned points the log lacks are "
+                    "left out")
+      ->excludes("--resume");
   return {command, [options, command_line] { return run_calibrate(*options, command_line); }};
 }
 
 int run_calibrate(const CalibrateOptions& options, const std::string& command_line) {
   const fs::path output(options.output);
   const fs::path log = output.string() + ".points.jsonl";
-  if (fs::exists(log) && !options.resume) {
+  const bool continues = options.resume || options.fit_only;  // an existing log and profile are expected
+  if (options.fit_only && !fs::exists(log)) {
+    throw IoError(log.string() + ": no calibration log to fit (--fit-only fits the points a calibration logged)");
+  }
+  if (fs::exists(log) && !continues) {
     throw IoError(log.string() + ": a calibration log exists; pass --resume to continue it, or remove it");
   }
-  if (fs::exists(output) && !options.resume) {
+  if (fs::exists(output) && !continues) {
     throw IoError(output.string() + ": already exists; remove it or choose another name");
   }
   if (!output.parent_path().empty()) {
@@ -291,6 +300,10 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   const measure::MeasureOptions measure_options = micro_measure_options(options.threads, options.min_time_s, work);
   derive_samples_again(points, work, log);
 
+  if (options.fit_only && (!ceilings || ceilings->dram_overlap_gbs < 0.0)) {
+    throw FitError(log.string() + ": its ceilings " + (ceilings ? "lack the DRAM overlap" : "were never measured") +
+                   "; --fit-only measures nothing: --resume to measure them");
+  }
   bool log_ceilings = false;
   if (!ceilings) {
     std::cerr << "roofcast: measuring the ceilings (" << options.threads << " thread(s))\n";
@@ -381,7 +394,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     ++measured_now;
   };
   const std::size_t total = plan.size() * static_cast<std::size_t>(options.rounds);
-  for (int round = 1; round <= options.rounds; ++round) {
+  const int rounds_to_measure = options.fit_only ? 0 : options.rounds;
+  for (int round = 1; round <= rounds_to_measure; ++round) {
     for (const auto& planned : plan) {
       if (done[planned.spec] >= round) {
         continue;
@@ -391,17 +405,25 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       take(planned);
     }
   }
-  progress(std::min(points.size(), total), total,
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-           measured_now);
-  std::cerr << '\n';
+  if (options.fit_only) {
+    const auto missing = std::count_if(plan.begin(), plan.end(),
+                                       [&](const fit::PlannedPoint& planned) { return done[planned.spec] == 0; });
+    if (missing > 0) {
+      std::cerr << "roofcast: warning: " << missing << " of the plan's " << plan.size() << " points are not in "
+                << log.string() << " and are left out (--fit-only measures nothing)\n";
+    }
+  } else {
+    progress(std::min(points.size(), total), total,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), measured_now);
+    std::cerr << '\n';
+  }
   // Points whose rounds disagree (another tenant slowed most of them) are
   // measured again, up to rounds − 1 more times, until their median is within
   // kAgreement of their fastest. Decided from the log alone, so --resume
   // continues it too.
   constexpr double kAgreement = 0.08;
   const int at_most = 2 * options.rounds - 1;
-  for (int again = 1; options.rounds >= 3 && again < options.rounds; ++again) {
+  for (int again = 1; !options.fit_only && options.rounds >= 3 && again < options.rounds; ++again) {
     const auto disagreeing = fit::disagreeing_points(points, kAgreement, options.rounds + again);
     if (disagreeing.empty()) {
       break;

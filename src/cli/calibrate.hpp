@@ -21,6 +21,8 @@ struct CalibrateOptions {
   /// takes each point's median measurement.
   int rounds = 3;
   bool resume = false;
+  /// Fit the points the log holds and measure nothing (planned points it lacks are left out).
+  bool fit_only = false;
 };
 
 /// Registers `roofcast calibrate`.

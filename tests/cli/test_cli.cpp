@@ -445,6 +445,32 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
   // The same measurements give the same profile.
   std::ifstream again_in(profile);
   EXPECT_EQ(nlohmann::json::parse(again_in), document);
+  // --fit-only fits the log as it is and measures nothing: the same models,
+  // the log untouched; points of a larger plan that the log lacks are left
+  // out, with a warning.
+  {
+    const auto text_of = [](const std::filesystem::path& path) {
+      std::ifstream file(path);
+      std::stringstream text;
+      text << file.rdbuf();
+      return text.str();
+    };
+    const std::string logged = text_of(profile.string() + ".points.jsonl");
+    const Result fitted = run("calibrate --budget 16 --fit-only -o " + profile.string());
+    ASSERT_EQ(fitted.exit_code, 0) << fitted.output;
+    EXPECT_THAT(fitted.output, Not(HasSubstr("left out")));
+    EXPECT_EQ(nlohmann::json::parse(text_of(profile)).at("kernel_models"), document.at("kernel_models"));
+    EXPECT_EQ(text_of(profile.string() + ".points.jsonl"), logged);
+    std::ofstream(dir / "larger.json.points.jsonl") << logged;
+    const Result larger = run("calibrate --budget 40 --fit-only -o " + (dir / "larger.json").string());
+    ASSERT_EQ(larger.exit_code, 0) << larger.output;
+    EXPECT_THAT(larger.output, HasSubstr("points are not in"));
+    EXPECT_EQ(text_of(dir / "larger.json.points.jsonl"), logged);
+    EXPECT_EQ(run("calibrate --fit-only --resume -o " + profile.string()).exit_code, 2);
+    const Result none = run("calibrate --fit-only -o " + (dir / "none.json").string());
+    EXPECT_EQ(none.exit_code, 7);
+    EXPECT_THAT(none.output, HasSubstr("none.json.points.jsonl: no calibration log to fit"));
+  }
   // A log keeps the times measured; how each point is described to the fit
   // (bytes, loops, dimensions) is derived again from its spec on --resume, so
   // a log written before a description was refined fits as a new one would.
