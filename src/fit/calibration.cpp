@@ -154,9 +154,9 @@ void plan_grouped(Planner& p) {
   for (const std::int64_t groups : {4, 16, 64}) {
     p.add(conv(8 * groups, 8 * groups, 28, 3, 2, groups));
   }
-  // A sweep of the output's side at 16 and 8 channels per group (one channel
-  // block per group for a blocked kernel of 16 or 8): the share of a row's
-  // outputs at its padded edges, which such a kernel computes one at a time.
+  // A sweep of the output's side at 16 channels per group (one filter block
+  // per group for the blocked kernel): the share of a row's outputs at its
+  // padded edges, which such a kernel computes one at a time.
   for (const std::int64_t hw : {7, 14, 28}) {
     p.add(conv(16 * 25, 16 * 25, hw, 3, 1, 25));
   }

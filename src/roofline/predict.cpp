@@ -233,7 +233,8 @@ double padded_edge_share(const Graph& graph, const graph::Layer& conv_layer, con
   if (conv.pads.size() == 2 * axes) {
     pad_begin = conv.pads[axis];
   } else if (conv.auto_pad == "SAME_UPPER" || conv.auto_pad == "SAME_LOWER") {
-    const std::int64_t total = std::max<std::int64_t>(0, (out_width - 1) * stride + (kernel - 1) * dilation + 1 - in_width);
+    const std::int64_t total =
+        std::max<std::int64_t>(0, (out_width - 1) * stride + (kernel - 1) * dilation + 1 - in_width);
     pad_begin = conv.auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
   }
   if (out_width <= 0 || in_width <= 0) {

@@ -197,7 +197,9 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
               HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
   EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}}; }),
               HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
-  EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["padded_edges"] = {{"filter_block", 0}, {"slowdown", 1.0}}; }),
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["padded_edges"] = {{"filter_block", 0}, {"slowdown", 1.0}};
+              }),
               HasSubstr("kernel_models[0].padded_edges.filter_block: must be >= 1"));
   EXPECT_THAT(error_of([](Json& j) {
                 j["kernel_models"][0]["padded_edges"] = {{"filter_block", 16}, {"slowdown", -1.0}};

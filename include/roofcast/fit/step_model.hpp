@@ -107,8 +107,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// several threads, for points whose work is split by rows) whether items of a
 /// few blocks do, then (for points whose rows lie a multiple of a span apart,
 /// every span of `candidate_alias_bytes` tried) whether a slowdown of theirs
-/// does, then (for points with outputs at a row's padded edges, and others
-/// with fewer) whether a slowdown of those outputs does, then fits on all samples. FitError for too few points,
+/// does, then (for points with outputs at a row's padded edges) whether a
+/// slowdown of those outputs does, then fits on all samples. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});
