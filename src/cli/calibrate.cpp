@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -446,6 +447,19 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
   if (skipped > 0) {
     std::cerr << "roofcast: warning: " << skipped << " measurement(s) gave no kernel time and were left out\n";
+  }
+  // Points whose rounds still disagree were slowed in most of them: many such
+  // points mean a busy machine, and a profile fitted on slowed points predicts
+  // slow (this project's CI machine, 1 thread: 108 of 300 in a busy spell,
+  // its profile 9–12 % slow on quiet measurements; 14 of 300 when quiet).
+  const std::size_t unsettled =
+      fit::disagreeing_points(points, kAgreement, std::numeric_limits<int>::max()).size();
+  const std::size_t distinct = fit::median_per_point(points).size();
+  if (unsettled * 10 > distinct) {
+    std::cerr << "roofcast: warning: " << unsettled << " of " << distinct
+              << " points still have rounds more than " << static_cast<int>(kAgreement * 100)
+              << " % apart: another process slowed most of their measurements, and a profile fitted on them "
+                 "predicts slow; calibrate again when the machine is quiet\n";
   }
 
   const std::size_t measurements = points.size();

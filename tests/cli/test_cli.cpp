@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -470,6 +471,24 @@ TEST(Cli, CalibrateWritesACalibratedProfileAndResumes) {
     const Result none = run("calibrate --fit-only -o " + (dir / "none.json").string());
     EXPECT_EQ(none.exit_code, 7);
     EXPECT_THAT(none.output, HasSubstr("none.json.points.jsonl: no calibration log to fit"));
+    // A log whose points were slowed in most of their rounds (a busy
+    // machine): the profile is written, with a warning that it predicts slow.
+    std::map<std::string, int> seen;
+    std::ofstream busy(dir / "busy.json.points.jsonl");
+    std::istringstream lines(logged);
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto entry = nlohmann::json::parse(line);
+      if (entry.contains("spec") && ++seen[entry.at("spec").get<std::string>()] >= 2) {
+        entry["time_s"] = 1.5 * entry.at("time_s").get<double>();
+      }
+      busy << entry.dump() << '\n';
+    }
+    busy.close();
+    const Result slowed = run("calibrate --budget 16 --fit-only -o " + (dir / "busy.json").string());
+    ASSERT_EQ(slowed.exit_code, 0) << slowed.output;
+    EXPECT_THAT(slowed.output, AllOf(HasSubstr("points still have rounds more than 8 % apart"),
+                                     HasSubstr("calibrate again when the machine is quiet")));
   }
   // A log keeps the times measured; how each point is described to the fit
   // (bytes, loops, dimensions) is derived again from its spec on --resume, so
