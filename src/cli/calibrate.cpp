@@ -454,16 +454,14 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   // its profile 9–12 % slow on quiet measurements; 14 of 300 when quiet).
   const std::size_t unsettled =
       fit::disagreeing_points(points, kAgreement, std::numeric_limits<int>::max()).size();
-  const std::size_t distinct = fit::median_per_point(points).size();
-  if (unsettled * 10 > distinct) {
-    std::cerr << "roofcast: warning: " << unsettled << " of " << distinct
+  const std::size_t measurements = points.size();
+  points = fit::median_per_point(points);
+  if (unsettled * 10 > points.size()) {
+    std::cerr << "roofcast: warning: " << unsettled << " of " << points.size()
               << " points still have rounds more than " << static_cast<int>(kAgreement * 100)
               << " % apart: another process slowed most of their measurements, and a profile fitted on them "
                  "predicts slow; calibrate again when the machine is quiet\n";
   }
-
-  const std::size_t measurements = points.size();
-  points = fit::median_per_point(points);
   std::cerr << "roofcast: fitting " << points.size() << " points (" << measurements
             << " measurements: each point's median over the rounds)\n";
   // Rates within what this machine can do: no kernel beats the measured peak or

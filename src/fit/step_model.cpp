@@ -562,9 +562,11 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   // An edge slowdown only with a block and two points of one block per call
   // with different edge shares, one of them above 0.
   if (requested.edge_term && requested.edge_block > 0) {
+    StepModel blocked;  // one path: which samples a call of one filter block computes
+    blocked.edge_block = requested.edge_block;
     std::set<double> shares;
     for (const auto& s : samples) {
-      if (!s.dims.empty() && s.dims[0] <= requested.edge_block) {
+      if (blocked.one_block_per_call(s)) {
         shares.insert(s.edge_share);
       }
     }
