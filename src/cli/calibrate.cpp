@@ -314,7 +314,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     c.cache_flush_bytes = asked_flush_bytes;
     c.micro_model_revision = measure::kMicroModelRevision;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
-    const auto sweep = measure::measure_bandwidth_sweep(options.threads, 16 * 1024, 512ll * 1024 * 1024, 0.1);
+    const auto sweep = measure::measure_bandwidth_sweep(
+        options.threads, 16 * 1024, measure::dram_sweep_bytes(cpu, measure::available_memory_bytes(), options.threads),
+        0.1);
     for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {
       c.memory_gbs[level.level] = level.bytes_per_s / 1e9;
     }

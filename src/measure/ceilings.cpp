@@ -407,12 +407,21 @@ std::vector<MemoryLevelBandwidth> bandwidth_levels(const std::vector<BandwidthPo
     previous = size;
     last_level = std::max(last_level, size);
   }
-  // DRAM: the median over working sets of at least 4× the last level.
+  // DRAM: the median over working sets of at least 4× the last level, else
+  // over the sweep's three largest (a sweep stopped short of 4× a large one).
   std::vector<const BandwidthPoint*> dram;
   for (const auto& point : sweep) {
     if (last_level == 0 || point.bytes_per_thread >= 4 * last_level) {
       dram.push_back(&point);
     }
+  }
+  if (dram.empty()) {
+    for (const auto& point : sweep) {
+      dram.push_back(&point);
+    }
+    std::sort(dram.begin(), dram.end(),
+              [](const auto* a, const auto* b) { return a->bytes_per_thread > b->bytes_per_thread; });
+    dram.resize(std::min<std::size_t>(dram.size(), 3));
   }
   if (!dram.empty()) {
     std::sort(dram.begin(), dram.end(),
@@ -421,6 +430,32 @@ std::vector<MemoryLevelBandwidth> bandwidth_levels(const std::vector<BandwidthPo
     levels.push_back({.level = "dram", .bytes_per_thread = middle->bytes_per_thread, .bytes_per_s = middle->bytes_per_s});
   }
   return levels;
+}
+
+std::int64_t dram_sweep_bytes(const CpuSpec& spec, std::int64_t available_bytes, int threads) {
+  constexpr std::int64_t kMiB = 1 << 20;
+  const std::int64_t wanted = std::max<std::int64_t>(4 * spec.last_level_cache_bytes(), 512 * kMiB);
+  std::int64_t bytes = 16 * 1024;
+  while (bytes < wanted) {
+    bytes *= 2;
+  }
+  const std::int64_t spare = available_bytes / 2 / std::max(threads, 1);
+  while (available_bytes > 0 && bytes > 512 * kMiB && bytes > spare) {
+    bytes /= 2;
+  }
+  return bytes;
+}
+
+std::int64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    long long kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %lld kB", &kib) == 1) {
+      return static_cast<std::int64_t>(kib) * 1024;
+    }
+  }
+  return 0;
 }
 
 }  // namespace roofcast::measure

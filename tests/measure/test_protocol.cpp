@@ -147,6 +147,42 @@ TEST(Ceilings, LevelsComeFromTheSweepByCacheSize) {
   EXPECT_DOUBLE_EQ(levels[3].bytes_per_s, 25e9);    // median of >= 128 MiB: 24, 25, 26 (sorted), upper middle
 }
 
+TEST(Ceilings, DramComesFromTheLargestWorkingSetsWhenTheSweepStopsShortOfFourTimesTheLastLevel) {
+  // A 2-vCPU virtual machine whose cpu0 reports the host's 480 MiB L3: the
+  // bandwidth falls to DRAM's well inside it, and a sweep to 512 MiB never
+  // reaches 4x it.
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  CpuSpec spec;
+  spec.data_caches = {{1, 48 * 1024}, {2, 2 * kMiB}, {3, 480 * kMiB}};
+  std::vector<BandwidthPoint> sweep;
+  const std::vector<std::pair<std::int64_t, double>> gbs = {
+      {16 * 1024, 258}, {512 * 1024, 188}, {4 * kMiB, 30}, {64 * kMiB, 29}, {128 * kMiB, 25}, {256 * kMiB, 17}, {512 * kMiB, 16}};
+  for (const auto& [bytes, value] : gbs) {
+    sweep.push_back({.bytes_per_thread = bytes, .threads = 1, .bytes_per_s = value * 1e9});
+  }
+  const auto levels = bandwidth_levels(sweep, spec);
+  ASSERT_EQ(levels.size(), 4u);
+  EXPECT_EQ(levels[3].level, "dram");
+  EXPECT_DOUBLE_EQ(levels[3].bytes_per_s, 17e9);  // median of 128, 256 and 512 MiB's
+  EXPECT_EQ(levels[3].bytes_per_thread, 256 * kMiB);
+}
+
+TEST(Ceilings, TheDramSweepReachesFourTimesTheLastLevelWhereMemoryAllows) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  constexpr std::int64_t kGiB = 1024 * kMiB;
+  CpuSpec spec;
+  spec.data_caches = {{3, 480 * kMiB}};
+  EXPECT_EQ(dram_sweep_bytes(spec, 20 * kGiB, 1), 2 * kGiB);  // 1920 MiB, rounded up
+  EXPECT_EQ(dram_sweep_bytes(spec, 20 * kGiB, 2), 2 * kGiB);
+  EXPECT_EQ(dram_sweep_bytes(spec, 0, 2), 2 * kGiB);          // unknown memory: no limit
+  EXPECT_EQ(dram_sweep_bytes(spec, 6 * kGiB, 2), 1 * kGiB);   // 1.5 GiB to spare per buffer
+  EXPECT_EQ(dram_sweep_bytes(spec, 1 * kGiB, 2), 512 * kMiB); // never below the old sweep
+  spec.data_caches = {{3, 32 * kMiB}};
+  EXPECT_EQ(dram_sweep_bytes(spec, 20 * kGiB, 1), 512 * kMiB);
+  EXPECT_EQ(dram_sweep_bytes(CpuSpec{}, 20 * kGiB, 1), 512 * kMiB);
+  EXPECT_GT(available_memory_bytes(), 0);
+}
+
 TEST(Ceilings, MeasuredPeakIsPositive) {
   EXPECT_GT(measure_peak_flops(1, 0.05), 1e8);
   const auto sweep = measure_bandwidth_sweep(1, 16 * 1024, 64 * 1024, 0.02);

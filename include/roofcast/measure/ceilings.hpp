@@ -85,7 +85,9 @@ std::vector<BandwidthPoint> measure_bandwidth_sweep(
 
 /// The sweep's plateaus, named by the caches the kernel reports: the best
 /// bandwidth at working sets above the level below and up to half of this
-/// level, and "dram": the median at working sets of at least 4× the last level.
+/// level, and "dram": the median at working sets of at least 4× the last level
+/// or, where the sweep stops short of that (a virtual machine's share of a
+/// large last level: 480 MiB reported on 2 vCPUs), at its three largest.
 struct MemoryLevelBandwidth {
   std::string level;  ///< "l1", "l2", "l3", "dram"
   std::int64_t bytes_per_thread = 0;
@@ -93,6 +95,15 @@ struct MemoryLevelBandwidth {
 };
 std::vector<MemoryLevelBandwidth> bandwidth_levels(const std::vector<BandwidthPoint>& sweep,
                                                    const CpuSpec& spec);
+
+/// The largest working set per thread a sweep needs for its "dram" figure:
+/// 4× the last level rounded up to a power of two, halved while it is more
+/// than the machine can spare (half of `available_bytes`, shared by `threads`
+/// buffers; 0: unknown, no limit), and never below 512 MiB.
+std::int64_t dram_sweep_bytes(const CpuSpec& spec, std::int64_t available_bytes, int threads);
+
+/// /proc/meminfo's MemAvailable in bytes; 0 when it cannot be read.
+std::int64_t available_memory_bytes();
 
 }  // namespace roofcast::measure
 
