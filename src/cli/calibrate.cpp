@@ -70,7 +70,14 @@ struct LoggedCeilings {
   int micro_model_revision = 1;
   /// Ceilings::dram_overlap_bytes_per_s / 1e9; < 0: not measured yet (logs written before it).
   double dram_overlap_gbs = -1.0;
+  /// measure::effective_last_level_bytes from the sweep; 0: cpu0's reported size (logs written before it).
+  std::int64_t last_level_bytes = 0;
 };
+
+/// The last level the log's ceilings measured, else (logs written before it) cpu0's.
+std::int64_t last_level_bytes(const LoggedCeilings& c, const measure::CpuSpec& cpu) {
+  return c.last_level_bytes > 0 ? c.last_level_bytes : cpu.last_level_cache_bytes();
+}
 
 std::string ceilings_line(const LoggedCeilings& c) {
   return nlohmann::json{{"ceilings",
@@ -80,7 +87,8 @@ std::string ceilings_line(const LoggedCeilings& c) {
                           {"unix_time_s", c.unix_time_s},
                           {"cache_flush_bytes", c.cache_flush_bytes},
                           {"micro_model_revision", c.micro_model_revision},
-                          {"dram_overlap_gbs", c.dram_overlap_gbs}}}}
+                          {"dram_overlap_gbs", c.dram_overlap_gbs},
+                          {"last_level_bytes", c.last_level_bytes}}}}
       .dump();
 }
 
@@ -198,7 +206,8 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   command->add_option("--flush-mib", options->flush_mib,
                       "MiB read before each run to evict the caches, so that a point meets the caches as a "
-                      "network's kernel does (0: hot caches; default: half the last-level cache)")
+                      "network's kernel does (0: hot caches; default: half the last-level cache, as the bandwidth "
+                      "sweep meets it)")
       ->check(CLI::Range(0, 1 << 16));
   command->add_option("--rounds", options->rounds,
                       "Measure every point this many times, all points once per round, and fit each point's "
@@ -253,7 +262,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
                                     j.at("per_run_us").get<double>(), j.at("unix_time_s").get<double>(),
                                     j.value("cache_flush_bytes", std::int64_t{0}),
                                     j.value("micro_model_revision", 1),
-                                    j.value("dram_overlap_gbs", -1.0)};
+                                    j.value("dram_overlap_gbs", -1.0),
+                                    j.value("last_level_bytes", std::int64_t{0})};
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
@@ -283,8 +293,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   }
 
   const auto cpu = measure::read_cpu_spec();
-  const std::int64_t asked_flush_bytes =
-      options.flush_mib < 0 ? measure::default_cache_flush_bytes(cpu) : std::int64_t{options.flush_mib} << 20;
+  const std::int64_t asked_flush_bytes = std::int64_t{options.flush_mib} << 20;  // when --flush-mib is given
   if (ceilings && options.flush_mib >= 0 && ceilings->cache_flush_bytes != asked_flush_bytes) {
     throw UsageError(log.string() + ": its points were measured with a " +
                      std::to_string(ceilings->cache_flush_bytes >> 20) + " MiB cache flush, not " +
@@ -311,7 +320,6 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     LoggedCeilings c;
     c.unix_time_s = unix_now();
     sittings.start_first(c.unix_time_s);  // a new log's first sitting starts with the ceilings
-    c.cache_flush_bytes = asked_flush_bytes;
     c.micro_model_revision = measure::kMicroModelRevision;
     c.peak_gflops = measure::measure_peak_flops(options.threads, 1.0) / 1e9;
     const auto sweep = measure::measure_bandwidth_sweep(
@@ -320,6 +328,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {
       c.memory_gbs[level.level] = level.bytes_per_s / 1e9;
     }
+    // The default flush is half the last level as the sweep meets it.
+    c.last_level_bytes = measure::effective_last_level_bytes(
+        sweep, cpu, c.memory_gbs.count("dram") != 0 ? c.memory_gbs.at("dram") * 1e9 : 0.0);
+    c.cache_flush_bytes =
+        options.flush_mib < 0 ? measure::default_cache_flush_bytes(c.last_level_bytes) : asked_flush_bytes;
     // The per-run overhead: a one-element Relu.
     const auto tiny = measure::parse_micro_model("elementwise:op=Relu,shape=1x1");
     const fs::path tiny_path = work / "tiny.onnx";
@@ -342,7 +355,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       throw FitError(log.string() + ": its ceilings have no DRAM bandwidth; start a new log");
     }
     ceilings->dram_overlap_gbs =
-        measure_dram_overlap(*runner, work, measure_options, cpu.last_level_cache_bytes(), dram->second * 1e9) /
+        measure_dram_overlap(*runner, work, measure_options, last_level_bytes(*ceilings, cpu), dram->second * 1e9) /
         1e9;
     log_ceilings = true;
   }
@@ -500,6 +513,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     return kib > 0 ? std::round(kib / 1048576.0 * 10.0) / 10.0 : 1.0;
   }();
   record.cache_bytes = cpu.cache_bytes_by_level();
+  if (!record.cache_bytes.empty()) {
+    record.cache_bytes.rbegin()->second = last_level_bytes(*ceilings, cpu);
+  }
   record.runtime_name = runner->info().name;
   record.runtime_version = runner->info().version;
   record.execution_provider = runner->info().execution_provider;

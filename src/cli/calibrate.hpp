@@ -15,7 +15,7 @@ struct CalibrateOptions {
   std::size_t budget = 300;
   double min_time_s = 0.05;
   /// MiB read before each run to push the kernel's data out of the caches (measure::micro_model_bytes);
-  /// < 0: measure::default_cache_flush_bytes, 0: none (hot caches).
+  /// < 0: measure::default_cache_flush_bytes of measure::effective_last_level_bytes, 0: none (hot caches).
   int flush_mib = -1;
   /// Every point measured this many times, all points once per round; the fit
   /// takes each point's median measurement.

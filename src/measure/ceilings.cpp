@@ -231,8 +231,11 @@ std::string CpuSpec::formula(int cores) const {
 }
 
 std::int64_t default_cache_flush_bytes(const CpuSpec& cpu) {
+  return default_cache_flush_bytes(cpu.last_level_cache_bytes());
+}
+
+std::int64_t default_cache_flush_bytes(std::int64_t last_level_bytes) {
   constexpr std::int64_t kMiB = 1 << 20;
-  const std::int64_t last_level_bytes = cpu.last_level_cache_bytes();
   if (last_level_bytes <= 0) {
     return 16 * kMiB;
   }
@@ -444,6 +447,26 @@ std::int64_t dram_sweep_bytes(const CpuSpec& spec, std::int64_t available_bytes,
     bytes /= 2;
   }
   return bytes;
+}
+
+std::int64_t effective_last_level_bytes(const std::vector<BandwidthPoint>& sweep, const CpuSpec& spec,
+                                        double dram_bytes_per_s) {
+  const auto levels = spec.cache_bytes_by_level();
+  if (levels.empty()) {
+    return 0;
+  }
+  const std::int64_t reported = levels.rbegin()->second;
+  const std::int64_t below = levels.size() > 1 ? std::next(levels.rbegin())->second : 0;
+  std::int64_t effective = reported;
+  if (dram_bytes_per_s > 0.0) {
+    for (const auto& point : sweep) {
+      if (point.bytes_per_thread > below && point.bytes_per_thread < effective &&
+          point.bytes_per_s <= 1.1 * dram_bytes_per_s) {
+        effective = point.bytes_per_thread;
+      }
+    }
+  }
+  return effective;
 }
 
 std::int64_t available_memory_bytes() {

@@ -167,6 +167,26 @@ TEST(Ceilings, DramComesFromTheLargestWorkingSetsWhenTheSweepStopsShortOfFourTim
   EXPECT_EQ(levels[3].bytes_per_thread, 256 * kMiB);
 }
 
+TEST(Ceilings, TheLastLevelEndsWhereTheSweepReadsAtDramBandwidth) {
+  constexpr std::int64_t kMiB = 1024 * 1024;
+  CpuSpec spec;
+  spec.data_caches = {{1, 48 * 1024}, {2, 2 * kMiB}, {3, 480 * kMiB}};
+  std::vector<BandwidthPoint> sweep;
+  for (const auto& [bytes, gbs] : std::vector<std::pair<std::int64_t, double>>{
+           {1 * kMiB, 16.0}, {4 * kMiB, 30.5}, {64 * kMiB, 29.2}, {128 * kMiB, 24.7}, {256 * kMiB, 17.2},
+           {512 * kMiB, 16.5}, {2048 * kMiB, 16.4}}) {
+    sweep.push_back({.bytes_per_thread = bytes, .threads = 1, .bytes_per_s = gbs * 1e9});
+  }
+  // 256 MiB is within 10 % of DRAM's 16.4 GB/s; 1 MiB (inside L2) does not count.
+  EXPECT_EQ(effective_last_level_bytes(sweep, spec, 16.4e9), 256 * kMiB);
+  EXPECT_EQ(default_cache_flush_bytes(effective_last_level_bytes(sweep, spec, 16.4e9)), 128 * kMiB);
+  // A last level whose working sets read faster than DRAM up to its size is kept.
+  spec.data_caches = {{1, 48 * 1024}, {2, 2 * kMiB}, {3, 128 * kMiB}};
+  EXPECT_EQ(effective_last_level_bytes(sweep, spec, 16.4e9), 128 * kMiB);
+  EXPECT_EQ(effective_last_level_bytes(sweep, spec, 0.0), 128 * kMiB);  // no DRAM figure
+  EXPECT_EQ(effective_last_level_bytes(sweep, CpuSpec{}, 16.4e9), 0);
+}
+
 TEST(Ceilings, TheDramSweepReachesFourTimesTheLastLevelWhereMemoryAllows) {
   constexpr std::int64_t kMiB = 1024 * 1024;
   constexpr std::int64_t kGiB = 1024 * kMiB;
