@@ -105,7 +105,8 @@ Subcommand setup_isolate(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   command->add_option("--flush-mib", options->flush_mib,
-                      "MiB read before each run of a kernel alone (default: calibrate's, half the last-level cache)")
+                      "MiB read before each run of a kernel alone (default: calibrate's, half the profile's "
+                      "last-level cache)")
       ->check(CLI::Range(0, 1 << 16));
   command->add_option("--csv", options->csv, "Also write the table as CSV to this file");
   return {command, [options, command_line] { return run_isolate(*options, command_line); }};
@@ -146,9 +147,14 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     return std::abs(a->predicted_s - a->measured_s) > std::abs(b->predicted_s - b->measured_s);
   });
 
-  const std::int64_t flush_bytes = options.flush_mib < 0
-                                       ? measure::default_cache_flush_bytes(measure::read_cpu_spec())
-                                       : std::int64_t{options.flush_mib} << 20;
+  // By default the calibration's flush: half the profile's last level, which
+  // calibrate took from its bandwidth sweep.
+  const auto& caches = profile.hardware.cache_bytes;
+  const std::int64_t flush_bytes =
+      options.flush_mib >= 0 ? std::int64_t{options.flush_mib} << 20
+                             : measure::default_cache_flush_bytes(
+                                   caches.empty() ? measure::read_cpu_spec().last_level_cache_bytes()
+                                                  : static_cast<std::int64_t>(caches.rbegin()->second));
   const ScratchDir scratch("roofcast-isolate");
   measure::MeasureOptions measure_options = micro_measure_options(flags.threads, flags.min_time_s, scratch.path());
   measure_options.session.graph_optimization_level = flags.optimization;
