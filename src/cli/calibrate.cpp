@@ -206,8 +206,8 @@ Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   command->add_option("--flush-mib", options->flush_mib,
                       "MiB read before each run to evict the caches, so that a point meets the caches as a "
-                      "network's kernel does (0: hot caches; default: half the last-level cache, as the bandwidth "
-                      "sweep meets it)")
+                      "network's kernel does (0: hot caches; default: half the last-level cache as the bandwidth "
+                      "sweep meets it, at most 16)")
       ->check(CLI::Range(0, 1 << 16));
   command->add_option("--rounds", options->rounds,
                       "Measure every point this many times, all points once per round, and fit each point's "
@@ -328,7 +328,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     for (const auto& level : measure::bandwidth_levels(sweep, cpu)) {
       c.memory_gbs[level.level] = level.bytes_per_s / 1e9;
     }
-    // The default flush is half the last level as the sweep meets it.
+    // The default flush is half the last level as the sweep meets it, at most 16 MiB.
     c.last_level_bytes = measure::effective_last_level_bytes(
         sweep, cpu, c.memory_gbs.count("dram") != 0 ? c.memory_gbs.at("dram") * 1e9 : 0.0);
     c.cache_flush_bytes =

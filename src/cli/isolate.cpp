@@ -106,7 +106,7 @@ Subcommand setup_isolate(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   command->add_option("--flush-mib", options->flush_mib,
                       "MiB read before each run of a kernel alone (default: calibrate's, half the profile's "
-                      "last-level cache)")
+                      "last-level cache, at most 16)")
       ->check(CLI::Range(0, 1 << 16));
   command->add_option("--csv", options->csv, "Also write the table as CSV to this file");
   return {command, [options, command_line] { return run_isolate(*options, command_line); }};
@@ -147,8 +147,8 @@ int run_isolate(const IsolateOptions& options, const std::string& command_line) 
     return std::abs(a->predicted_s - a->measured_s) > std::abs(b->predicted_s - b->measured_s);
   });
 
-  // By default the calibration's flush: half the profile's last level, which
-  // calibrate took from its bandwidth sweep.
+  // By default the calibration's flush: half the profile's last level (which
+  // calibrate took from its bandwidth sweep), at most 16 MiB.
   const auto& caches = profile.hardware.cache_bytes;
   const std::int64_t flush_bytes =
       options.flush_mib >= 0 ? std::int64_t{options.flush_mib} << 20

@@ -239,7 +239,8 @@ std::int64_t default_cache_flush_bytes(std::int64_t last_level_bytes) {
   if (last_level_bytes <= 0) {
     return 16 * kMiB;
   }
-  return (last_level_bytes / 2 + kMiB - 1) / kMiB * kMiB;
+  constexpr std::int64_t kCap = 16 * kMiB;
+  return std::min(kCap, (last_level_bytes / 2 + kMiB - 1) / kMiB * kMiB);
 }
 
 CpuSpec read_cpu_spec(const std::string& root) {

@@ -103,7 +103,7 @@ TEST(CpuSpec, ReadsIsaClockAndCachesFromAFixtureTree) {
   EXPECT_DOUBLE_EQ(spec.peak_flops_per_s(4), 4 * 2 * 8 * 2 * 3.7e9);
 }
 
-TEST(Ceilings, TheCacheFlushIsHalfTheLastLevelCache) {
+TEST(Ceilings, TheCacheFlushIsHalfTheLastLevelCacheAtMost16MiB) {
   constexpr std::int64_t kMiB = 1024 * 1024;
   CpuSpec spec;
   spec.data_caches = {{1, 32 * 1024}, {2, 1 * kMiB}, {3, 32 * kMiB}};
@@ -114,6 +114,11 @@ TEST(Ceilings, TheCacheFlushIsHalfTheLastLevelCache) {
   EXPECT_EQ(default_cache_flush_bytes(spec), 1 * kMiB);
   spec.data_caches.clear();  // unknown
   EXPECT_EQ(default_cache_flush_bytes(spec), 16 * kMiB);
+  spec.data_caches = {{1, 48 * 1024}, {2, 2 * kMiB}, {3, 128 * kMiB}};  // a large last level: at most 16 MiB
+  EXPECT_EQ(default_cache_flush_bytes(spec), 16 * kMiB);
+  EXPECT_EQ(default_cache_flush_bytes(33 * kMiB), 16 * kMiB);
+  EXPECT_EQ(default_cache_flush_bytes(31 * kMiB), 16 * kMiB);  // 15.5 rounded up
+  EXPECT_EQ(default_cache_flush_bytes(std::int64_t{0}), 16 * kMiB);
 }
 
 TEST(Ceilings, EachCacheLevelKeepsItsLargestCache) {
@@ -179,7 +184,7 @@ TEST(Ceilings, TheLastLevelEndsWhereTheSweepReadsAtDramBandwidth) {
   }
   // 256 MiB is within 10 % of DRAM's 16.4 GB/s; 1 MiB (inside L2) does not count.
   EXPECT_EQ(effective_last_level_bytes(sweep, spec, 16.4e9), 256 * kMiB);
-  EXPECT_EQ(default_cache_flush_bytes(effective_last_level_bytes(sweep, spec, 16.4e9)), 128 * kMiB);
+  EXPECT_EQ(default_cache_flush_bytes(effective_last_level_bytes(sweep, spec, 16.4e9)), 16 * kMiB);
   // A last level whose working sets read faster than DRAM up to its size is kept.
   spec.data_caches = {{1, 48 * 1024}, {2, 2 * kMiB}, {3, 128 * kMiB}};
   EXPECT_EQ(effective_last_level_bytes(sweep, spec, 16.4e9), 128 * kMiB);

@@ -58,11 +58,15 @@ struct CpuSpec {
 CpuSpec read_cpu_spec(const std::string& root = "/");
 
 /// Bytes to read before a microbenchmark run (micro_model_bytes' flush):
-/// half of cpu0's last-level cache, rounded up to a MiB (16 MiB when the
-/// caches are unknown). It leaves the kernel's data out of the core's own
-/// caches and partly out of the shared one, as the rest of a network does
-/// between two uses of a kernel's weights; a flush of the whole last level
-/// (weights from DRAM) over-predicts networks (README, "Accuracy").
+/// half of cpu0's last-level cache, rounded up to a MiB, and at most 16 MiB
+/// (16 MiB when the caches are unknown). It leaves the kernel's data out of
+/// the core's own caches and partly out of the shared one, as the rest of a
+/// network does between two uses of a kernel's weights. The cap is measured,
+/// not derived: on two machines a flush past 16 MiB over-predicted networks,
+/// a 66 MiB one by 8 % on an AMD EPYC with 32 MiB of L3, a 64 MiB one (half
+/// the 128 MiB a 2-vCPU Intel Xeon's sweep meets) by 23 %, its elementwise
+/// kernels and copies 2-4x slow against the network; 16 MiB predicted the
+/// same zoo within 4.7 % (bench/ACCURACY.md, session 19).
 std::int64_t default_cache_flush_bytes(const CpuSpec& cpu);
 /// The same for a last level of `last_level_bytes` (≤ 0: unknown).
 std::int64_t default_cache_flush_bytes(std::int64_t last_level_bytes);

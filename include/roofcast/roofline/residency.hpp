@@ -11,7 +11,7 @@ namespace roofcast::roofline {
 
 /// How much a CPU's caches keep of a tensor while other data moves through
 /// them. Calibration measures a kernel with its inputs just written (and its
-/// weights behind a flush of half the last level); in a network a tensor last
+/// weights behind calibrate's flush, half the last level, at most 16 MiB); in a network a tensor last
 /// touched many kernels ago (a residual's skip, the input image) comes back
 /// from DRAM.
 ///
