@@ -325,7 +325,7 @@ TEST(Cli, IsolateSplitsEachErrorIntoTheKernelsOwnAndTheNetworks) {
   const auto dir = std::filesystem::temp_directory_path() / "roofcast_cli_isolate";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  const std::string profile = std::string(ROOFCAST_SOURCE_DIR) + "/notebooks-data/accuracy/calibrated-1t.json";
+  const std::string profile = std::string(ROOFCAST_SOURCE_DIR) + "/notebooks-data/accuracy-amd-epyc/calibrated-1t.json";
   const std::string quick = " --min-time 0.05 --min-runs 3 --warmup 1";
   const auto saved = dir / "squeezenet.json";
   Result r = run("measure " + kModels + "/squeezenet1_1.onnx" + quick + " -o " + saved.string());
