@@ -27,7 +27,7 @@ Subcommand setup_analyze(CLI::App& app, const std::string& command_line) {
 int run_analyze(const AnalyzeOptions& options, const std::string& command_line) {
   const graph::Graph graph = graph::load_graph(options.model, to_load_options(options.model_flags));
   const graph::GraphCost cost = graph::graph_cost(graph);
-  warn_unsupported(graph, cost);
+  warn_about_model(graph, cost);
   std::ostringstream text;
   if (options.json) {
     text << report::analysis_json(graph, cost, current_context(command_line));

@@ -31,7 +31,7 @@ int run_predict(const PredictOptions& options, const std::string& command_line) 
   const roofline::DeviceProfile profile = load_device(options.device, options.device_flags);
   const graph::Graph graph = graph::load_graph(options.model, to_load_options(options.model_flags));
   const graph::GraphCost cost = graph::graph_cost(graph);
-  warn_unsupported(graph, cost);
+  warn_about_model(graph, cost);
   const roofline::Prediction prediction =
       roofline::predict(graph, cost, profile, {.precision = precision_flag(options.device_flags)});
   std::ostringstream text;
@@ -71,7 +71,7 @@ int run_compare(const CompareOptions& options, const std::string& command_line) 
   for (const auto& model : options.models) {
     const graph::Graph graph = graph::load_graph(model, load_options);
     const graph::GraphCost cost = graph::graph_cost(graph);
-    warn_unsupported(graph, cost);
+    warn_about_model(graph, cost);
     for (const auto& profile : profiles) {
       const auto prediction = roofline::predict(graph, cost, profile, {.precision = precision});
       rows.push_back({.model = std::filesystem::path(model).stem().string(),

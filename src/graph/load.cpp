@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <queue>
 #include <set>
 #include <unordered_map>
@@ -28,6 +30,51 @@ std::string node_label(const onnx::NodeProto& node, int index) {
   const std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index)
                                                : node.name();
   return "node '" + name + "' (" + node.op_type() + ")";
+}
+
+/// The value of a one-element FLOAT or DOUBLE tensor whose data the proto
+/// holds (raw little-endian bytes or the typed field); nullopt otherwise.
+std::optional<double> float_scalar(const onnx::TensorProto& t) {
+  std::int64_t elements = 1;
+  for (const auto dim : t.dims()) {
+    elements *= dim;
+  }
+  if (elements != 1) {
+    return std::nullopt;
+  }
+  if (t.data_type() == onnx::TensorProto::FLOAT) {
+    if (t.float_data_size() == 1) {
+      return t.float_data(0);
+    }
+    if (t.raw_data().size() == sizeof(float)) {
+      float value = 0.0F;
+      std::memcpy(&value, t.raw_data().data(), sizeof value);
+      return value;
+    }
+  } else if (t.data_type() == onnx::TensorProto::DOUBLE) {
+    if (t.double_data_size() == 1) {
+      return t.double_data(0);
+    }
+    if (t.raw_data().size() == sizeof(double)) {
+      double value = 0.0;
+      std::memcpy(&value, t.raw_data().data(), sizeof value);
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+/// A Constant node's value when it is a floating-point scalar (`value` or `value_float`).
+std::optional<double> constant_scalar(const onnx::NodeProto& node) {
+  for (const auto& attribute : node.attribute()) {
+    if (attribute.name() == "value_float" && attribute.type() == onnx::AttributeProto::FLOAT) {
+      return attribute.f();
+    }
+    if (attribute.name() == "value" && attribute.type() == onnx::AttributeProto::TENSOR) {
+      return float_scalar(attribute.t());
+    }
+  }
+  return std::nullopt;
 }
 
 std::string normalized_domain(const std::string& domain) {
@@ -481,6 +528,7 @@ class Loader {
                         initializer.int32_data_size() > 0 || initializer.int64_data_size() > 0 ||
                         initializer.double_data_size() > 0 || initializer.uint64_data_size() > 0 ||
                         initializer.string_data_size() > 0 || tensor.elements == 0;
+      tensor.scalar_value = float_scalar(initializer);
     }
     for (const auto& input : proto.input()) {
       if (initializer_names_.count(input.name()) != 0) {
@@ -524,6 +572,9 @@ class Loader {
         }
         set_static_type(tensor, *type->second, origin);
         tensor.has_data = is_constant;
+        if (is_constant) {
+          tensor.scalar_value = constant_scalar(node);
+        }
         layer.outputs.push_back(id);
       }
       const AttributeReader reader(node, layer.name);

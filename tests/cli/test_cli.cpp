@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Result {
   int exit_code = -1;
@@ -151,6 +152,17 @@ TEST(Cli, PredictTableShowsKernelsAndNetwork) {
   EXPECT_THAT(r.output, AllOf(HasSubstr("top 5 of"), HasSubstr("Conv+Relu"), HasSubstr("latency"),
                               HasSubstr("throughput"), HasSubstr("samples/s/W"),
                               HasSubstr("peak memory"), HasSubstr("time by bound")));
+}
+
+TEST(Cli, PredictWarnsOfSoftmaxMasksWithSubnormalExps) {
+  Result r = run("predict " + kModels + "/heldout/swin_t.onnx --device jetson-orin-nano --top 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;  // a warning, not an error: the prediction is still made
+  EXPECT_THAT(r.output, AllOf(HasSubstr("warning: "), HasSubstr("5 Softmax layer(s) add a mask of -100"),
+                              HasSubstr("features.1.1/attn/Softmax"), HasSubstr("subnormal"),
+                              HasSubstr("the prediction does not include it"), HasSubstr("latency")));
+  r = run("analyze " + kModels + "/vit_b_16.onnx --top 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, Not(HasSubstr("subnormal")));  // ViT's attention has no mask
 }
 
 TEST(Cli, PredictJsonKernelsAddUpAndCoverEveryLayer) {

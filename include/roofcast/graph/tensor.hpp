@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,9 @@ struct Tensor {
   TensorKind kind = TensorKind::kIntermediate;
   bool is_graph_output = false;
   bool has_data = false;  ///< initializers/constants: values stored in the file (graph-only files drop weights)
+  /// The value of a floating-point scalar (one element) whose data the file
+  /// holds: a Constant's fill value, an epsilon. Unset for everything else.
+  std::optional<double> scalar_value;
 
   /// elements × dtype size.
   std::int64_t size_bytes() const;
