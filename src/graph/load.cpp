@@ -32,36 +32,34 @@ std::string node_label(const onnx::NodeProto& node, int index) {
   return "node '" + name + "' (" + node.op_type() + ")";
 }
 
-/// The value of a one-element FLOAT or DOUBLE tensor whose data the proto
-/// holds (raw little-endian bytes or the typed field); nullopt otherwise.
-std::optional<double> float_scalar(const onnx::TensorProto& t) {
-  std::int64_t elements = 1;
-  for (const auto dim : t.dims()) {
-    elements *= dim;
+/// The one value of a typed field (`float_data`, `double_data`) or of raw
+/// little-endian bytes holding one T; nullopt for any other count.
+template <typename T, typename Field>
+std::optional<double> one_value(const Field& typed, const std::string& raw) {
+  if (typed.size() == 1) {
+    return typed.Get(0);
   }
-  if (elements != 1) {
-    return std::nullopt;
-  }
-  if (t.data_type() == onnx::TensorProto::FLOAT) {
-    if (t.float_data_size() == 1) {
-      return t.float_data(0);
-    }
-    if (t.raw_data().size() == sizeof(float)) {
-      float value = 0.0F;
-      std::memcpy(&value, t.raw_data().data(), sizeof value);
-      return value;
-    }
-  } else if (t.data_type() == onnx::TensorProto::DOUBLE) {
-    if (t.double_data_size() == 1) {
-      return t.double_data(0);
-    }
-    if (t.raw_data().size() == sizeof(double)) {
-      double value = 0.0;
-      std::memcpy(&value, t.raw_data().data(), sizeof value);
-      return value;
-    }
+  if (raw.size() == sizeof(T)) {
+    T value{};
+    std::memcpy(&value, raw.data(), sizeof value);
+    return value;
   }
   return std::nullopt;
+}
+
+/// The value of a one-element FLOAT or DOUBLE tensor whose data the proto
+/// holds; nullopt otherwise.
+std::optional<double> float_scalar(const onnx::TensorProto& t) {
+  for (const auto dim : t.dims()) {
+    if (dim != 1) {  // one element has every dimension 1 (no product: a file's dims may overflow it)
+      return std::nullopt;
+    }
+  }
+  switch (t.data_type()) {
+    case onnx::TensorProto::FLOAT: return one_value<float>(t.float_data(), t.raw_data());
+    case onnx::TensorProto::DOUBLE: return one_value<double>(t.double_data(), t.raw_data());
+    default: return std::nullopt;
+  }
 }
 
 /// A Constant node's value when it is a floating-point scalar (`value` or `value_float`).
