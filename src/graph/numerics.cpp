@@ -2,22 +2,16 @@
 
 #include <cstddef>
 #include <optional>
-#include <string_view>
+
+#include "op_registry.hpp"
 
 namespace roofcast::graph {
 namespace {
 
+/// A layer that runs as no kernel: the op registry's views (Reshape, Flatten, Squeeze, …).
 bool is_view(const Layer& layer) {
-  static constexpr std::string_view kViews[] = {"Reshape", "Unsqueeze", "Squeeze", "Flatten", "Identity"};
-  if (!layer.domain.empty()) {
-    return false;
-  }
-  for (const auto view : kViews) {
-    if (layer.op_type == view) {
-      return true;
-    }
-  }
-  return false;
+  const OpEntry* entry = find_op_entry(layer.domain, layer.op_type);
+  return entry != nullptr && entry->family == OpFamily::kView;
 }
 
 /// Per tensor id, the index of the layer that writes it (-1: none).

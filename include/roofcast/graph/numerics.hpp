@@ -26,7 +26,7 @@ struct SubnormalMask {
 };
 
 /// Softmax layers (LogSoftmax too) whose input is an Add, through views
-/// (Reshape, Unsqueeze, Squeeze, Flatten, Identity), of which one operand
+/// (the op registry's: Reshape, Unsqueeze, Squeeze, Flatten, …), of which one operand
 /// comes, through views, from a Where that selects a constant scalar at or
 /// below kSubnormalExpBelow (PyTorch's masked_fill(mask, -100.0), as Swin
 /// Transformers' shifted windows export it). In execution order.
