@@ -110,6 +110,19 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
   // A graph input and every weight were last touched one inference ago: everything came between.
   const double inference_bytes = distinct_bytes(0, kernels.size(), graph::kNoTensor);
 
+  // The buffers a kernel writes come from the runtime's arena, which other
+  // intermediates used before. With `arena_bytes` of arena cycled by every
+  // intermediate the inference writes, a location is written again after
+  // that share of the inference's traffic.
+  double written_bytes = 0.0;
+  for (const Touches& t : touches) {
+    for (const TensorId id : t.written) {
+      written_bytes += graph.tensor(id).kind == graph::TensorKind::kIntermediate ? size_of(id) : 0.0;
+    }
+  }
+  const double reuse_share = arena_bytes > 0.0 && written_bytes > arena_bytes ? arena_bytes / written_bytes : 1.0;
+  const double output_share = reach.evicted_share(inference_bytes * reuse_share);
+
   constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::vector<std::size_t> last_touch(tensor_count, kNone);  // per root tensor; kNone: not yet this inference
   for (std::size_t k = 0; k < kernels.size(); ++k) {
@@ -133,6 +146,9 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
     // An input read only in part (a Slice) is not read whole: never more than the kernel reads.
     const double reads = static_cast<double>(kernel.bytes_read - kernel.weight_bytes) * bytes_scale;
     evicted[k].activations = std::clamp(cold, 0.0, std::max(0.0, reads));
+    for (const TensorId id : touches[k].written) {
+      evicted[k].outputs += size_of(id) * output_share;
+    }
     for (const TensorId id : touches[k].all) {
       last_touch[static_cast<std::size_t>(id)] = k;
     }

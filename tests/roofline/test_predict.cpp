@@ -227,13 +227,16 @@ TEST(Predict, WhatTheCachesStillHoldMovesAtTheFittedBandwidth) {
   EXPECT_EQ(warm.dram_bytes, 0);
   EXPECT_NEAR(warm.memory_time_s, 4.0 * (300 + 256) / 1e9, 1e-15);
   EXPECT_EQ(warm.dram_wait_s, 0.0);
-  // Caches smaller than one inference: weights and input come back from DRAM.
+  // Caches smaller than one inference: weights and input come back from
+  // DRAM, and the 256 outputs go to a buffer the caches no longer hold.
   p.hardware.cache_bytes = {{1, 8.0}, {2, 32.0}};
   const auto cold = predict(graph, cost, p).estimates.at(0);
-  EXPECT_EQ(cold.dram_bytes, 4 * (108 + 192));
-  EXPECT_NEAR(cold.memory_time_s, 4.0 * 256 / 1e9, 1e-15);
-  // The kernel waits for them on top of its roofline term (it does not overlap the two).
-  EXPECT_NEAR(cold.dram_wait_s, 4.0 * (108 + 192) / kBandwidth, 1e-15);
+  EXPECT_EQ(cold.dram_bytes, 4 * (108 + 192 + 256));
+  EXPECT_NEAR(cold.memory_time_s, 0.0, 1e-15);
+  // The kernel waits for the reads on top of its roofline term (it does not
+  // overlap the two), for the writes only beyond its arithmetic.
+  EXPECT_NEAR(cold.dram_wait_s,
+              4.0 * (108 + 192) / kBandwidth + std::max(0.0, 4.0 * 256 / kBandwidth - cold.compute_time_s), 1e-15);
   EXPECT_NEAR(cold.time_s,
               cold.overhead_s + std::max(cold.compute_time_s, cold.memory_time_s) + cold.dram_wait_s, 1e-15);
   EXPECT_GT(cold.time_s, warm.time_s + cold.dram_wait_s * 0.99);
@@ -258,6 +261,27 @@ TEST(Predict, AKernelFetchesFromDramWhileItComputes) {
   // Fast enough to fetch them all while it computes: no wait at all.
   p.ceilings.dram_overlap_bytes_per_s = 1e9;
   EXPECT_EQ(predict(graph, cost, p).estimates.at(0).dram_wait_s, 0.0);
+}
+
+TEST(Predict, AWriteToABufferGoneFromTheCachesWaitsOnlyBeyondTheArithmetic) {
+  // A store does not hold up the arithmetic behind it: the conv's 256 outputs
+  // (1 KiB), written to a buffer the caches no longer hold, cost
+  // max(0, 1 KiB / B_dram − compute) on top of the reads it waits for.
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.hardware.cache_bytes = {{1, 8.0}, {2, 32.0}};  // nothing stays
+  const double reads_s = 4.0 * (108 + 192) / kBandwidth;
+  const double writes_s = 4.0 * 256 / kBandwidth;
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 5e-6, 1e12, 1e9);  // arithmetic far shorter than the writes
+  const auto fast = predict(graph, cost, p).estimates.at(0);
+  ASSERT_LT(fast.compute_time_s, writes_s);
+  EXPECT_NEAR(fast.dram_wait_s, reads_s + writes_s - fast.compute_time_s, 1e-15);
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 5e-6, 1e7, 1e9);  // 1.4 ms of arithmetic
+  const auto slow = predict(graph, cost, p).estimates.at(0);
+  ASSERT_GT(slow.compute_time_s, writes_s);
+  EXPECT_NEAR(slow.dram_wait_s, reads_s, 1e-15);
+  EXPECT_EQ(slow.dram_bytes, 4 * (108 + 192 + 256));
 }
 
 TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {

@@ -112,6 +112,28 @@ TEST(EvictedBytes, IntermediatesTouchNoMoreThanTheArenaTheyShare) {
   EXPECT_DOUBLE_EQ(roomy[4].activations, kVector * 0.5);
 }
 
+TEST(EvictedBytes, OutputsGoToBuffersTheArenaLastHandedOutASpanOfTheInferenceAgo) {
+  // The arena's bytes are cycled by every tensor the inference writes (r, t,
+  // u, s and the output y: 11 KiB): a location comes back after
+  // arena / 11 KiB of the inference's traffic.
+  const Residual block = residual_block();
+  const double written = 3 * kVector + 2 * kWide;
+  const double arena = 2048.0;
+  const double inference = kVector + 2 * kWeights + arena;
+  const CacheReach reach{.private_bytes = 1024.0, .shared_bytes = 2.0 * kWeights};
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0, arena);
+  const double share = reach.evicted_share(inference * arena / written);
+  ASSERT_GT(share, 0.0);
+  ASSERT_LT(share, 1.0);
+  EXPECT_DOUBLE_EQ(evicted[0].outputs, kVector * share);  // r
+  EXPECT_DOUBLE_EQ(evicted[1].outputs, kWide * share);    // t
+  EXPECT_DOUBLE_EQ(evicted[4].outputs, kVector * share);  // y
+  // Without a bound on the arena, a buffer comes back one inference later.
+  const auto unbounded = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0);
+  const double whole = 3 * kVector + 2 * kWide + 2 * kWeights + kVector;  // x, r, t, u, s, y and both weights
+  EXPECT_DOUBLE_EQ(unbounded[1].outputs, kWide * reach.evicted_share(whole));
+}
+
 TEST(EvictedBytes, CachesTooSmallForTheBranchEvictTheWholeSkip) {
   const Residual block = residual_block();
   const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels,
@@ -125,6 +147,7 @@ TEST(EvictedBytes, UnknownCachesSendEveryWeightToDramAndNoActivation) {
   const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, CacheReach{}, 1.0);
   for (std::size_t i = 0; i < evicted.size(); ++i) {
     EXPECT_DOUBLE_EQ(evicted[i].activations, 0.0) << i;
+    EXPECT_DOUBLE_EQ(evicted[i].outputs, 0.0) << i;
     EXPECT_DOUBLE_EQ(evicted[i].weights, static_cast<double>(block.kernels[i].weight_bytes)) << i;
   }
 }

@@ -145,7 +145,9 @@ struct DramPath {
 /// (residency.hpp) come from DRAM: calibration measures kernels with their
 /// inputs and weights warm. The kernel fetches dram.overlap_bytes_per_s of them
 /// while it computes and waits for the rest at dram.bytes_per_s:
-/// + max(0, Q_dram − overlap · W(q)/P) / B_dram.
+/// + max(0, Q_dram − overlap · W(q)/P) / B_dram. Its writes to evicted
+/// buffers (EvictedBytes::outputs, read in before they are written) hold up
+/// no arithmetic: + max(0, Q_out / B_dram − W(q)/P).
 KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample, const FittedKernelModel& fitted,
                                       double peak_flops_per_s, const DramPath& dram, double bytes_scale,
                                       const PassModels& passes, const EvictedBytes& evicted);
