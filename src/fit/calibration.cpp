@@ -307,20 +307,30 @@ void plan_data_movement(Planner& p) {
     const std::int64_t c = log_between(u[0], 16, 512);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[1]);
     const double which = u[2];
-    // The transposes networks run: NCHW → NHWC and back (ConvNeXt), an
-    // attention head split (tokens × heads × 64), a channel shuffle (ShuffleNet).
-    if (which < 0.35) {
+    const std::int64_t tokens = pick<std::int64_t>({50, 197, 785}, u[1]);
+    // The copies networks run: NCHW → NHWC and back (ConvNeXt), an attention
+    // head split or merge (tokens × heads × 64, as many heads as ViT's and
+    // Swin's stages have: runs of 64 floats), a channel shuffle
+    // (ShuffleNet), the Split of a QKV projection into its three parts
+    // (tokens × 3·width) and of channels into halves (ShuffleNet).
+    if (which < 0.3) {
       p.add("concat:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",inputs=" + s(2 + (c % 3)));
-    } else if (which < 0.5) {
+    } else if (which < 0.42) {
       p.add("transpose:shape=1x" + s(c) + "x" + s(hw) + "x" + s(hw) + ",perm=0x2x3x1");
-    } else if (which < 0.6) {
+    } else if (which < 0.5) {
       p.add("transpose:shape=1x" + s(hw) + "x" + s(hw) + "x" + s(c) + ",perm=0x3x1x2");
-    } else if (which < 0.7) {
-      const std::int64_t tokens = pick<std::int64_t>({50, 197, 785}, u[1]);
-      const std::int64_t heads = std::max<std::int64_t>(1, c / 32);
+    } else if (which < 0.62) {
+      const std::int64_t heads = pick<std::int64_t>({3, 6, 12}, u[0]);
       p.add("transpose:shape=1x" + s(tokens) + "x" + s(heads) + "x64,perm=0x2x1x3");
-    } else if (which < 0.8) {
+    } else if (which < 0.7) {
       p.add("transpose:shape=1x2x" + s(c / 2) + "x" + s(hw) + "x" + s(hw) + ",perm=0x2x1x3x4");
+    } else if (which < 0.82) {
+      if (u[1] < 0.5) {
+        const std::int64_t width = pick<std::int64_t>({96, 192, 384, 768}, u[0]);
+        p.add("split:shape=1x" + s(tokens) + "x" + s(3 * width) + ",axis=2,parts=3");
+      } else {
+        p.add("split:shape=1x" + s(2 * (c / 2)) + "x" + s(hw) + "x" + s(hw) + ",axis=1,parts=2");
+      }
     } else {
       p.add("resize:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",scale=2,mode=nearest");
     }

@@ -352,7 +352,8 @@ Sample kernel_sample(const Graph& graph, const Kernel& kernel, double bytes_scal
   }
   sample.dims = dims;
   sample.work_factor = static_cast<double>(kernel.flops) / product;
-  sample.op = kernel.fused_op.empty() ? head.op_type : kernel.fused_op;
+  // Sibling Slices the runtime runs as one Split are measured as a Split.
+  sample.op = kernel.split ? "Split" : kernel.fused_op.empty() ? head.op_type : kernel.fused_op;
   return sample;
 }
 

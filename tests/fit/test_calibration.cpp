@@ -91,6 +91,38 @@ TEST(Calibration, TheConvolutionPlanHoldsPointsBoundByTheirBytes) {
   }
 }
 
+TEST(Calibration, TheCopyPlanSplitsHeadsAndTensorsAsNetworksDo) {
+  // A head split of one head moves nothing out of order: every one in the
+  // plan has several (runs of 64 floats, as ViT's and Swin's). And the
+  // runtime's Split is measured at every budget: at the default, a QKV
+  // projection's three parts and channel halves both.
+  for (const std::size_t budget : {120u, 300u}) {
+    int head_splits = 0;
+    int splits = 0;
+    int qkv_splits = 0;
+    for (const auto& p : plan_points(budget)) {
+      if (p.kernel_class != "data_movement") {
+        continue;
+      }
+      if (p.spec.find("perm=0x2x1x3,") != std::string::npos || p.spec.ends_with("perm=0x2x1x3")) {
+        const auto spec = std::get<measure::TransposeMicro>(measure::parse_micro_model(p.spec));
+        ASSERT_EQ(spec.shape.size(), 4u) << p.spec;
+        EXPECT_GE(spec.shape[2], 3) << p.spec;
+        EXPECT_EQ(spec.shape[3], 64) << p.spec;
+        ++head_splits;
+      }
+      splits += p.spec.rfind("split:", 0) == 0 ? 1 : 0;
+      qkv_splits += p.spec.rfind("split:", 0) == 0 && p.spec.find("parts=3") != std::string::npos ? 1 : 0;
+    }
+    EXPECT_GE(head_splits, 1) << "budget " << budget;
+    EXPECT_GE(splits, 1) << "budget " << budget;
+    if (budget == 300) {
+      EXPECT_GE(qkv_splits, 1);
+      EXPECT_GT(splits, qkv_splits);
+    }
+  }
+}
+
 TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   // Three rounds over three points; one round of a was disturbed, b has only
   // two measurements (geometric mean of the two), c one. Order: as the specs first appear.

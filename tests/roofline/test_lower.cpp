@@ -6,6 +6,7 @@
 #include "roofcast/graph/cost.hpp"
 #include "roofcast/graph/load.hpp"
 #include "roofcast/roofline/lower.hpp"
+#include "roofcast/roofline/predict.hpp"
 
 namespace roofcast::roofline {
 namespace {
@@ -234,6 +235,10 @@ TEST(Lower, SlicesThatPartitionATensorAreOneSplitWithTheRule) {
   EXPECT_EQ(kernels[2].name, "neg0");
   // Without the rule, one kernel per Slice.
   EXPECT_EQ(lowered(three_slices({4, 8, 12}), all_rules()).size(), 7u);
+  // The runtime runs a Split, and calibration measures one: the kernel's
+  // operator, for the fitted per-operator rates, is Split.
+  EXPECT_EQ(kernel_sample(graph, split, 1.0).op, "Split");
+  EXPECT_EQ(kernel_sample(graph, kernels[0], 1.0).op, "Relu");
 }
 
 TEST(Lower, SlicesThatLeaveSomethingOutOrShareTheirInputAreNotASplit) {
