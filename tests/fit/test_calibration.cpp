@@ -123,6 +123,48 @@ TEST(Calibration, TheCopyPlanSplitsHeadsAndTensorsAsNetworksDo) {
   }
 }
 
+TEST(Calibration, ThePoolPlanTellsChannelBlocksApartAndHasPointsOnEach) {
+  // ONNX Runtime blocks a window pool's channels (in 16s with AVX-512, 8 with
+  // AVX2). For the fit to tell the candidate blocks 4, 8 and 16 apart, the
+  // plan has channel counts that are multiples of each and not of the next;
+  // each path has points to fit it, the blocked one some beyond the private
+  // caches (a CNN stem's pool) and some at stride 1. A global pool is a
+  // reduction: its points are the normalization class's.
+  for (const std::size_t budget : {120u, 300u}) {
+    std::set<int> residues;  // the largest of 1, 4, 8, 16 that divides c
+    int blocked = 0;
+    int plain = 0;
+    int blocked_beyond_2_mib = 0;
+    int stride_1 = 0;
+    int global = 0;
+    for (const auto& p : plan_points(budget)) {
+      if (p.spec.find("GlobalAveragePool") != std::string::npos) {
+        EXPECT_EQ(p.kernel_class, "normalization") << p.spec;
+        ++global;
+        continue;
+      }
+      if (p.kernel_class != "pool") {
+        continue;
+      }
+      const auto spec = std::get<measure::PoolMicro>(measure::parse_micro_model(p.spec));
+      const int block = spec.c % 16 == 0 ? 16 : spec.c % 8 == 0 ? 8 : spec.c % 4 == 0 ? 4 : 1;
+      residues.insert(block);
+      (block == 16 ? blocked : plain) += 1;
+      blocked_beyond_2_mib += block == 16 && spec.c * spec.h * spec.w * 4 > (2 << 20) ? 1 : 0;
+      stride_1 += spec.stride == 1 ? 1 : 0;
+    }
+    EXPECT_EQ(residues, (std::set<int>{1, 4, 8, 16})) << "budget " << budget;
+    EXPECT_GE(blocked_beyond_2_mib, 2) << "budget " << budget;
+    if (budget == 300) {  // a smaller budget's 8 pool points are the sweeps'
+      EXPECT_GE(blocked, 6);
+      EXPECT_GE(plain, 6);
+      EXPECT_GE(blocked_beyond_2_mib, 3);
+      EXPECT_GE(stride_1, 1);
+      EXPECT_GE(global, 3);
+    }
+  }
+}
+
 TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   // Three rounds over three points; one round of a was disturbed, b has only
   // two measurements (geometric mean of the two), c one. Order: as the specs first appear.

@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"matmul:batch=4,m=16,k=64,n=32,bias=1,act=Relu", KernelClass::kGemm, "MatMul+Add+Relu"},
         Case{"matmul:batch=12,m=197,k=64,n=197,bias=0,weights=0", KernelClass::kGemm, "MatMul"},
         Case{"pool:op=MaxPool,c=8,h=16,w=16,kernel=3,stride=2", KernelClass::kPool, "MaxPool"},
-        Case{"pool:op=GlobalAveragePool,c=8,h=7,w=7", KernelClass::kPool, "GlobalAveragePool"},
+        Case{"pool:op=GlobalAveragePool,c=8,h=7,w=7", KernelClass::kNormalization, "GlobalAveragePool"},
         Case{"elementwise:op=Add,shape=1x8x4x4,other=1x8x1x1", KernelClass::kElementwise, "Add"},
         Case{"elementwise:op=HardSwish,shape=1x8x4x4", KernelClass::kElementwise, "HardSwish"},
         Case{"elementwise:op=Gelu,shape=1x8x4x4", KernelClass::kElementwise, "Div+Erf+Add+Mul+Mul"},

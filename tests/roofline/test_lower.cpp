@@ -346,5 +346,25 @@ TEST(Lower, DepthwiseAndGroupedConvClasses) {
   EXPECT_EQ(kernels[1].kernel_class, KernelClass::kGroupedConv);
 }
 
+TEST(Lower, AGlobalPoolIsAReductionAndAWindowPoolAPool) {
+  // A global pool has no window: a mean (or max) over H × W, as ReduceMean.
+  ModelBuilder b;
+  b.input("x", {1, 8, 8, 8});
+  b.node("MaxPool", {"x"}, {"m"}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}})
+      .node("AveragePool", {"x"}, {"a"}, {{"kernel_shape", Ints{2, 2}}})
+      .node("GlobalAveragePool", {"x"}, {"g"})
+      .node("GlobalMaxPool", {"x"}, {"h"})
+      .output("m")
+      .output("a")
+      .output("g")
+      .output("h");
+  const auto kernels = lowered(b, all_rules());
+  ASSERT_EQ(kernels.size(), 4u);
+  EXPECT_EQ(kernels[0].kernel_class, KernelClass::kPool);
+  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kPool);
+  EXPECT_EQ(kernels[2].kernel_class, KernelClass::kNormalization);
+  EXPECT_EQ(kernels[3].kernel_class, KernelClass::kNormalization);
+}
+
 }  // namespace
 }  // namespace roofcast::roofline

@@ -378,7 +378,7 @@ TEST(Predict, BandsOfOneClassAddUpAndOfDifferentClassesInQuadrature) {
               std::hypot(0.1 * convs_s, 0.2 * pool_s), 1e-15);
 }
 
-TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
+TEST(Predict, KernelSampleTakesChannelsForConvAndNKForGemmAndNoneForAGlobalPool) {
   const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
   const graph::GraphCost cost = graph::graph_cost(graph);
   const auto kernels = lower(graph, cost, device().lowering);
@@ -390,9 +390,23 @@ TEST(Predict, KernelSampleTakesChannelsForConvAndPoolAndNKForGemm) {
   EXPECT_EQ(gemm.dims, (std::vector<std::int64_t>{2, 4}));  // fc: [2, 4] with transB → N 2, K 4
   EXPECT_DOUBLE_EQ(gemm.bytes, 0.5 * 4.0 * 14);
   EXPECT_DOUBLE_EQ(gemm.rows, 0.0);  // only a convolution's work is split by rows
+  // The GlobalAveragePool is a reduction: its work is not quantized by channels.
   const Sample pool = kernel_sample(graph, kernels[1], 1.0);
-  EXPECT_EQ(pool.dims, (std::vector<std::int64_t>{4}));  // channels
-  EXPECT_DOUBLE_EQ(pool.work_factor * 4.0, 260.0);
+  EXPECT_EQ(kernels[1].kernel_class, KernelClass::kNormalization);
+  EXPECT_TRUE(pool.dims.empty());
+  EXPECT_DOUBLE_EQ(pool.work_factor, 260.0);
+}
+
+TEST(Predict, KernelSampleTakesChannelsForAWindowPool) {
+  ModelBuilder b;
+  b.input("x", {1, 24, 16, 16});
+  b.node("MaxPool", {"x"}, {"y"}, {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}}).output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "pool.onnx");
+  const auto kernels = lower(graph, graph::graph_cost(graph), device().lowering);
+  ASSERT_EQ(kernels.size(), 1u);
+  const Sample pool = kernel_sample(graph, kernels[0], 1.0);
+  EXPECT_EQ(pool.dims, (std::vector<std::int64_t>{24}));  // channels
+  EXPECT_DOUBLE_EQ(pool.work_factor * 24.0, static_cast<double>(kernels[0].flops));
 }
 
 TEST(Predict, AGemmOfSeveralRowsCarriesTheirStride) {

@@ -113,8 +113,9 @@ inline constexpr std::string_view kMicroNodePrefix = "/micro/";
 /// writing a graph output is measured up to twice as slow as the same kernel
 /// writing an intermediate, the case in a network); 3: the cache flush
 /// rewrites the inputs with a Div, not a Mul (which kept the runtime from
-/// fusing a GELU).
-inline constexpr int kMicroModelRevision = 3;
+/// fusing a GELU); 4: a global pool's kernel is a reduction (class
+/// normalization, no channel dimension), as a log's points record it.
+inline constexpr int kMicroModelRevision = 4;
 
 /// A file-name-safe name of the spec: "conv_n1_c32_h56_w56_k32_r3_s1_g1_bn_relu".
 std::string micro_model_name(const MicroModel& spec);
