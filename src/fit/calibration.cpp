@@ -362,7 +362,7 @@ std::set<roofline::FusionRule> runtime_fusions() {
   using roofline::FusionRule;
   return {FusionRule::kConvBn,          FusionRule::kConvActivation, FusionRule::kConvAdd,
           FusionRule::kGemmBias,        FusionRule::kGemmActivation, FusionRule::kPadIntoConsumer,
-          FusionRule::kActivationPatterns, FusionRule::kSplitSiblings};
+          FusionRule::kActivationPatterns, FusionRule::kSplitSiblings, FusionRule::kMatMulOperands};
 }
 
 roofline::LoweringRules runtime_lowering_rules() {

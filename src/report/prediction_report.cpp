@@ -112,8 +112,10 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
     const auto& k = prediction.kernels[i];
     const auto& e = prediction.estimates[i];
     nlohmann::json layers = nlohmann::json::array();
-    for (const std::size_t index : k.layers) {
-      layers.push_back(graph.layers[index].name);
+    for (const auto* list : {&k.operand_layers, &k.layers}) {  // as `ops` lists them
+      for (const std::size_t index : *list) {
+        layers.push_back(graph.layers[index].name);
+      }
     }
     kernels.push_back({{"index", i},
                        {"name", k.name},

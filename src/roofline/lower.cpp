@@ -1,6 +1,7 @@
 #include "roofcast/roofline/lower.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <map>
 #include <optional>
 #include <set>
@@ -115,6 +116,21 @@ class Lowering {
       if (layer_cost.family == OpFamily::kMetadata) {
         continue;
       }
+      if (rules_.has(FusionRule::kMatMulOperands) && folds_into_matmul(i)) {
+        // Read by the MatMul through its operand (strided, or scaled by its
+        // alpha): the output aliases the data input; the MatMul's kernel lists it.
+        const TensorId data = operand_data(layer);
+        const TensorId out = layer.outputs[0];
+        alias_[static_cast<std::size_t>(out)] = resolve(data);
+        consumers_[static_cast<std::size_t>(resolve(data))] += consumers_[static_cast<std::size_t>(out)] - 1;
+        std::vector<std::size_t> chain;
+        if (const auto before = operand_chain_.find(data); before != operand_chain_.end()) {
+          chain = before->second;
+        }
+        chain.push_back(i);
+        operand_chain_[out] = std::move(chain);
+        continue;
+      }
       if ((layer_cost.family == OpFamily::kView && rules_.drop_views) ||
           (layer.op_type == "Pad" && rules_.has(FusionRule::kPadIntoConsumer) && padding_of_next(i))) {
         // The view's (or the fused Pad's) output aliases its data input.
@@ -158,6 +174,7 @@ class Lowering {
       kernel.name = layer.name;
       kernel.kernel_class = class_of(graph_, layer, layer_cost.family);
       append(kernel, i, /*folded=*/false);
+      add_operand_layers(kernel, layer);
       kernels_.push_back(std::move(kernel));
       if (split_leader_[i] == i) {  // the first part of a Split: the others join it
         kernels_.back().split = true;
@@ -244,6 +261,114 @@ class Lowering {
   }
 
   /// Whether the Pad at `index` is read by exactly one layer, a Conv or a pooling layer.
+  /// The one layer that reads `id` (after layer `after`), or kNone.
+  std::size_t sole_reader(TensorId id, std::size_t after) const {
+    if (consumers_[static_cast<std::size_t>(id)] != 1 || graph_.tensor(id).is_graph_output) {
+      return kNone;
+    }
+    for (std::size_t j = after + 1; j < graph_.layers.size(); ++j) {
+      const auto& inputs = graph_.layers[j].inputs;
+      if (std::find(inputs.begin(), inputs.end(), id) != inputs.end()) {
+        return j;
+      }
+    }
+    return kNone;
+  }
+
+  bool constant_scalar(TensorId id) const {
+    if (id == graph::kNoTensor) {
+      return false;
+    }
+    const auto& tensor = graph_.tensor(id);
+    return (tensor.kind == graph::TensorKind::kInitializer || tensor.kind == graph::TensorKind::kConstant) &&
+           tensor.elements == 1;
+  }
+
+  /// The data input of a layer FusionRule::kMatMulOperands may fold: a
+  /// Transpose's input, the operand a Mul or Div scales (kNoTensor when it
+  /// is neither a Transpose nor a scale by a constant scalar).
+  TensorId operand_data(const Layer& layer) const {
+    if (!layer.domain.empty() || layer.outputs.size() != 1 || layer.outputs[0] == graph::kNoTensor) {
+      return graph::kNoTensor;
+    }
+    if (layer.op_type == "Transpose" && layer.inputs.size() == 1 && layer.inputs[0] != graph::kNoTensor) {
+      // FusedMatMul reads an operand transposed in its last two axes (trans),
+      // with its first axis moved to the batch's end (transBatch), or both.
+      const auto rank = static_cast<std::int64_t>(graph_.tensor(layer.inputs[0]).shape.size());
+      const auto* attributes = std::get_if<graph::TransposeAttributes>(&layer.attributes);
+      std::vector<std::int64_t> perm = attributes != nullptr ? attributes->perm : std::vector<std::int64_t>{};
+      if (perm.empty()) {
+        for (std::int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
+      }
+      if (rank < 2 || static_cast<std::int64_t>(perm.size()) != rank) {
+        return graph::kNoTensor;
+      }
+      std::vector<std::int64_t> trans(static_cast<std::size_t>(rank));
+      std::iota(trans.begin(), trans.end(), 0);
+      std::swap(trans[static_cast<std::size_t>(rank - 2)], trans[static_cast<std::size_t>(rank - 1)]);
+      std::vector<std::int64_t> batch;  // 1, 2, ..., rank - 2, 0, rank - 1
+      for (std::int64_t d = 1; d + 1 < rank; ++d) batch.push_back(d);
+      batch.push_back(0);
+      batch.push_back(rank - 1);
+      std::vector<std::int64_t> both = batch;  // 1, 2, ..., rank - 2, rank - 1, 0
+      if (rank >= 3) std::swap(both[static_cast<std::size_t>(rank - 2)], both[static_cast<std::size_t>(rank - 1)]);
+      const bool folds = perm == trans || (rank >= 3 && (perm == batch || perm == both));
+      return folds ? layer.inputs[0] : graph::kNoTensor;
+    }
+    if ((layer.op_type == "Mul" || layer.op_type == "Div") && layer.inputs.size() == 2 &&
+        layer.inputs[0] != graph::kNoTensor && layer.inputs[1] != graph::kNoTensor) {
+      if (constant_scalar(layer.inputs[1]) && !constant_scalar(layer.inputs[0])) {
+        return layer.inputs[0];
+      }
+      if (layer.op_type == "Mul" && constant_scalar(layer.inputs[0]) && !constant_scalar(layer.inputs[1])) {
+        return layer.inputs[1];
+      }
+    }
+    return graph::kNoTensor;
+  }
+
+  /// Whether layer `index` is a Transpose or a scale that the one layer reading
+  /// it, a MatMul of two activations (directly or through more of them),
+  /// folds into how it reads that operand, as ONNX Runtime's FusedMatMul
+  /// does (MatMulTransposeFusion, MatMulScaleFusion). A MatMul of stored
+  /// weights becomes a Gemm instead, and its Transpose stays a copy.
+  bool folds_into_matmul(std::size_t index, int depth = 0) const {
+    const Layer& layer = graph_.layers[index];
+    if (depth > 8 || operand_data(layer) == graph::kNoTensor) {
+      return false;
+    }
+    const std::size_t reader = sole_reader(layer.outputs[0], index);
+    if (reader == kNone) {
+      return false;
+    }
+    const Layer& next = graph_.layers[reader];
+    if (next.op_type == "MatMul" && next.domain.empty() && next.inputs.size() == 2) {
+      return std::none_of(next.inputs.begin(), next.inputs.end(), [&](TensorId id) {
+        return id == graph::kNoTensor || graph_.tensor(id).kind == graph::TensorKind::kInitializer ||
+               graph_.tensor(id).kind == graph::TensorKind::kConstant;
+      });
+    }
+    return folds_into_matmul(reader, depth + 1);
+  }
+
+  /// A MatMul's kernel lists the layers folded into its operands, which it runs.
+  void add_operand_layers(Kernel& kernel, const Layer& layer) {
+    if (layer.op_type != "MatMul") {
+      return;
+    }
+    for (const TensorId id : layer.inputs) {
+      if (const auto chain = operand_chain_.find(id); id != graph::kNoTensor && chain != operand_chain_.end()) {
+        kernel.operand_layers.insert(kernel.operand_layers.end(), chain->second.begin(), chain->second.end());
+      }
+    }
+    std::sort(kernel.operand_layers.begin(), kernel.operand_layers.end());
+    std::string ops;
+    for (const std::size_t index : kernel.operand_layers) {
+      ops += graph_.layers[index].op_type + "+";
+    }
+    kernel.ops = ops + kernel.ops;
+  }
+
   bool padding_of_next(std::size_t index) const {
     const Layer& pad = graph_.layers[index];
     if (pad.outputs.empty() || pad.outputs[0] == graph::kNoTensor || pad.inputs.empty() ||
@@ -515,6 +640,8 @@ class Lowering {
   bool has_add_ = false;
   std::vector<std::size_t> split_leader_;          // layer -> first layer of its Split group, or kNone
   std::map<std::size_t, std::size_t> split_kernel_;  // a group's first layer -> its kernel
+  // The output of a layer folded into a MatMul's operand -> the folded layers up to it.
+  std::map<TensorId, std::vector<std::size_t>> operand_chain_;
 };
 
 }  // namespace

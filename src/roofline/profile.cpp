@@ -25,6 +25,7 @@ const std::pair<FusionRule, std::string_view> kFusionRules[] = {
     {FusionRule::kPadIntoConsumer, "pad_into_consumer"},
     {FusionRule::kActivationPatterns, "activation_patterns"},
     {FusionRule::kSplitSiblings, "split_siblings"},
+    {FusionRule::kMatMulOperands, "matmul_operands"},
 };
 
 const std::string_view kMemoryLevels[] = {"dram", "l3", "l2", "l1", "sram"};
@@ -202,8 +203,8 @@ LoweringRules parse_lowering(JsonObject object) {
     if (rule == std::end(kFusionRules)) {
       object.fail(where, "unknown fusion rule '" + name +
                              "' (expected conv_bn, conv_activation, conv_add, gemm_bias, "
-                             "gemm_activation, elementwise_chain, pad_into_consumer, activation_patterns or "
-                             "split_siblings)");
+                             "gemm_activation, elementwise_chain, pad_into_consumer, activation_patterns, "
+                             "split_siblings or matmul_operands)");
     }
     if (!rules.fuse.insert(rule->first).second) {
       object.fail(where, "fusion rule '" + name + "' is listed twice");

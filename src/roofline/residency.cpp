@@ -64,7 +64,9 @@ std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::
   std::vector<Touches> touches(kernels.size());
   for (std::size_t k = 0; k < kernels.size(); ++k) {
     std::set<TensorId> inside;  // written by the kernel's own layers
-    for (const std::size_t index : kernels[k].layers) {
+    std::vector<std::size_t> layers = kernels[k].operand_layers;  // (before the layer reading them)
+    layers.insert(layers.end(), kernels[k].layers.begin(), kernels[k].layers.end());
+    for (const std::size_t index : layers) {
       const auto& layer = graph.layers[index];
       for (const TensorId id : layer.inputs) {
         if (id == graph::kNoTensor) {

@@ -124,8 +124,10 @@ NetworkComparison compare(const graph::Graph& graph, const roofline::Prediction&
   const std::size_t measured_count = measurement.kernels.size();
   std::vector<std::ptrdiff_t> kernel_of_layer(graph.layers.size(), -1);
   for (std::size_t k = 0; k < predicted_count; ++k) {
-    for (const auto layer : prediction.kernels[k].layers) {
-      kernel_of_layer[layer] = static_cast<std::ptrdiff_t>(k);
+    for (const auto* layers : {&prediction.kernels[k].layers, &prediction.kernels[k].operand_layers}) {
+      for (const auto layer : *layers) {
+        kernel_of_layer[layer] = static_cast<std::ptrdiff_t>(k);
+      }
     }
   }
   // A layer roofcast runs as no kernel (a view, a folded constant) belongs to

@@ -346,6 +346,78 @@ TEST(Lower, DepthwiseAndGroupedConvClasses) {
   EXPECT_EQ(kernels[1].kernel_class, KernelClass::kGroupedConv);
 }
 
+/// ViT's attention as torchvision exports it: q, k, v of [tokens, heads, 64];
+/// q transposed to [heads, tokens, 64] and divided by √64, k to [heads, 64,
+/// tokens], v to [heads, tokens, 64]; scores = q·k, softmax, context = p·v,
+/// merged back to [tokens, heads, 64].
+ModelBuilder attention() {
+  ModelBuilder b;
+  b.input("q", {50, 12, 64}).input("k", {50, 12, 64}).input("v", {50, 12, 64}).scalar("root", 8.0F);
+  b.node("Transpose", {"q"}, {"qt"}, {{"perm", Ints{1, 0, 2}}}, "q_heads")
+      .node("Div", {"qt", "root"}, {"qs"}, {}, "scale")
+      .node("Transpose", {"k"}, {"kt"}, {{"perm", Ints{1, 2, 0}}}, "k_heads")
+      .node("MatMul", {"qs", "kt"}, {"scores"}, {}, "qk")
+      .node("Softmax", {"scores"}, {"p"}, {{"axis", std::int64_t{-1}}}, "softmax")
+      .node("Transpose", {"v"}, {"vt"}, {{"perm", Ints{1, 0, 2}}}, "v_heads")
+      .node("MatMul", {"p", "vt"}, {"context"}, {}, "pv")
+      .node("Transpose", {"context"}, {"merged"}, {{"perm", Ints{1, 0, 2}}}, "merge")
+      .output("merged");
+  return b;
+}
+
+TEST(Lower, TransposesAndScalesAMatMulReadsThroughAreFoldedIntoItWithTheRule) {
+  LoweringRules rules = all_rules();
+  rules.fuse.insert(FusionRule::kMatMulOperands);
+  const graph::Graph graph = graph::load_graph_from_bytes(attention().bytes(), "attention.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const auto kernels = lower(graph, cost, rules);
+  // q·k with its operands' Transposes and the scale, the softmax, p·v with
+  // v's Transpose; the head merge after p·v is a copy of its own.
+  ASSERT_EQ(kernels.size(), 4u);
+  EXPECT_EQ(kernels[0].name, "qk");
+  EXPECT_EQ(kernels[0].ops, "Transpose+Div+Transpose+MatMul");
+  EXPECT_EQ(kernels[0].operand_layers.size(), 3u);
+  EXPECT_EQ(kernels[0].kernel_class, KernelClass::kGemm);
+  EXPECT_EQ(kernels[0].flops, cost.layers[3].flops);  // the MatMul's: the scale is its alpha
+  EXPECT_EQ(kernels[0].bytes_read, cost.layers[3].bytes_read);
+  EXPECT_EQ(kernels[2].ops, "Transpose+MatMul");
+  EXPECT_EQ(kernels[3].ops, "Transpose");
+  EXPECT_TRUE(kernels[3].operand_layers.empty());
+  // Without the rule, each is a kernel.
+  EXPECT_EQ(lowered(attention(), all_rules()).size(), 8u);
+}
+
+TEST(Lower, ATransposeStaysACopyWhereTheRuntimeKeepsIt) {
+  LoweringRules rules = all_rules();
+  rules.fuse.insert(FusionRule::kMatMulOperands);
+  // Before a MatMul of stored weights (the runtime makes a Gemm of it).
+  ModelBuilder weights;
+  weights.input("x", {50, 1, 768}).weight("w", {768, 768});
+  weights.node("Transpose", {"x"}, {"t"}, {{"perm", Ints{1, 0, 2}}}, "t").node("MatMul", {"t", "w"}, {"y"}).output("y");
+  EXPECT_EQ(lowered(weights, rules).size(), 2u);
+  // A permutation FusedMatMul cannot read (a 4-D head split).
+  ModelBuilder perm;
+  perm.input("a", {1, 50, 12, 64}).input("b", {1, 12, 64, 50});
+  perm.node("Transpose", {"a"}, {"t"}, {{"perm", Ints{0, 2, 1, 3}}}, "t")
+      .node("MatMul", {"t", "b"}, {"y"})
+      .output("y");
+  EXPECT_EQ(lowered(perm, rules).size(), 2u);
+  // Read by something else too.
+  ModelBuilder shared;
+  shared.input("a", {12, 50, 64}).input("b", {12, 50, 64});
+  shared.node("Transpose", {"b"}, {"t"}, {{"perm", Ints{0, 2, 1}}}, "t")
+      .node("MatMul", {"a", "t"}, {"y"})
+      .node("Relu", {"t"}, {"r"})
+      .output("y")
+      .output("r");
+  EXPECT_EQ(lowered(shared, rules).size(), 3u);
+  // A Div by a tensor, not a constant scalar.
+  ModelBuilder divided;
+  divided.input("a", {12, 50, 64}).input("d", {12, 50, 64}).input("b", {12, 64, 50});
+  divided.node("Div", {"a", "d"}, {"s"}).node("MatMul", {"s", "b"}, {"y"}).output("y");
+  EXPECT_EQ(lowered(divided, rules).size(), 2u);
+}
+
 TEST(Lower, AGlobalPoolIsAReductionAndAWindowPoolAPool) {
   // A global pool has no window: a mean (or max) over H × W, as ReduceMean.
   ModelBuilder b;

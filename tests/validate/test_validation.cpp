@@ -134,6 +134,49 @@ TEST(Compare, AGroupIsOfTheClassOfItsLongestPredictedKernel) {
   EXPECT_EQ(c.kernels[0].kernel_class, "gemm");
 }
 
+TEST(Compare, ALayerFoldedIntoAMatMulsOperandMapsToTheMatMul) {
+  // relu → transpose → matmul(a, t): with FusionRule::kMatMulOperands the
+  // Transpose is no kernel of its own but part of the MatMul's. The runtime's
+  // FusedMatMul, which covers both, is compared with the MatMul alone, not
+  // joined with the Relu that produced the Transpose's input.
+  ModelBuilder b;
+  b.input("a", {12, 50, 64}).input("x", {12, 50, 64});
+  b.node("Relu", {"x"}, {"r"}, {}, "relu")
+      .node("Transpose", {"r"}, {"t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1}}}, "transpose")
+      .node("MatMul", {"a", "t"}, {"y"}, {}, "matmul")
+      .output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "folded.onnx");
+  roofline::DeviceProfile profile;
+  profile.ceilings.peak_flops_per_s = {{roofline::Precision::kFp32, 1e9}};
+  profile.ceilings.bandwidth_bytes_per_s = {{"dram", 1e9}};
+  profile.lowering.fuse = {roofline::FusionRule::kMatMulOperands};
+  const roofline::Prediction prediction = roofline::predict(graph, graph::graph_cost(graph), profile);
+  ASSERT_EQ(prediction.kernels.size(), 2u);
+  ASSERT_EQ(prediction.kernels[1].ops, "Transpose+MatMul");
+
+  measure::ModelMeasurement m;
+  m.model = "folded.onnx";
+  m.network.median_s = 300e-6;
+  measure::KernelTiming relu;
+  relu.node_name = "relu";
+  relu.op_name = "Relu";
+  relu.layers = {0};
+  relu.stats.median_s = 10e-6;
+  measure::KernelTiming fused;
+  fused.node_name = "matmul";
+  fused.op_name = "FusedMatMul";
+  fused.layers = {1, 2};
+  fused.stats.median_s = 290e-6;
+  m.kernels = {relu, fused};
+  const NetworkComparison c = compare(graph, prediction, m);
+  ASSERT_EQ(c.kernels.size(), 2u);
+  EXPECT_EQ(c.kernels[0].ops, "Relu");
+  EXPECT_DOUBLE_EQ(c.kernels[0].measured_s, 10e-6);
+  EXPECT_EQ(c.kernels[1].ops, "Transpose+MatMul");
+  EXPECT_EQ(c.kernels[1].runtime_ops, "FusedMatMul");
+  EXPECT_DOUBLE_EQ(c.kernels[1].measured_s, 290e-6);
+}
+
 TEST(MedianRound, TheMiddleStableRoundAndOfTwoTheFaster) {
   const auto round = [](double median_ms, bool stable = true) {
     measure::ModelMeasurement m;

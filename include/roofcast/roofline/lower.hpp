@@ -37,6 +37,11 @@ struct Kernel {
   std::string fused_op;
   KernelClass kernel_class = KernelClass::kOther;
   std::vector<std::size_t> layers;  ///< indices into Graph::layers, in order
+  /// Layers the runtime folds into how this kernel reads its operands
+  /// (FusionRule::kMatMulOperands: a Transpose read strided, a scale by a
+  /// constant scalar), in graph order: no work and no bytes of their own; the
+  /// kernel reads their inputs.
+  std::vector<std::size_t> operand_layers;
   std::int64_t macs = 0;
   std::int64_t flops = 0;
   std::int64_t bytes_read = 0;      ///< at the model's own dtypes

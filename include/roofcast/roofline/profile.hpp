@@ -35,6 +35,11 @@ enum class FusionRule {
   kPadIntoConsumer,   ///< a Pad read only by a Conv or pooling layer becomes that layer's padding
   kActivationPatterns,  ///< x·sigmoid(x) and the erf GELU (Div→Erf→Add→Mul→Mul) as one kernel each
   kSplitSiblings,       ///< Slices or Gathers partitioning one tensor along one axis as one Split kernel
+  /// A Transpose the MatMul after it reads strided (of its last two axes, or
+  /// its first axis to the batch's end: FusedMatMul's trans and transBatch),
+  /// or a Mul or Div by a constant scalar (its alpha), between a MatMul and
+  /// an operand: no kernel of its own (Kernel::operand_layers)
+  kMatMulOperands,
 };
 std::string_view fusion_rule_name(FusionRule rule);
 
