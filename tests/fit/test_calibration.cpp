@@ -91,6 +91,26 @@ TEST(Calibration, TheConvolutionPlanHoldsPointsBoundByTheirBytes) {
   }
 }
 
+TEST(Calibration, TheConvolutionPlanSweepsInputChannelsOnTheBlockedPath) {
+  // The runtime's blocked convolutions take input channels in blocks (of 16
+  // with AVX-512: 24 channels cost what 32 do). The single-channel sweeps'
+  // input channels are odd, on the plain path; this sweep by 8 is on the
+  // blocked one, where a step shows.
+  for (const std::size_t budget : {120u, 300u}) {
+    std::set<std::int64_t> swept;
+    for (const auto& p : plan_points(budget)) {
+      if (p.kernel_class != "conv") {
+        continue;
+      }
+      const auto spec = std::get<measure::ConvMicro>(measure::parse_micro_model(p.spec));
+      if (spec.k == 64 && spec.h == 56 && spec.kernel == 3 && spec.stride == 1 && spec.c % 8 == 0 && spec.c < 64) {
+        swept.insert(spec.c);
+      }
+    }
+    EXPECT_EQ(swept, (std::set<std::int64_t>{16, 24, 32, 40, 48})) << "budget " << budget;
+  }
+}
+
 TEST(Calibration, TheCopyPlanSplitsHeadsAndTensorsAsNetworksDo) {
   // A head split of one head moves nothing out of order: every one in the
   // plan has several (runs of 64 floats, as ViT's and Swin's). And the
