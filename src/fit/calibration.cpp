@@ -241,7 +241,7 @@ void plan_pool(Planner& p) {
   // 8, 16) from the others: 94 misses 4, 92 and 100 are multiples of 4 only,
   // 88 and 104 of 8 only, 96 of 16. Then space filling, every other point on
   // a multiple of 16, so that a path for blocks of 16 channels has the points
-  // to fit it (of the first plan's 11 MaxPools, 3 were).
+  // to fit it (of the first plan's 12 MaxPools, 3 were).
   for (const std::int64_t c : {88, 92, 94, 96, 100, 104}) {
     p.add("pool:op=MaxPool,c=" + s(c) + ",h=56,w=56,kernel=3,stride=2");
   }
