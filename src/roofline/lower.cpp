@@ -275,13 +275,14 @@ class Lowering {
     return kNone;
   }
 
+  /// Whether the tensor's values are stored in the model (an initializer or a Constant's output).
+  bool stored(TensorId id) const {
+    const auto kind = graph_.tensor(id).kind;
+    return kind == graph::TensorKind::kInitializer || kind == graph::TensorKind::kConstant;
+  }
+
   bool constant_scalar(TensorId id) const {
-    if (id == graph::kNoTensor) {
-      return false;
-    }
-    const auto& tensor = graph_.tensor(id);
-    return (tensor.kind == graph::TensorKind::kInitializer || tensor.kind == graph::TensorKind::kConstant) &&
-           tensor.elements == 1;
+    return id != graph::kNoTensor && stored(id) && graph_.tensor(id).elements == 1;
   }
 
   /// The data input of a layer FusionRule::kMatMulOperands may fold: a
@@ -343,10 +344,8 @@ class Lowering {
     }
     const Layer& next = graph_.layers[reader];
     if (next.op_type == "MatMul" && next.domain.empty() && next.inputs.size() == 2) {
-      return std::none_of(next.inputs.begin(), next.inputs.end(), [&](TensorId id) {
-        return id == graph::kNoTensor || graph_.tensor(id).kind == graph::TensorKind::kInitializer ||
-               graph_.tensor(id).kind == graph::TensorKind::kConstant;
-      });
+      return std::none_of(next.inputs.begin(), next.inputs.end(),
+                          [&](TensorId id) { return id == graph::kNoTensor || stored(id); });
     }
     return folds_into_matmul(reader, depth + 1);
   }
@@ -536,9 +535,7 @@ class Lowering {
       // The other operand must be a stored bias.
       for (std::size_t k = 0; k < 2 && k < layer.inputs.size(); ++k) {
         if (reads_only_output_of_last(layer, k)) {
-          const auto& other = graph_.tensor(layer.inputs[1 - k]);
-          return other.kind == graph::TensorKind::kInitializer ||
-                 other.kind == graph::TensorKind::kConstant;
+          return stored(layer.inputs[1 - k]);
         }
       }
       return false;
