@@ -72,6 +72,9 @@ struct LoggedCeilings {
   double dram_overlap_gbs = -1.0;
   /// measure::effective_last_level_bytes from the sweep; 0: cpu0's reported size (logs written before it).
   std::int64_t last_level_bytes = 0;
+  /// fit::LifetimeFit::lifetime_s in ms (0: nothing evicted with time); < 0:
+  /// not measured yet (logs written before it).
+  double cache_lifetime_ms = -1.0;
 };
 
 /// The last level the log's ceilings measured, else (logs written before it) cpu0's.
@@ -88,7 +91,8 @@ std::string ceilings_line(const LoggedCeilings& c) {
                           {"cache_flush_bytes", c.cache_flush_bytes},
                           {"micro_model_revision", c.micro_model_revision},
                           {"dram_overlap_gbs", c.dram_overlap_gbs},
-                          {"last_level_bytes", c.last_level_bytes}}}}
+                          {"last_level_bytes", c.last_level_bytes},
+                          {"cache_lifetime_ms", c.cache_lifetime_ms}}}}
       .dump();
 }
 
@@ -188,6 +192,33 @@ double measure_dram_overlap(measure::Runner& runner, const fs::path& work, const
   return fit::dram_overlap_bytes_per_s(samples, dram_bytes_per_s);
 }
 
+/// Ceilings::cache_lifetime_s on this machine: the reuse micro-model's Add at
+/// 0 to 32 MatMul pairs of delay, each pair's time from the same runs.
+fit::LifetimeFit measure_cache_lifetime(measure::Runner& runner, const fs::path& work,
+                                        const measure::MeasureOptions& options) {
+  std::vector<fit::LifetimeSample> samples;
+  for (const int delay : {0, 1, 2, 4, 8, 16, 32}) {
+    const std::string spec = "reuse:delay=" + std::to_string(delay);
+    const fs::path model = work / "reuse.onnx";
+    const MicroKernel micro = lower_micro_model(spec, 0, model);
+    std::vector<std::size_t> delay_layers;
+    for (std::size_t i = 0; i < micro.graph.layers.size(); ++i) {
+      if (micro.graph.layers[i].name.rfind(std::string(measure::kDelayNodePrefix) + "MatMul", 0) == 0) {
+        delay_layers.push_back(i);
+      }
+    }
+    const auto profile = measure::profile_kernels(runner, micro.graph, model, options);
+    const auto add_s = kernel_time_per_run(profile, micro.kernel.layers);
+    const auto between_s = kernel_time_per_run(profile, delay_layers);
+    if (add_s.empty() || (delay > 0 && between_s.empty())) {
+      throw RunnerError("micro-model " + spec + ": the runtime reported no time for its kernels");
+    }
+    samples.push_back({.elapsed_s = delay > 0 ? measure::interquartile_mean(between_s) : 0.0,
+                       .time_s = measure::interquartile_mean(add_s)});
+  }
+  return fit::fit_cache_lifetime(samples);
+}
+
 }  // namespace
 
 Subcommand setup_calibrate(CLI::App& app, const std::string& command_line) {
@@ -263,7 +294,8 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
                                     j.value("cache_flush_bytes", std::int64_t{0}),
                                     j.value("micro_model_revision", 1),
                                     j.value("dram_overlap_gbs", -1.0),
-                                    j.value("last_level_bytes", std::int64_t{0})};
+                                    j.value("last_level_bytes", std::int64_t{0}),
+                                    j.value("cache_lifetime_ms", -1.0)};
         } catch (const nlohmann::json::exception& error) {
           throw FitError(log.string() + ":" + std::to_string(number) + ": not a ceilings line (" + error.what() + ")");
         }
@@ -357,6 +389,15 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     ceilings->dram_overlap_gbs =
         measure_dram_overlap(*runner, work, measure_options, last_level_bytes(*ceilings, cpu), dram->second * 1e9) /
         1e9;
+    log_ceilings = true;
+  }
+  if (ceilings->cache_lifetime_ms < 0.0 && !options.fit_only) {  // --fit-only: a log without one has none
+    std::cerr << "roofcast: measuring how long the last-level cache keeps a tensor\n";
+    const fit::LifetimeFit lifetime = measure_cache_lifetime(*runner, work, measure_options);
+    ceilings->cache_lifetime_ms = lifetime.lifetime_s * 1e3;
+    std::cerr << "roofcast: cache lifetime " << ceilings->cache_lifetime_ms << " ms (an evicted 605 KB input costs "
+              << lifetime.evicted_s * 1e6 << " us more than its " << lifetime.hot_s * 1e6 << " us; fit RMSPE "
+              << lifetime.rmspe_percent << " %)\n";
     log_ceilings = true;
   }
   if (log_ceilings) {
@@ -524,6 +565,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.memory_gbs = ceilings->memory_gbs;
   record.per_run_us = ceilings->per_run_us;
   record.dram_overlap_gbs = ceilings->dram_overlap_gbs;
+  record.cache_lifetime_ms = std::max(0.0, ceilings->cache_lifetime_ms);
   record.cache_flush_bytes = ceilings->cache_flush_bytes;
   record.fits = fits;
   record.points = points.size();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <ctime>
 #include <gsl/gsl_qrng.h>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -425,6 +426,64 @@ double dram_overlap_bytes_per_s(const std::vector<OverlapSample>& samples, doubl
   return sum / static_cast<double>(samples.size());
 }
 
+LifetimeFit fit_cache_lifetime(const std::vector<LifetimeSample>& samples) {
+  std::vector<double> hot;
+  std::set<double> elapsed;
+  for (const auto& sample : samples) {
+    if (!(sample.time_s > 0.0) || !(sample.elapsed_s >= 0.0)) {
+      throw FitError("a cache lifetime sample needs a time > 0 and an elapsed time >= 0");
+    }
+    if (sample.elapsed_s == 0.0) {
+      hot.push_back(sample.time_s);
+    } else {
+      elapsed.insert(sample.elapsed_s);
+    }
+  }
+  if (samples.size() < 4 || hot.empty() || elapsed.size() < 3) {
+    throw FitError("the cache lifetime needs a kernel timed with its input just written and at 3 or more times "
+                   "after (" + std::to_string(samples.size()) + " samples, " + std::to_string(hot.size()) +
+                   " just written, " + std::to_string(elapsed.size()) + " distinct times after)");
+  }
+  LifetimeFit fit;
+  std::sort(hot.begin(), hot.end());
+  fit.hot_s = hot[hot.size() / 2];
+  const auto rmspe = [&](double lifetime_s, double evicted_s) {
+    double sum = 0.0;
+    for (const auto& sample : samples) {
+      const double predicted = fit.hot_s + evicted_s * (1.0 - std::exp(-sample.elapsed_s / lifetime_s));
+      sum += std::pow((predicted - sample.time_s) / sample.time_s, 2);
+    }
+    return 100.0 * std::sqrt(sum / static_cast<double>(samples.size()));
+  };
+  double best = std::numeric_limits<double>::infinity();
+  for (double lifetime_s = 1e-4; lifetime_s <= 10.0; lifetime_s *= 1.02) {
+    // Δ by least squares in relative terms: Σ ((t_hot + Δ·s − t) / t)² is least at
+    // Δ = Σ s·(t − t_hot)/t² / Σ s²/t².
+    double numerator = 0.0;
+    double denominator = 0.0;
+    for (const auto& sample : samples) {
+      const double share = 1.0 - std::exp(-sample.elapsed_s / lifetime_s);
+      const double weight = 1.0 / (sample.time_s * sample.time_s);
+      numerator += share * (sample.time_s - fit.hot_s) * weight;
+      denominator += share * share * weight;
+    }
+    const double evicted_s = denominator > 0.0 ? std::max(0.0, numerator / denominator) : 0.0;
+    const double error = rmspe(lifetime_s, evicted_s);
+    if (error < best) {
+      best = error;
+      fit.lifetime_s = lifetime_s;
+      fit.evicted_s = evicted_s;
+    }
+  }
+  fit.rmspe_percent = best;
+  if (fit.evicted_s < 0.05 * fit.hot_s) {
+    fit.lifetime_s = 0.0;
+    fit.evicted_s = 0.0;
+    fit.rmspe_percent = rmspe(1.0, 0.0);
+  }
+  return fit;
+}
+
 std::string point_json_line(const MeasuredPoint& point) {
   const nlohmann::ordered_json line = {{"class", point.kernel_class},
                                        {"spec", point.spec},
@@ -649,6 +708,11 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     figures["ceilings.dram_overlap_gbs"]["note"] =
         "a 768 x 3072 MatMul at 50 and 100 rows, its weights cached and evicted";
   }
+  if (r.cache_lifetime_ms > 0.0) {
+    figures["ceilings.cache_lifetime_ms"] = measured;
+    figures["ceilings.cache_lifetime_ms"]["note"] =
+        "an Add of a 197 x 768 tensor written 0 to 32 MatMul pairs (197 x 768 x 512 x 768) earlier";
+  }
   figures["overheads.per_kernel_us"] = measured;
   figures["overheads.per_kernel_us"]["note"] = "median of the fitted classes' overheads (for classes without a model)";
   figures["overheads.per_run_us"] = measured;
@@ -668,6 +732,9 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
   Json ceilings = {{"peak_gflops", {{"fp32", round2(r.peak_gflops)}}}, {"memory_gbs", memory}};
   if (r.dram_overlap_gbs > 0.0) {
     ceilings["dram_overlap_gbs"] = round4(r.dram_overlap_gbs);
+  }
+  if (r.cache_lifetime_ms > 0.0) {
+    ceilings["cache_lifetime_ms"] = round4(r.cache_lifetime_ms);
   }
   Json profile = {
       {"schema_version", 1},

@@ -66,6 +66,11 @@ class Builder {
     }
   }
 
+  /// A node outside the kernel, named `name`.
+  onnx::NodeProto* named_node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output,
+                              const std::string& name) {
+    return add_node(op, inputs, output, name);
+  }
   /// A node of the kernel, named "/micro/OP_N".
   onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& inputs,
                         const std::string& output) {
@@ -509,6 +514,32 @@ Builder build(const PadMicro& s) {
   return b;
 }
 
+Builder build(const ReuseMicro& s) {
+  require_positive("reuse micro-model", {s.tokens, s.width, s.hidden});
+  if (s.delay < 0) {
+    throw UsageError("reuse micro-model: delay=" + std::to_string(s.delay) + " is negative");
+  }
+  Builder b;
+  b.input("x", {1, s.tokens, s.width});
+  const std::string delay(kDelayNodePrefix);
+  b.named_node("Relu", {"x"}, "r", delay + "Relu");
+  std::string last = "r";
+  if (s.delay > 0) {
+    // 3-D activations keep the runtime from fusing the final Add into a Gemm.
+    b.weight("w_up", {s.width, s.hidden});
+    b.weight("w_down", {s.hidden, s.width});
+    for (std::int64_t i = 0; i < s.delay; ++i) {
+      const std::string n = std::to_string(i);
+      b.named_node("MatMul", {last, "w_up"}, "h" + n, delay + "MatMul_a" + n);
+      b.named_node("MatMul", {"h" + n, "w_down"}, "o" + n, delay + "MatMul_b" + n);
+      last = "o" + n;
+    }
+  }
+  b.node("Add", {"r", s.delay > 0 ? last : "x"}, "y");
+  b.output("y");
+  return b;
+}
+
 std::string lower_case(std::string text) {
   for (char& c : text) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -585,8 +616,11 @@ std::string micro_model_name(const MicroModel& spec) {
         } else if constexpr (std::is_same_v<T, SplitMicro>) {
           return std::string(s.gather ? "gather_" : "split_") + shape_name(s.shape) + "_a" + std::to_string(s.axis) +
                  "_p" + std::to_string(s.parts);
-        } else {
+        } else if constexpr (std::is_same_v<T, PadMicro>) {
           return "pad_" + shape_name(s.shape) + "_a" + std::to_string(s.axis) + "_" + std::to_string(s.after);
+        } else {
+          return "reuse_t" + std::to_string(s.tokens) + "_w" + std::to_string(s.width) + "_h" +
+                 std::to_string(s.hidden) + "_d" + std::to_string(s.delay);
         }
       },
       spec);
@@ -696,10 +730,14 @@ MicroModel parse_micro_model(std::string_view text) {
     PadMicro s;
     dims_key("shape", s.shape); int_key("axis", s.axis); int_key("after", s.after);
     result = s;
+  } else if (kind == "reuse") {
+    ReuseMicro s;
+    int_key("tokens", s.tokens); int_key("width", s.width); int_key("hidden", s.hidden); int_key("delay", s.delay);
+    result = s;
   } else {
     throw UsageError("micro-model kind '" + kind +
                      "' is not one of conv, gemm, matmul, pool, elementwise, normalization, concat, resize, "
-                     "transpose, slice, split, pad");
+                     "transpose, slice, split, pad, reuse");
   }
   for (const auto& [key, value] : values) {
     if (!used[key]) {

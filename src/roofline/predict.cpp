@@ -537,7 +537,6 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   double memory_s = 0.0;
   double overhead_s = profile.overheads.per_run_s;
   network.latency_s = profile.overheads.per_run_s;
-  prediction.estimates.reserve(prediction.kernels.size());
   std::map<KernelClass, double> class_spread_s;  // Σ time × band per class: correlated within a class
   const auto model_of = [&profile](KernelClass kernel_class) -> const FittedKernelModel* {
     const auto it = profile.kernel_models.find(std::string(kernel_class_name(kernel_class)));
@@ -547,26 +546,44 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
                           .data_movement = model_of(KernelClass::kDataMovement),
                           .bytes_per_s = prediction.memory.activation_bytes_per_s};
   const int threads = profile.runtime ? profile.runtime->threads : 1;
-  const std::vector<EvictedBytes> evicted =
-      evicted_bytes(graph, cost, prediction.kernels, cache_reach(profile.hardware, threads), bytes_scale,
-                    static_cast<double>(network.peak_activation_bytes));
   const DramPath dram{.bytes_per_s = prediction.bandwidth_bytes_per_s,
                       .overlap_bytes_per_s = profile.ceilings.dram_overlap_bytes_per_s};
+  const CacheReach reach = cache_reach(profile, threads);
+  const auto estimate_all = [&](const std::vector<EvictedBytes>& evicted) {
+    std::vector<KernelEstimate> estimates;
+    estimates.reserve(prediction.kernels.size());
+    for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
+      const Kernel& kernel = prediction.kernels[k];
+      const FittedKernelModel* fitted = model_of(kernel.kernel_class);
+      estimates.push_back(fitted != nullptr
+                              ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
+                                                       prediction.peak_flops_per_s, dram, bytes_scale, passes,
+                                                       evicted[k])
+                              : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
+                                                profile.overheads.per_kernel_s, bytes_scale));
+    }
+    return estimates;
+  };
+  const double arena_bytes = static_cast<double>(network.peak_activation_bytes);
+  prediction.estimates =
+      estimate_all(evicted_bytes(graph, cost, prediction.kernels, reach, bytes_scale, arena_bytes));
+  if (reach.lifetime_s > 0.0) {
+    // What the last level loses with time depends on how long the kernels
+    // take: a second pass with the first pass's times.
+    std::vector<double> times_s;
+    for (const auto& e : prediction.estimates) {
+      times_s.push_back(e.time_s);
+    }
+    prediction.estimates =
+        estimate_all(evicted_bytes(graph, cost, prediction.kernels, reach, bytes_scale, arena_bytes, times_s));
+  }
   for (std::size_t k = 0; k < prediction.kernels.size(); ++k) {
-    const Kernel& kernel = prediction.kernels[k];
-    const FittedKernelModel* fitted = model_of(kernel.kernel_class);
-    const KernelEstimate e =
-        fitted != nullptr
-            ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
-                                     prediction.peak_flops_per_s, dram, bytes_scale, passes, evicted[k])
-            : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
-                              profile.overheads.per_kernel_s, bytes_scale);
-    class_spread_s[kernel.kernel_class] += e.time_s * e.uncertainty;
+    const KernelEstimate& e = prediction.estimates[k];
+    class_spread_s[prediction.kernels[k].kernel_class] += e.time_s * e.uncertainty;
     network.fitted_kernels += e.fitted ? 1 : 0;
     network.latency_s += e.time_s;
     (e.bound == Bound::kCompute ? compute_s : e.bound == Bound::kMemory ? memory_s : overhead_s) +=
         e.time_s;
-    prediction.estimates.push_back(e);
   }
   network.batch = 1;
   if (!graph.inputs.empty() && !graph.tensor(graph.inputs[0]).shape.empty()) {

@@ -165,6 +165,9 @@ Ceilings parse_ceilings(JsonObject object) {
   if (object.has("dram_overlap_gbs")) {
     ceilings.dram_overlap_bytes_per_s = non_negative(object, "dram_overlap_gbs") * 1e9;
   }
+  if (object.has("cache_lifetime_ms")) {
+    ceilings.cache_lifetime_s = non_negative(object, "cache_lifetime_ms") * 1e-3;
+  }
   object.finish();
   return ceilings;
 }

@@ -357,6 +357,38 @@ TEST(Calibration, DramOverlapRecoversTheRateAKernelFetchesAtWhileItComputes) {
               ThrowsMessage<FitError>(HasSubstr("both times > 0")));
 }
 
+TEST(Calibration, CacheLifetimeRecoversTheDecayFromNoisyTimes) {
+  // An Add of 30 µs hot costs 100 µs more once its input is evicted, which
+  // happens at exp(−elapsed / 4 ms); times within ±3 %.
+  const auto sample = [](double elapsed_s, double noise) {
+    return LifetimeSample{.elapsed_s = elapsed_s,
+                          .time_s = (30e-6 + 100e-6 * (1.0 - std::exp(-elapsed_s / 4e-3))) * (1.0 + noise)};
+  };
+  const std::vector<LifetimeSample> samples = {sample(0.0, 0.01),   sample(1e-3, -0.03), sample(2e-3, 0.02),
+                                               sample(4e-3, -0.01), sample(8e-3, 0.03),  sample(16e-3, -0.02),
+                                               sample(32e-3, 0.01)};
+  const LifetimeFit fit = fit_cache_lifetime(samples);
+  EXPECT_NEAR(fit.lifetime_s, 4e-3, 0.6e-3);
+  EXPECT_NEAR(fit.evicted_s, 100e-6, 10e-6);
+  EXPECT_NEAR(fit.hot_s, 30.3e-6, 1e-12);
+  EXPECT_LT(fit.rmspe_percent, 3.0);
+  // A machine whose last level nothing else shares: times flat within noise, no lifetime.
+  std::vector<LifetimeSample> flat;
+  for (const auto& s : samples) {
+    flat.push_back({.elapsed_s = s.elapsed_s, .time_s = 30e-6 * (1.0 + 0.01 * std::sin(1e3 * s.elapsed_s))});
+  }
+  EXPECT_EQ(fit_cache_lifetime(flat).lifetime_s, 0.0);
+  // Too few samples, none just written, or a time of 0.
+  EXPECT_THAT([&] { (void)fit_cache_lifetime({samples[0], samples[1], samples[2]}); },
+              ThrowsMessage<FitError>(HasSubstr("3 samples")));
+  EXPECT_THAT([&] { (void)fit_cache_lifetime({samples[1], samples[2], samples[3], samples[4]}); },
+              ThrowsMessage<FitError>(HasSubstr("0 just written")));
+  EXPECT_THAT([&] { (void)fit_cache_lifetime({samples[0], samples[0], samples[1], samples[1]}); },
+              ThrowsMessage<FitError>(HasSubstr("1 distinct times after")));
+  EXPECT_THAT([] { (void)fit_cache_lifetime({{.elapsed_s = 0.0, .time_s = 0.0}}); },
+              ThrowsMessage<FitError>(HasSubstr("a time > 0")));
+}
+
 TEST(Calibration, AnOverheadFittedTowardsZeroIsWrittenAsANumber) {
   // A fit can drive an overhead to a tiny positive value (exp of a very
   // negative parameter); rounding it to six digits must not make it NaN (null).
@@ -393,6 +425,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.memory_gbs = {{"l1", 150.0}, {"dram", 20.0}};
   record.per_run_us = 12.5;
   record.dram_overlap_gbs = 1.1128;
+  record.cache_lifetime_ms = 4.1384;
   record.fits = fit_classes(synthetic_points());
   record.fits[0].fit.model.loop_s = 12e-9;  // a cost per inner loop goes out and comes back
   record.fits[0].fit.model.gather_s = 0.3e-9;  // and per gathered element, on each path
@@ -438,6 +471,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);
+  EXPECT_DOUBLE_EQ(profile.ceilings.cache_lifetime_s, 4.1384e-3);
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"measuring_s\": 80"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));

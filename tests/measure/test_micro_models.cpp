@@ -37,20 +37,24 @@ struct SplitKernels {
   std::size_t sink = 0;
 };
 
-SplitKernels split_kernels(const graph::Graph& graph) {
+SplitKernels split_kernels_of(const graph::Graph& graph, const std::vector<std::string>& others) {
   SplitKernels split;
   for (auto& kernel : roofline::lower(graph, graph::graph_cost(graph), fit::runtime_lowering_rules())) {
+    const bool other = std::any_of(others.begin(), others.end(),
+                                   [&](const std::string& prefix) { return kernel.name.rfind(prefix, 0) == 0; });
     if (kernel.name.rfind(kMicroNodePrefix, 0) == 0) {
       split.own.push_back(std::move(kernel));
     } else if (kernel.name.rfind("/flush/", 0) == 0) {
       ++split.flush;
-    } else {
+    } else if (!other) {
       EXPECT_EQ(kernel.name.rfind("/sink/", 0), 0u) << kernel.name;
       ++split.sink;
     }
   }
   return split;
 }
+
+SplitKernels split_kernels(const graph::Graph& graph) { return split_kernels_of(graph, {}); }
 
 /// The kernel writes intermediates only: each of its outputs is read by a
 /// sink, and no graph output is larger than one element.
@@ -165,6 +169,32 @@ TEST(MicroModel, SlicesSplitsAndPadsMoveTheBytesTheySay) {
   EXPECT_EQ(bytes_of("split:shape=1x14x14x8,axis=3,parts=4"), 4 * 14 * 14 * 8);
   EXPECT_EQ(bytes_of("split:shape=3x2x10x8,axis=0,parts=3,gather=1"), 4 * 3 * 2 * 10 * 8);
   EXPECT_EQ(bytes_of("pad:shape=1x14x14x8,axis=2,after=2"), 4 * 14 * 16 * 8);
+}
+
+TEST(MicroModel, AReuseProbeTimesOneAddAfterItsDelayPairs) {
+  const auto layers_named = [](const graph::Graph& graph, const std::string& prefix) {
+    return std::count_if(graph.layers.begin(), graph.layers.end(),
+                         [&](const graph::Layer& layer) { return layer.name.rfind(prefix, 0) == 0; });
+  };
+  const graph::Graph delayed =
+      graph::load_graph_from_bytes(micro_model_bytes(parse_micro_model("reuse:delay=3,tokens=10,width=16,hidden=8")),
+                                   "reuse.onnx");
+  const SplitKernels split = split_kernels_of(delayed, {"/delay/"});
+  ASSERT_EQ(split.own.size(), 1u);
+  EXPECT_EQ(split.own[0].ops, "Add");
+  EXPECT_EQ(layers_named(delayed, "/delay/MatMul"), 6);  // three pairs
+  EXPECT_EQ(layers_named(delayed, "/delay/Relu"), 1);
+  // The Add reads the Relu's output r and the last pair's.
+  const auto& add = delayed.layers.at(split.own[0].layers.front());
+  EXPECT_EQ(delayed.tensor(add.inputs[0]).name, "r");
+  EXPECT_EQ(delayed.tensor(add.inputs[1]).name, "o2");
+  const graph::Graph at_once =
+      graph::load_graph_from_bytes(micro_model_bytes(parse_micro_model("reuse:delay=0")), "reuse0.onnx");
+  EXPECT_EQ(layers_named(at_once, "/delay/MatMul"), 0);
+  EXPECT_EQ(micro_model_name(parse_micro_model("reuse:delay=8")), "reuse_t197_w768_h512_d8");
+  EXPECT_THAT([] { (void)micro_model_bytes(parse_micro_model("reuse:delay=-1")); },
+              ThrowsMessage<UsageError>(HasSubstr("delay=-1 is negative")));
+  EXPECT_THAT([] { (void)parse_micro_model("reuse:lag=2"); }, ThrowsMessage<UsageError>(HasSubstr("unknown key 'lag'")));
 }
 
 TEST(MicroModel, AFusedActivationIsMeasuredAsTheOperatorTheRuntimeRuns) {

@@ -15,6 +15,7 @@ namespace roofcast::roofline {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 using Json = nlohmann::json;
 
 Json valid_profile() {
@@ -98,6 +99,17 @@ TEST(Profile, DramOverlapIsOptional) {
   j["ceilings"]["dram_overlap_gbs"] = 1.25;
   j["provenance"]["figures"]["ceilings.dram_overlap_gbs"] = {{"basis", "measured"}, {"source", "ds"}, {"note", "n"}};
   EXPECT_DOUBLE_EQ(parse_profile(j.dump(), "x.json").ceilings.dram_overlap_bytes_per_s, 1.25e9);
+}
+
+TEST(Profile, CacheLifetimeIsOptional) {
+  Json j = valid_profile();
+  EXPECT_EQ(parse_profile(j.dump(), "x.json").ceilings.cache_lifetime_s, 0.0);
+  j["ceilings"]["cache_lifetime_ms"] = 4.5;
+  j["provenance"]["figures"]["ceilings.cache_lifetime_ms"] = {{"basis", "measured"}, {"source", "ds"}, {"note", "n"}};
+  EXPECT_DOUBLE_EQ(parse_profile(j.dump(), "x.json").ceilings.cache_lifetime_s, 4.5e-3);
+  j["ceilings"]["cache_lifetime_ms"] = -2.0;
+  EXPECT_THAT([&] { (void)parse_profile(j.dump(), "x.json"); },
+              ThrowsMessage<ProfileError>(HasSubstr("ceilings.cache_lifetime_ms: must be >= 0 (is -2.0)")));
 }
 
 TEST(Profile, CachesAreOptionalPerLevel) {

@@ -3,6 +3,8 @@
 // tensor, on a residual block whose skip waits while the branch runs.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "model_builder.hpp"
 #include "roofcast/graph/cost.hpp"
 #include "roofcast/graph/load.hpp"
@@ -15,10 +17,17 @@ using roofcast::testing::ModelBuilder;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
+DeviceProfile with_hardware(const Hardware& hardware, double cache_lifetime_s = 0.0) {
+  DeviceProfile profile;
+  profile.hardware = hardware;
+  profile.ceilings.cache_lifetime_s = cache_lifetime_s;
+  return profile;
+}
+
 TEST(CacheReach, PrivateCachesPerThreadThenHalfTheLastLevel) {
   Hardware hardware;
   hardware.cache_bytes = {{1, 32 * 1024.0}, {2, 1 * kMiB}, {3, 32 * kMiB}};
-  const CacheReach reach = cache_reach(hardware, 2);
+  const CacheReach reach = cache_reach(with_hardware(hardware), 2);
   ASSERT_TRUE(reach.known());
   EXPECT_DOUBLE_EQ(reach.private_bytes, 2 * kMiB);  // one L2 per thread
   EXPECT_DOUBLE_EQ(reach.shared_bytes, 32 * kMiB);
@@ -30,13 +39,30 @@ TEST(CacheReach, PrivateCachesPerThreadThenHalfTheLastLevel) {
 }
 
 TEST(CacheReach, WithoutCachesNothingIsKnown) {
-  EXPECT_FALSE(cache_reach(Hardware{}, 1).known());
-  EXPECT_DOUBLE_EQ(cache_reach(Hardware{}, 1).evicted_share(1e12), 0.0);
+  EXPECT_FALSE(cache_reach(DeviceProfile{}, 1).known());
+  EXPECT_DOUBLE_EQ(cache_reach(DeviceProfile{}, 1).evicted_share(1e12), 0.0);
   Hardware one_level;
   one_level.cache_bytes = {{3, 8 * kMiB}};
-  const CacheReach reach = cache_reach(one_level, 4);
+  const CacheReach reach = cache_reach(with_hardware(one_level), 4);
   EXPECT_DOUBLE_EQ(reach.private_bytes, 0.0);
   EXPECT_DOUBLE_EQ(reach.evicted_share(2 * kMiB), 0.5);
+}
+
+TEST(CacheReach, ALifetimeEvictsWithTimeWhatThePrivateCachesDoNotHold) {
+  Hardware hardware;
+  hardware.cache_bytes = {{2, 1 * kMiB}, {3, 32 * kMiB}};
+  const CacheReach reach = cache_reach(with_hardware(hardware, 8e-3), 1);
+  EXPECT_DOUBLE_EQ(reach.lifetime_s, 8e-3);
+  // Beyond the private cache: 1 − exp(−elapsed / lifetime), or the bytes' share where larger.
+  EXPECT_NEAR(reach.evicted_share(2 * kMiB, 8e-3), 1.0 - std::exp(-1.0), 1e-12);
+  EXPECT_NEAR(reach.evicted_share(2 * kMiB, 4e-3), 1.0 - std::exp(-0.5), 1e-12);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(16 * kMiB, 1e-6), 1.0);
+  // Within it, or with no time elapsed, only bytes count.
+  EXPECT_DOUBLE_EQ(reach.evicted_share(0.5 * kMiB, 1.0), 0.0);
+  EXPECT_DOUBLE_EQ(reach.evicted_share(2 * kMiB, 0.0), reach.evicted_share(2 * kMiB));
+  // Without a lifetime, time evicts nothing.
+  EXPECT_DOUBLE_EQ(cache_reach(with_hardware(hardware), 1).evicted_share(2 * kMiB, 1.0),
+                   cache_reach(with_hardware(hardware), 1).evicted_share(2 * kMiB));
 }
 
 /// x [1,256] → Relu r → MatMul(r, w1 256×1024) t → Relu u → MatMul(u, w2 1024×256) s
@@ -132,6 +158,25 @@ TEST(EvictedBytes, OutputsGoToBuffersTheArenaLastHandedOutASpanOfTheInferenceAgo
   const auto unbounded = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0);
   const double whole = 3 * kVector + 2 * kWide + 2 * kWeights + kVector;  // x, r, t, u, s, y and both weights
   EXPECT_DOUBLE_EQ(unbounded[1].outputs, kWide * reach.evicted_share(whole));
+}
+
+TEST(EvictedBytes, TheKernelsTimesAgeTheSkipAndTheWeights) {
+  const Residual block = residual_block();
+  const double between = kWeights + kWide + kWide + kWeights + kVector;
+  // A last level large enough that bytes evict nothing of the skip r.
+  const CacheReach reach{.private_bytes = 512.0, .shared_bytes = 1e12, .lifetime_s = 1e-3};
+  const std::vector<double> times_s = {1e-4, 2e-3, 1e-4, 3e-3, 1e-4};  // relu_in, up, relu_mid, down, residual
+  const auto evicted = evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0, 0.0, times_s);
+  // r was last read by "up": from its start to the Add's, 5.1 ms.
+  EXPECT_NEAR(evicted[4].activations, kVector * reach.evicted_share(between, 5.1e-3), 1e-9);
+  EXPECT_GT(evicted[4].activations, 0.99 * kVector);
+  // "down" reads u, written by the kernel just before it: no time between.
+  EXPECT_DOUBLE_EQ(evicted[3].activations, 0.0);
+  // Weights were last touched one inference (5.3 ms) ago.
+  const double inference = 4 * kVector + 2 * kWide + 2 * kWeights;
+  EXPECT_NEAR(evicted[1].weights, kWeights * reach.evicted_share(inference - kWeights, 5.3e-3), 1e-6);
+  // Without the times, the same reach evicts by bytes alone: next to nothing of r.
+  EXPECT_LT(evicted_bytes(block.graph, block.cost, block.kernels, reach, 1.0)[4].activations, 0.01);
 }
 
 TEST(EvictedBytes, CachesTooSmallForTheBranchEvictTheWholeSkip) {

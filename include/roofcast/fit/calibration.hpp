@@ -98,6 +98,28 @@ struct OverlapSample {
 /// of the samples. FitError without samples or with a time ≤ 0.
 double dram_overlap_bytes_per_s(const std::vector<OverlapSample>& samples, double dram_bytes_per_s);
 
+/// One kernel timed after a tensor it reads was written `elapsed_s` earlier,
+/// the time in between spent on other kernels that touch little else.
+struct LifetimeSample {
+  double elapsed_s = 0.0;
+  double time_s = 0.0;
+};
+
+/// The last level's lifetime (Ceilings::cache_lifetime_s) fitted to
+/// time = t_hot + Δ · (1 − exp(−elapsed / lifetime)): t_hot the samples'
+/// time at elapsed 0, Δ ≥ 0 by least squares for each lifetime on a log grid
+/// (0.1 ms to 10 s, 2 % apart), the lifetime of the least squared error.
+struct LifetimeFit {
+  double lifetime_s = 0.0;  ///< 0: nothing was evicted with time (Δ below 5 % of t_hot)
+  double hot_s = 0.0;       ///< t_hot
+  double evicted_s = 0.0;   ///< Δ: what the tensor costs once evicted
+  double rmspe_percent = 0.0;
+};
+
+/// FitError with fewer than 4 samples, none at elapsed 0, fewer than 3 at
+/// distinct elapsed times > 0, or a time ≤ 0.
+LifetimeFit fit_cache_lifetime(const std::vector<LifetimeSample>& samples);
+
 }  // namespace roofcast::fit
 
 #include <map>
@@ -119,6 +141,7 @@ struct CalibrationRecord {
   std::map<std::string, double> memory_gbs;    ///< measured read bandwidth per level
   double per_run_us = 0.0;                     ///< a one-element model's latency
   double dram_overlap_gbs = 0.0;               ///< dram_overlap_bytes_per_s / 1e9 (0: not measured)
+  double cache_lifetime_ms = 0.0;              ///< fit_cache_lifetime's, in ms (0: none found, or not measured)
   std::int64_t cache_flush_bytes = 0;          ///< read before each point's runs (0: hot caches)
   std::vector<ClassFit> fits;
   std::size_t points = 0;

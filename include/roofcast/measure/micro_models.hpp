@@ -97,8 +97,21 @@ struct PadMicro {
   std::int64_t axis = 1, after = 0;
 };
 
+/// How long the last level keeps a tensor (Ceilings::cache_lifetime_s): a
+/// Relu writes r [1, tokens, width]; `delay` MatMul pairs (width → hidden →
+/// width, the same weights each time) run; then the kernel measured, an Add
+/// of r and the last pair's output (of r and the input x without a delay).
+/// The Relu and the pairs are "/delay/…" nodes, not the kernel's.
+struct ReuseMicro {
+  std::int64_t tokens = 197, width = 768, hidden = 512, delay = 0;
+};
+
 using MicroModel = std::variant<ConvMicro, GemmMicro, PoolMicro, ElementwiseMicro, NormalizationMicro,
-                                ConcatMicro, ResizeMicro, TransposeMicro, SliceMicro, SplitMicro, PadMicro>;
+                                ConcatMicro, ResizeMicro, TransposeMicro, SliceMicro, SplitMicro, PadMicro,
+                                ReuseMicro>;
+
+/// The prefix of a reuse micro-model's delay nodes ("/delay/MatMul_a0").
+inline constexpr std::string_view kDelayNodePrefix = "/delay/";
 
 /// The input of a micro-model's cache flush (`micro_model_bytes` with
 /// `flush_bytes` > 0); measurement fills it with ones.
@@ -144,7 +157,8 @@ std::string micro_model_bytes(const MicroModel& spec, std::uint64_t seed = 0, st
 /// "elementwise:op=Add,shape=1x64x56x56", "normalization:op=LayerNormalization,shape=1x197x768",
 /// "concat:c=64,h=28,w=28,inputs=4", "resize:c=64,h=28,w=28,scale=2,mode=linear",
 /// "transpose:shape=1x197x12x64,perm=0x2x1x3", "slice:shape=1x56x56x96,axis=1,start=3",
-/// "split:shape=3x1x3x49x32,axis=0,parts=3,gather=1", "pad:shape=1x56x56x96,axis=2,after=0".
+/// "split:shape=3x1x3x49x32,axis=0,parts=3,gather=1", "pad:shape=1x56x56x96,axis=2,after=0",
+/// "reuse:delay=8,tokens=197,width=768,hidden=512".
 /// Unknown kinds and keys are UsageErrors.
 MicroModel parse_micro_model(std::string_view text);
 

@@ -78,6 +78,12 @@ struct Ceilings {
   /// hold, those beyond this rate × the kernel's compute time are waited for
   /// on top of it. 0: none hidden.
   double dram_overlap_bytes_per_s = 0.0;
+  /// How long the last-level cache keeps a tensor on its own (a calibrated
+  /// profile's ceilings.cache_lifetime_ms): on a host whose last level other
+  /// cores share, their traffic evicts a tensor's lines with time, whatever
+  /// this process touches meanwhile. A tensor beyond the private caches is
+  /// evicted by 1 − exp(−elapsed / lifetime). 0: only by bytes (CacheReach).
+  double cache_lifetime_s = 0.0;
 
   double dram_bytes_per_s() const { return bandwidth_bytes_per_s.at("dram"); }
 };

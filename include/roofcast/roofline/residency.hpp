@@ -26,20 +26,30 @@ namespace roofcast::roofline {
 /// 6144 hidden units took 22, 33, 60 and 61 µs; the shares evicted here are 0,
 /// 0.31, 1 and 1, which at the 38 µs the whole input costs from DRAM give 22,
 /// 34, 60 and 60 µs.
+///
+/// Where other cores share the last level (a virtual machine's host), their
+/// traffic evicts with time too: a tensor beyond the private caches keeps
+/// exp(−elapsed / lifetime) of its lines after `elapsed` seconds
+/// (Ceilings::cache_lifetime_s, which calibration measures). On the CI
+/// machine, an Add of a 605 KB tensor written before 1, 4, 16 and 32 MatMul
+/// pairs of 1.5 MB of weights (2.3 MB touched in all, 0.5 ms a pair) took
+/// 50, 70, 125 and 142 µs: by bytes alone it would have stayed cached.
 struct CacheReach {
   double private_bytes = 0.0;  ///< the threads' own caches together (the level below the last, × threads)
   double shared_bytes = 0.0;   ///< the last-level cache
+  double lifetime_s = 0.0;     ///< Ceilings::cache_lifetime_s; 0: eviction by bytes only
 
   /// Whether the profile says enough about the caches to use this.
   bool known() const { return shared_bytes / 2 > private_bytes; }
   /// The share of a tensor gone from the caches after `between_bytes` of
-  /// other data moved through them, in [0, 1]; 0 when not known().
-  double evicted_share(double between_bytes) const;
+  /// other data moved through them over `elapsed_s` seconds, in [0, 1]; 0
+  /// when not known().
+  double evicted_share(double between_bytes, double elapsed_s = 0.0) const;
 };
 
-/// From the profile's caches (Hardware::cache_bytes) for a runtime on `threads`
-/// threads; unknown (CacheReach::known false) without a last level.
-CacheReach cache_reach(const Hardware& hardware, int threads);
+/// From the profile's caches (Hardware::cache_bytes) and cache lifetime for
+/// a runtime on `threads` threads; unknown (CacheReach::known false) without a last level.
+CacheReach cache_reach(const DeviceProfile& profile, int threads);
 
 /// The bytes of one kernel read back from DRAM rather than the caches, at the predicted precision.
 struct EvictedBytes {
@@ -64,10 +74,17 @@ struct EvictedBytes {
 /// in DRAM: a Concat writing 1.6 MB 111 → 230 µs, a Relu writing 0.8 MB 21 →
 /// 47 µs, a 3 × 3 convolution writing 0.8 MB in 1.44 ms unchanged.
 ///
+/// With a lifetime (CacheReach::lifetime_s) and `times_s`, each kernel's
+/// time in execution order (a first prediction's), a tensor's elapsed time
+/// is that of the kernels between its two touches, a weight's and a graph
+/// input's the whole inference. An output buffer is evicted by bytes only.
+/// Without `times_s` (empty) nothing is evicted by time.
+///
 /// Without known caches every weight byte comes from DRAM and no activation
 /// or output byte does.
 std::vector<EvictedBytes> evicted_bytes(const graph::Graph& graph, const graph::GraphCost& cost,
                                         const std::vector<Kernel>& kernels, const CacheReach& reach,
-                                        double bytes_scale, double arena_bytes = 0.0);
+                                        double bytes_scale, double arena_bytes = 0.0,
+                                        const std::vector<double>& times_s = {});
 
 }  // namespace roofcast::roofline
