@@ -197,7 +197,7 @@ double measure_dram_overlap(measure::Runner& runner, const fs::path& work, const
 fit::LifetimeFit measure_cache_lifetime(measure::Runner& runner, const fs::path& work,
                                         const measure::MeasureOptions& options) {
   std::vector<fit::LifetimeSample> samples;
-  for (const int delay : {0, 1, 2, 4, 8, 16, 32}) {
+  for (const int delay : {0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32}) {
     const std::string spec = "reuse:delay=" + std::to_string(delay);
     const fs::path model = work / "reuse.onnx";
     const MicroKernel micro = lower_micro_model(spec, 0, model);

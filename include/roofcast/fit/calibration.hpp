@@ -106,9 +106,9 @@ struct LifetimeSample {
 };
 
 /// The last level's lifetime (Ceilings::cache_lifetime_s) fitted to
-/// time = t_hot + Δ · (1 − exp(−elapsed / lifetime)): t_hot the samples'
-/// time at elapsed 0, Δ ≥ 0 by least squares for each lifetime on a log grid
-/// (0.1 ms to 10 s, 2 % apart), the lifetime of the least squared error.
+/// time = t_hot + Δ · (1 − exp(−elapsed / lifetime)): t_hot and Δ ≥ 0 by
+/// least squares of the relative error for each lifetime on a log grid (0.1
+/// ms to 10 s, 2 % apart), the lifetime of the least error.
 struct LifetimeFit {
   double lifetime_s = 0.0;  ///< 0: nothing was evicted with time (Δ below 5 % of t_hot)
   double hot_s = 0.0;       ///< t_hot
