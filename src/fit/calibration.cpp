@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "roofcast/common/error.hpp"
+#include "roofcast/roofline/residency.hpp"
 
 namespace roofcast::fit {
 namespace {
@@ -465,7 +466,7 @@ LifetimeFit fit_cache_lifetime(const std::vector<LifetimeSample>& samples) {
   const auto line_for = [&](double lifetime_s) {
     double sw = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0;
     for (const auto& sample : samples) {
-      const double x = lifetime_s > 0.0 ? 1.0 - std::exp(-sample.elapsed_s / lifetime_s) : 0.0;
+      const double x = roofline::evicted_with_time(sample.elapsed_s, lifetime_s);
       const double w = 1.0 / (sample.time_s * sample.time_s);
       sw += w;
       sx += w * x;
@@ -486,7 +487,7 @@ LifetimeFit fit_cache_lifetime(const std::vector<LifetimeSample>& samples) {
   const auto rmspe = [&](double lifetime_s, const Line& line) {
     double sum = 0.0;
     for (const auto& sample : samples) {
-      const double share = lifetime_s > 0.0 ? 1.0 - std::exp(-sample.elapsed_s / lifetime_s) : 0.0;
+      const double share = roofline::evicted_with_time(sample.elapsed_s, lifetime_s);
       sum += std::pow((line.hot_s + line.evicted_s * share - sample.time_s) / sample.time_s, 2);
     }
     return 100.0 * std::sqrt(sum / static_cast<double>(samples.size()));

@@ -17,7 +17,7 @@ double CacheReach::evicted_share(double between_bytes, double elapsed_s) const {
   if (lifetime_s <= 0.0 || elapsed_s <= 0.0 || between_bytes <= private_bytes) {
     return by_bytes;  // still in the threads' own caches, which no other core evicts
   }
-  return std::max(by_bytes, 1.0 - std::exp(-elapsed_s / lifetime_s));
+  return std::max(by_bytes, evicted_with_time(elapsed_s, lifetime_s));
 }
 
 CacheReach cache_reach(const DeviceProfile& profile, int threads) {
