@@ -395,8 +395,9 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     std::cerr << "roofcast: measuring how long the last-level cache keeps a tensor\n";
     const fit::LifetimeFit lifetime = measure_cache_lifetime(*runner, work, measure_options);
     ceilings->cache_lifetime_ms = lifetime.lifetime_s * 1e3;
-    std::cerr << "roofcast: cache lifetime " << ceilings->cache_lifetime_ms << " ms (an evicted 605 KB input costs "
-              << lifetime.evicted_s * 1e6 << " us more than its " << lifetime.hot_s * 1e6 << " us; fit RMSPE "
+    const measure::ReuseMicro probe;
+    std::cerr << "roofcast: cache lifetime " << ceilings->cache_lifetime_ms << " ms (an evicted "
+              << probe.tokens * probe.width * 4 / 1000 << " KB input costs " << lifetime.evicted_s * 1e6 << " us more than its " << lifetime.hot_s * 1e6 << " us; fit RMSPE "
               << lifetime.rmspe_percent << " %)\n";
     log_ceilings = true;
   }

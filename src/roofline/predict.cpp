@@ -549,6 +549,12 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
   const DramPath dram{.bytes_per_s = prediction.bandwidth_bytes_per_s,
                       .overlap_bytes_per_s = profile.ceilings.dram_overlap_bytes_per_s};
   const CacheReach reach = cache_reach(profile, threads);
+  // Each kernel's sample, once: with a lifetime every kernel is estimated twice.
+  std::vector<Sample> samples;
+  samples.reserve(prediction.kernels.size());
+  for (const Kernel& kernel : prediction.kernels) {
+    samples.push_back(kernel_sample(graph, kernel, bytes_scale));
+  }
   const auto estimate_all = [&](const std::vector<EvictedBytes>& evicted) {
     std::vector<KernelEstimate> estimates;
     estimates.reserve(prediction.kernels.size());
@@ -556,9 +562,8 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
       const Kernel& kernel = prediction.kernels[k];
       const FittedKernelModel* fitted = model_of(kernel.kernel_class);
       estimates.push_back(fitted != nullptr
-                              ? estimate_fitted_kernel(kernel, kernel_sample(graph, kernel, bytes_scale), *fitted,
-                                                       prediction.peak_flops_per_s, dram, bytes_scale, passes,
-                                                       evicted[k])
+                              ? estimate_fitted_kernel(kernel, samples[k], *fitted, prediction.peak_flops_per_s, dram,
+                                                       bytes_scale, passes, evicted[k])
                               : estimate_kernel(kernel, prediction.peak_flops_per_s, prediction.memory,
                                                 profile.overheads.per_kernel_s, bytes_scale));
     }

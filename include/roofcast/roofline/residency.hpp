@@ -10,6 +10,12 @@
 
 namespace roofcast::roofline {
 
+/// The share of a tensor a last level of `lifetime_s` has lost after
+/// `elapsed_s`: 1 − exp(−elapsed / lifetime); 0 without a lifetime.
+inline double evicted_with_time(double elapsed_s, double lifetime_s) {
+  return lifetime_s > 0.0 ? 1.0 - std::exp(-elapsed_s / lifetime_s) : 0.0;
+}
+
 /// How much a CPU's caches keep of a tensor while other data moves through
 /// them. Calibration measures a kernel with its inputs just written (and its
 /// weights behind calibrate's flush, half the last level, at most 16 MiB); in a network a tensor last
@@ -33,14 +39,8 @@ namespace roofcast::roofline {
 /// exp(−elapsed / lifetime) of its lines after `elapsed` seconds
 /// (Ceilings::cache_lifetime_s, which calibration measures). On the CI
 /// machine, an Add of a 605 KB tensor written before 1, 4, 16 and 32 MatMul
-/// pairs of 1.5 MB of weights (2.3 MB touched in all, 0.5 ms a pair) took
+/// pairs of 1.5 MB of weights (2.3 MB touched in all, about 1 ms a pair) took
 /// 50, 70, 125 and 142 µs: by bytes alone it would have stayed cached.
-/// The share of a tensor a last level of `lifetime_s` has lost after
-/// `elapsed_s`: 1 − exp(−elapsed / lifetime); 0 without a lifetime.
-inline double evicted_with_time(double elapsed_s, double lifetime_s) {
-  return lifetime_s > 0.0 ? 1.0 - std::exp(-elapsed_s / lifetime_s) : 0.0;
-}
-
 struct CacheReach {
   double private_bytes = 0.0;  ///< the threads' own caches together (the level below the last, × threads)
   double shared_bytes = 0.0;   ///< the last-level cache
