@@ -648,6 +648,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1) << " ns per inner loop ("
            << what_a_loop_is(f.kernel_class) << ")";
     }
+    if (f.fitted && f.fit.model.direct_below > 0) {
+      const auto& m = f.fit.model;
+      text << "\n" << f.kernel_class << ": direct path for d" << m.direct_dim << " < " << m.direct_below << ": "
+           << fixed_format(m.direct_overhead_s * 1e6, 1) << " us, " << fixed_format(m.direct_flops_per_s / 1e9, 1)
+           << " GFLOP/s, " << fixed_format(m.direct_bytes_per_s / 1e9, 1) << " GB/s";
+    }
     if (f.fitted && f.fit.model.far_bytes_per_s > 0.0) {
       text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.far_bytes_per_s / 1e9, 1)
            << " GB/s for the bytes beyond the private caches ("

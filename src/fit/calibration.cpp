@@ -17,6 +17,15 @@
 namespace roofcast::fit {
 namespace {
 
+/// ONNX Runtime's NCHWc convolution (MLAS, AVX-512: blocks of 16 channels)
+/// runs a convolution whose input channels are a multiple of 4, rounding them
+/// up to its block, and reads an input of fewer channels than its block
+/// directly from NCHW; the others run plain (im2col and GEMM). The lowering's
+/// blocked_layout (channel_multiple, direct_input_below) and the conv class's
+/// paths (slow: off the multiple; direct: below the block).
+constexpr std::int64_t kChannelMultiple = 4;
+constexpr std::int64_t kDirectInputBelow = 16;
+
 /// Collects unique specs for one class up to its share of the budget.
 class Planner {
  public:
@@ -82,6 +91,12 @@ std::string conv(std::int64_t c, std::int64_t k, std::int64_t hw, std::int64_t k
          ",stride=" + s(stride) + ",group=" + s(group) + ",act=" + activation;
 }
 
+/// A network's stem: RGB in (3 channels at 224 × 224), `pad` on each side.
+std::string stem(std::int64_t k, std::int64_t kernel, std::int64_t stride, std::int64_t pad) {
+  return "conv:c=3,h=224,w=224,k=" + s(k) + ",kernel=" + s(kernel) + ",stride=" + s(stride) + ",pad=" + s(pad) +
+         ",group=1,act=Relu";
+}
+
 void plan_conv(Planner& p) {
   // Base layers as CNNs have them: (c, k, hw, kernel, stride).
   const std::vector<std::array<std::int64_t, 5>> bases = {
@@ -92,8 +107,12 @@ void plan_conv(Planner& p) {
   // blocked path (a multiple of 4): the step its channel blocks take. The
   // single-channel sweeps below miss it, their input channels being odd (the
   // plain path). One thread: 0.37, 0.73, 0.75, 1.13, 1.10 and 1.49 ms at 16,
-  // 24, 32, 40, 48 and 64 channels, blocks of 16.
-  for (const std::int64_t c : {16, 24, 32, 40, 48}) {
+  // 24, 32, 40, 48 and 64 channels, blocks of 16. With 20, 28 and 36, multiples
+  // of 4 but not of 8 (ShuffleNet's 116 and 232 are such), that tell a slow
+  // path for channels off a multiple of 4 from one off a multiple of 8: without
+  // them one thread's fit took 8 and predicted ShuffleNet's 116-channel 1×1s
+  // 20 % slow.
+  for (const std::int64_t c : {16, 20, 24, 28, 32, 36, 40, 48}) {
     p.add(conv(c, 64, 56, 3, 1));
   }
   // Sweeps of one dimension by single channels, round-robin over four bases
@@ -127,6 +146,15 @@ void plan_conv(Planner& p) {
     for (const std::int64_t ratio : {4, 24}) {
       p.add(conv(std::max<std::int64_t>(2, expanded / ratio), expanded, 1, 1, 1, 1, "Sigmoid"));
     }
+  }
+  // The stems networks open with (3 channels in), which the runtime's blocked
+  // kernel reads directly, input channels unrounded: the direct path's points
+  // with the excitations of fewer than 16 channels above. Kernels 3 to 16, the
+  // 3 × 3s padded and not, the patchifying ones (kernel = stride) of ConvNeXt,
+  // Swin and ViT: one thread ran 3 × 3s at 118 GFLOP/s, a 7 × 7 at 165.
+  for (const auto& [k, kernel, stride, pad] : std::vector<std::array<std::int64_t, 4>>{
+           {16, 3, 2, 1}, {24, 3, 2, 1}, {64, 3, 2, 0}, {64, 7, 2, 3}, {96, 4, 4, 0}, {768, 16, 16, 0}}) {
+    p.add(stem(k, kernel, stride, pad));
   }
   std::size_t index = 0;
   for (const auto& u : sobol(4, 400)) {
@@ -620,8 +648,19 @@ std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOp
     ClassFit fit;
     fit.kernel_class = kernel_class;
     fit.points = samples.size();
+    // The conv class's paths are the runtime's: its stems and narrow inputs
+    // run the direct kernel, and a slow path (where held-out points call for
+    // one) is for input channels off the blocked kernel's multiple. Fitted
+    // among 4, 8 and 16, one thread's chose 16 on session 22's points: its
+    // 20-channel sweep point ran as slow as 32 channels, predicted 37 % fast.
+    FitOptions class_options = options;
+    if (kernel_class == "conv") {
+      class_options.direct_below = kDirectInputBelow;
+      class_options.direct_dim = 1;  // the class's dimensions: output channels, input channels
+      class_options.candidate_alignments = {kChannelMultiple};
+    }
     try {
-      fit.fit = fit_step_model(samples, options);
+      fit.fit = fit_step_model(samples, class_options);
       fit.fitted = true;
     } catch (const FitError& error) {
       fit.note = error.what();
@@ -698,6 +737,14 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       if (m.slow_gather_s > 0.0) {
         entry["slow_path"]["gather_ns"] = round4(m.slow_gather_s * 1e9);
       }
+    }
+    if (m.direct_below > 0) {
+      entry["direct_path"] = {{"dimension", m.direct_dim},
+                              {"below", m.direct_below},
+                              {"steps", m.direct_steps},
+                              {"overhead_us", round4(m.direct_overhead_s * 1e6)},
+                              {"gflops", round4(m.direct_flops_per_s / 1e9)},
+                              {"gbs", round4(m.direct_bytes_per_s / 1e9)}};
     }
     entry["fit"] = {{"points", f.points},
                     {"rmspe_percent", round2(f.fit.rmspe_percent)},
@@ -789,9 +836,9 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
         // Mul-14, Relu-14 and BatchNormalization-15 run plain (observed in DenseNet-121: a
         // blocked Concat, then a ReorderOutput before its BatchNormalization and Relu).
         {"blocked_layout",
-         {{"channel_multiple", 4},
+         {{"channel_multiple", kChannelMultiple},
           {"group_channel_multiple", 16},
-          {"direct_input_below", 16},
+          {"direct_input_below", kDirectInputBelow},
           {"keep_ops",
            {{"Add", 13}, {"AveragePool", 11}, {"BatchNormalization", 9}, {"Concat", 13}, {"GlobalAveragePool", 1},
             {"GlobalMaxPool", 1}, {"MaxPool", 12}, {"Mul", 13}, {"Relu", 13}, {"Resize", 13}, {"Sigmoid", 13},

@@ -641,7 +641,9 @@ bool has_finite_parameters(const StepModel& m) {
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
              ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
              (m.private_cache_bytes <= 0.0 || rate(m.far_bytes_per_s)) &&
-             (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s)));
+             (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s))) &&
+             (m.direct_below == 0 ||
+              (ok(m.direct_overhead_s) && rate(m.direct_flops_per_s) && rate(m.direct_bytes_per_s)));
   for (const auto* rates : {&m.op_flops_per_s, &m.op_bytes_per_s}) {
     for (const auto& [op, value] : *rates) {
       all = all && rate(value);
@@ -651,6 +653,64 @@ bool has_finite_parameters(const StepModel& m) {
 }
 
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options) {
+  if (options.direct_below > 0) {
+    const auto direct = [&](const Sample& s) {
+      return options.direct_dim < s.dims.size() && s.dims[options.direct_dim] < options.direct_below;
+    };
+    std::vector<Sample> direct_points;
+    std::vector<Sample> others;
+    for (const Sample& s : samples) {
+      (direct(s) ? direct_points : others).push_back(s);
+    }
+    FitOptions without = options;
+    without.direct_below = 0;
+    if (direct_points.size() < std::max<std::size_t>(options.min_direct_points, 4) ||
+        others.size() < options.min_points) {
+      return fit_step_model(samples, without);
+    }
+    FitResult result = fit_step_model(others, without);
+    StepModel& m = result.model;
+    // The direct kernel computes its output channels in the fast path's blocks
+    // and its input channels as they are.
+    std::vector<std::int64_t> steps(m.steps.size(), 1);
+    if (!steps.empty()) {
+      steps[0] = m.steps[0];
+    }
+    if (!fittable(direct_points, steps, 4)) {
+      return fit_step_model(samples, without);
+    }
+    const StepModel path = fit_fixed_steps(direct_points, steps, options.bounds);
+    m.direct_below = options.direct_below;
+    m.direct_dim = options.direct_dim;
+    m.direct_steps = steps;
+    m.direct_overhead_s = path.overhead_s;
+    m.direct_flops_per_s = path.flops_per_s;
+    m.direct_bytes_per_s = path.bytes_per_s;
+    if (!has_finite_parameters(m)) {
+      throw FitError("the direct path's fit did not converge (a parameter came out infinite, NaN or a rate 0); "
+                     "measure its points again");
+    }
+    // Held out: the others' cross-validated error pooled with each direct point's, fitted without it.
+    double squares = result.heldout_rmspe_percent * result.heldout_rmspe_percent * static_cast<double>(others.size());
+    for (std::size_t i = 0; i < direct_points.size(); ++i) {
+      std::vector<Sample> rest = direct_points;
+      rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+      const StepModel left_out = fittable(rest, steps, 3) ? fit_fixed_steps(rest, steps, options.bounds) : path;
+      const double error = 100.0 * (left_out.predict_s(direct_points[i]) - direct_points[i].time_s) /
+                           direct_points[i].time_s;
+      squares += error * error;
+      if (std::abs(error) > 20) fprintf(stderr, "DEBUG loo %zu err %.1f t0 %g P %g B %g\n", i, error, left_out.overhead_s, left_out.flops_per_s, left_out.bytes_per_s);
+    }
+    fprintf(stderr, "DEBUG others %zu heldout %.2f rmspe %.2f direct %zu squares %.1f\n", others.size(), result.heldout_rmspe_percent, result.rmspe_percent, direct_points.size(), squares);
+    result.points = samples.size();
+    result.heldout_rmspe_percent = std::sqrt(squares / static_cast<double>(samples.size()));
+    result.rmspe_percent = rmspe_percent(m, samples);
+    result.relative_residuals.clear();
+    for (const auto& s : samples) {
+      result.relative_residuals.push_back((m.predict_s(s) - s.time_s) / s.time_s);
+    }
+    return result;
+  }
   check_samples(samples, options.min_points);
   gsl_set_error_handler_off();  // GSL reports through return codes; never abort the process
   const std::size_t rank = samples.front().dims.size();

@@ -18,17 +18,17 @@ double StepModel::work(const Sample& sample) const {
 }
 
 bool StepModel::one_block_per_call(const Sample& sample) const {
-  return edge_block > 0 && !sample.dims.empty() && sample.dims[0] <= edge_block && !takes_slow_path(sample);
+  return edge_block > 0 && !sample.dims.empty() && sample.dims[0] <= edge_block && on_fast_path(sample);
 }
 
 bool StepModel::aliases(const Sample& sample) const {
   return alias_bytes > 0 && sample.row_stride_bytes > 0.0 &&
-         std::fmod(sample.row_stride_bytes, static_cast<double>(alias_bytes)) == 0.0 && !takes_slow_path(sample);
+         std::fmod(sample.row_stride_bytes, static_cast<double>(alias_bytes)) == 0.0 && on_fast_path(sample);
 }
 
 double StepModel::partition_imbalance(const Sample& sample) const {
   if (threads <= 1 || partition_blocks <= 0 || sample.rows < 1.0 || sample.dims.empty() || steps.empty() ||
-      takes_slow_path(sample)) {
+      !on_fast_path(sample)) {
     return 1.0;
   }
   const std::int64_t step = std::max<std::int64_t>(1, steps[0]);
@@ -57,6 +57,9 @@ double StepModel::partition_imbalance(const Sample& sample) const {
 }
 
 double StepModel::overhead_s_for(const Sample& sample) const {
+  if (takes_direct_path(sample)) {
+    return direct_overhead_s;
+  }
   if (takes_slow_path(sample)) {
     return slow_overhead_s * sample.calls + slow_gather_s * sample.gathers;
   }
@@ -64,13 +67,16 @@ double StepModel::overhead_s_for(const Sample& sample) const {
 }
 
 double StepModel::far_bytes(const Sample& sample) const {
-  if (far_bytes_per_s <= 0.0 || private_cache_bytes <= 0.0 || takes_slow_path(sample)) {
+  if (far_bytes_per_s <= 0.0 || private_cache_bytes <= 0.0 || !on_fast_path(sample)) {
     return 0.0;
   }
   return std::max(0.0, sample.bytes - private_cache_bytes);
 }
 
 double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
+  if (takes_direct_path(sample)) {
+    return std::max(0.0, sample.bytes - dram_bytes) / direct_bytes_per_s;
+  }
   if (takes_slow_path(sample)) {
     return std::max(0.0, sample.bytes - dram_bytes) / slow_bytes_per_s;
   }
@@ -83,11 +89,14 @@ double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
   return near / rate + (beyond > 0.0 ? beyond / std::min(rate, far_bytes_per_s) : 0.0);
 }
 
+double StepModel::path_flops_per_s(const Sample& sample) const {
+  return takes_direct_path(sample) ? direct_flops_per_s
+         : takes_slow_path(sample) ? slow_flops_per_s
+                                   : flops_per_s_for(sample.op);
+}
+
 double StepModel::predict_s(const Sample& sample) const {
-  if (takes_slow_path(sample)) {
-    return overhead_s_for(sample) + std::max(work(sample) / slow_flops_per_s, memory_time_s(sample));
-  }
-  return overhead_s_for(sample) + std::max(work(sample) / flops_per_s_for(sample.op), memory_time_s(sample));
+  return overhead_s_for(sample) + std::max(work(sample) / path_flops_per_s(sample), memory_time_s(sample));
 }
 
 }  // namespace roofcast::roofline

@@ -368,9 +368,8 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
     s.work_factor = static_cast<double>(kernel.flops);
   }
   e.bytes = static_cast<std::int64_t>(std::llround(s.bytes));
-  const bool slow = m.takes_slow_path(s);
-  e.compute_time_s = m.work(s) / (slow ? m.slow_flops_per_s : m.flops_per_s_for(s.op));
-  if (!slow && !m.op_flops_per_s.empty() && m.op_flops_per_s.count(s.op) == 0 && kernel.op_flops.size() > 1 &&
+  e.compute_time_s = m.work(s) / m.path_flops_per_s(s);
+  if (m.on_fast_path(s) && !m.op_flops_per_s.empty() && m.op_flops_per_s.count(s.op) == 0 && kernel.op_flops.size() > 1 &&
       kernel.flops > 0) {
     // A fused kernel of several operators (a GELU) without a throughput of its
     // own in the profile: each operator's share of the work at its own throughput.

@@ -404,6 +404,21 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     }
     slow.finish();
   }
+  if (entry.has("direct_path")) {
+    JsonObject direct = entry.object("direct_path");
+    const std::int64_t dim = direct.integer("dimension");
+    if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {
+      direct.fail("dimension", "must index one of the class's " + std::to_string(rank) + " steps (0 to " +
+                                   std::to_string(rank - 1) + ")");
+    }
+    fitted.model.direct_dim = static_cast<std::size_t>(dim);
+    fitted.model.direct_below = block_size(direct, "below", 2, "direct");
+    fitted.model.direct_steps = class_steps(direct, fitted.kernel_class, rank);
+    fitted.model.direct_overhead_s = non_negative(direct, "overhead_us") * 1e-6;
+    fitted.model.direct_flops_per_s = positive(direct, "gflops") * 1e9;
+    fitted.model.direct_bytes_per_s = positive(direct, "gbs") * 1e9;
+    direct.finish();
+  }
   JsonObject fit = entry.object("fit");
   const std::int64_t points = fit.integer("points");
   if (points < 1) {

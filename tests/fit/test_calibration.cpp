@@ -442,6 +442,12 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.far_bytes_per_s = 31.25e9;
   record.fits[0].fit.model.edge_block = 16;  // and how much slower a padded edge is with one filter block per call
   record.fits[0].fit.model.edge_slowdown = 1.0752;
+  record.fits[0].fit.model.direct_below = 16;  // and the direct path of inputs below the block
+  record.fits[0].fit.model.direct_dim = 1;
+  record.fits[0].fit.model.direct_steps = {16, 1};
+  record.fits[0].fit.model.direct_overhead_s = 5.1e-6;
+  record.fits[0].fit.model.direct_flops_per_s = 152e9;
+  record.fits[0].fit.model.direct_bytes_per_s = 11e9;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -468,6 +474,13 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.far_bytes_per_s, 31.25e9);
   EXPECT_EQ(profile.kernel_models.at("conv").model.edge_block, 16);
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.edge_slowdown, 1.0752);
+  const auto& conv = profile.kernel_models.at("conv").model;
+  EXPECT_EQ(conv.direct_below, 16);
+  EXPECT_EQ(conv.direct_dim, 1u);
+  EXPECT_EQ(conv.direct_steps, (std::vector<std::int64_t>{16, 1}));
+  EXPECT_DOUBLE_EQ(conv.direct_overhead_s, 5.1e-6);
+  EXPECT_DOUBLE_EQ(conv.direct_flops_per_s, 152e9);
+  EXPECT_DOUBLE_EQ(conv.direct_bytes_per_s, 11e9);
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);

@@ -142,6 +142,108 @@ TEST(StepModel, EachPathTakesItsOwnSteps) {
   EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
 }
 
+/// ONNX Runtime's convolution paths: blocked (input channels a multiple of 4),
+/// plain (the others), and direct (fewer than 16 input channels, read as they
+/// are), each at its own overhead, throughput and bandwidth; output channels
+/// in blocks of 8 on all three.
+StepModel three_paths() {
+  StepModel m = two_paths({8, 1}, 4, 1);
+  m.direct_below = 16;
+  m.direct_dim = 1;
+  m.direct_steps = {8, 1};
+  m.direct_overhead_s = 8e-6;
+  m.direct_flops_per_s = 70e9;
+  m.direct_bytes_per_s = 12e9;
+  return m;
+}
+
+TEST(StepModel, InputsBelowTheBlockTakeTheDirectPath) {
+  StepModel m = three_paths();
+  m.slow_steps = {1, 1};
+  // 3 input channels are off the multiple of 4 too: the direct path wins.
+  const Sample stem{.dims = {20, 3}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  const Sample narrow{.dims = {20, 8}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  const Sample plain{.dims = {20, 18}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  const Sample blocked{.dims = {20, 20}, .work_factor = 2.0, .bytes = 0.0, .time_s = 1.0};
+  EXPECT_TRUE(m.takes_direct_path(stem));
+  EXPECT_FALSE(m.takes_slow_path(stem));
+  EXPECT_FALSE(m.on_fast_path(stem));
+  EXPECT_TRUE(m.takes_direct_path(narrow));
+  EXPECT_TRUE(m.takes_slow_path(plain));
+  EXPECT_TRUE(m.on_fast_path(blocked));
+  EXPECT_DOUBLE_EQ(m.work(stem), 2.0 * 24 * 3);      // the direct path's own steps
+  EXPECT_DOUBLE_EQ(m.work(plain), 2.0 * 20 * 18);    // the slow path's
+  EXPECT_DOUBLE_EQ(m.work(blocked), 2.0 * 24 * 20);  // the fast path's
+  EXPECT_DOUBLE_EQ(m.predict_s(stem), 8e-6 + 2.0 * 24 * 3 / 70e9);
+  EXPECT_DOUBLE_EQ(m.path_flops_per_s(plain), 30e9);
+  EXPECT_DOUBLE_EQ(m.path_flops_per_s(blocked), 100e9);
+}
+
+/// Conv-like points as synthetic() makes them, on input channels that give each of three_paths()' paths
+/// a spread: 3, 6 and 11 (direct), 16 to 36 by 4 (blocked), 18, 29 and 42 (plain). Five points per
+/// (K, C), one of them bound by its bytes: with four, the first cross-validation's folds (i mod 4) put
+/// every such point in one fold, and its training points could not tell B.
+std::vector<Sample> three_path_points(const StepModel& truth, double noise, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> jitter(0.0, noise);
+  std::vector<Sample> samples;
+  for (std::int64_t k = 4; k <= 96; k += 13) {
+    for (const std::int64_t c : {3, 6, 11, 16, 20, 24, 28, 32, 36, 18, 29, 42}) {
+      for (const std::int64_t hw : {7, 14, 28, 112}) {
+        Sample s{.dims = {k, c}, .work_factor = 2.0 * 9.0 * static_cast<double>(hw * hw),
+                 .bytes = 4.0 * static_cast<double>(c * hw * hw + k * c * 9 + k * hw * hw)};
+        s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+        samples.push_back(s);
+      }
+      Sample heavy{.dims = {k, c}, .work_factor = 2.0 * 56.0 * 56.0,
+                   .bytes = 40.0 * static_cast<double>((c + k) * 56 * 56)};
+      heavy.time_s = truth.predict_s(heavy) * (1.0 + jitter(rng));
+      samples.push_back(heavy);
+    }
+  }
+  return samples;
+}
+
+TEST(StepModel, RecoversTheDirectPathApartFromTheOthers) {
+  const auto samples = three_path_points(three_paths(), 0.01, 13);
+  FitOptions options;
+  options.candidate_alignments = {4};
+  options.direct_below = 16;
+  options.direct_dim = 1;
+  const FitResult fit = fit_step_model(samples, options);
+  EXPECT_EQ(fit.points, samples.size());
+  EXPECT_EQ(fit.model.direct_below, 16);
+  EXPECT_EQ(fit.model.direct_dim, 1u);
+  EXPECT_EQ(fit.model.direct_steps, (std::vector<std::int64_t>{8, 1}));
+  EXPECT_NEAR(fit.model.direct_overhead_s / 8e-6, 1.0, 0.15);
+  EXPECT_NEAR(fit.model.direct_flops_per_s / 70e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.direct_bytes_per_s / 12e9, 1.0, 0.05);
+  EXPECT_EQ(fit.model.align, 4);
+  EXPECT_NEAR(fit.model.flops_per_s / 100e9, 1.0, 0.03);
+  EXPECT_NEAR(fit.model.slow_flops_per_s / 30e9, 1.0, 0.03);
+  EXPECT_LT(fit.heldout_rmspe_percent, 2.0);
+  ASSERT_EQ(fit.relative_residuals.size(), samples.size());
+  // Without the option the stems are the slow path's: worse on held-out points.
+  FitOptions no_direct = options;
+  no_direct.direct_below = 0;
+  const FitResult without = fit_step_model(samples, no_direct);
+  EXPECT_EQ(without.model.direct_below, 0);
+  EXPECT_GT(without.heldout_rmspe_percent, 2.0 * fit.heldout_rmspe_percent);
+}
+
+TEST(StepModel, TooFewDirectPointsStayWithTheOthers) {
+  auto samples = synthetic(two_paths({8, 1}, 4, 1), 0.01, 5);
+  // Three points below 16 input channels (of those with 3): too few for a path of their own.
+  std::size_t kept = 0;
+  std::erase_if(samples, [&](const Sample& s) { return s.dims[1] < 16 && kept++ >= 3; });
+  FitOptions options;
+  options.direct_below = 16;
+  options.direct_dim = 1;
+  const FitResult fit = fit_step_model(samples, options);
+  EXPECT_EQ(fit.model.direct_below, 0);
+  EXPECT_EQ(fit.points, samples.size());
+}
+
 TEST(StepModel, TheMostLoadedThreadSetsTheWork) {
   // 72 output channels in blocks of 16: 5 blocks, dealt out as sets of 4 and 1
   // block by 112 rows. Of 2 threads the first takes every row of the set of 4:

@@ -230,6 +230,41 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
                 j["kernel_models"][0]["slow_path"]["steps"] = {1};
               }),
               HasSubstr("kernel_models[0].slow_path.steps: class conv takes 2 steps, got 1"));
+  const Json direct = {{"dimension", 1}, {"below", 16}, {"steps", {16, 1}}, {"overhead_us", 5.0},
+                       {"gflops", 150.0}, {"gbs", 11.0}};
+  const auto direct_with = [&](const char* key, const Json& value) {
+    return error_of([&](Json& j) {
+      j["kernel_models"][0]["direct_path"] = direct;
+      j["kernel_models"][0]["direct_path"][key] = value;
+    });
+  };
+  EXPECT_THAT(direct_with("dimension", 2), HasSubstr("kernel_models[0].direct_path.dimension: must index one"));
+  EXPECT_THAT(direct_with("below", 1), HasSubstr("kernel_models[0].direct_path.below: must be >= 2"));
+  EXPECT_THAT(direct_with("steps", {16}), HasSubstr("kernel_models[0].direct_path.steps: class conv takes 2"));
+  EXPECT_THAT(direct_with("gflops", 0.0), HasSubstr("kernel_models[0].direct_path.gflops"));
+  EXPECT_THAT(direct_with("overhead_us", -1.0), HasSubstr("kernel_models[0].direct_path.overhead_us"));
+  EXPECT_THAT(direct_with("threshold", 16), HasSubstr("kernel_models[0].direct_path.threshold: unknown key"));
+  EXPECT_THAT(error_of([&](Json& j) {
+                j["kernel_models"][0]["direct_path"] = direct;
+                j["kernel_models"][0]["direct_path"].erase("gbs");
+              }),
+              HasSubstr("kernel_models[0].direct_path.gbs"));
+}
+
+TEST(Profile, ADirectPathLoadsWithItsOwnParameters) {
+  Json j = calibrated_profile();
+  EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.direct_below, 0);  // none unless written
+  j["kernel_models"][0]["direct_path"] = {{"dimension", 1}, {"below", 16}, {"steps", {8, 1}}, {"overhead_us", 5.0},
+                                          {"gflops", 150.0}, {"gbs", 11.0}};
+  const auto m = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
+  EXPECT_EQ(m.direct_below, 16);
+  EXPECT_EQ(m.direct_dim, 1u);
+  EXPECT_EQ(m.direct_steps, (std::vector<std::int64_t>{8, 1}));
+  EXPECT_DOUBLE_EQ(m.direct_overhead_s, 5e-6);
+  EXPECT_DOUBLE_EQ(m.direct_flops_per_s, 150e9);
+  EXPECT_DOUBLE_EQ(m.direct_bytes_per_s, 11e9);
+  const roofline::Sample stem{.dims = {32, 3}, .work_factor = 1e6, .bytes = 0.0, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.predict_s(stem), 5e-6 + 32.0 * 3 * 1e6 / 150e9);
 }
 
 TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {

@@ -55,6 +55,13 @@ struct FitOptions {
   /// Multiples of private_cache_bytes tried as the bytes a kernel holds before
   /// it spills (StepModel::private_cache_bytes); the best by held-out error.
   std::vector<double> candidate_private_cache_multiples = {1.0, 2.0, 4.0};
+  /// A direct path (StepModel::direct_below) for the points whose dimension
+  /// `direct_dim` is below `direct_below` (the runtime's rule, not fitted; 0:
+  /// none): fitted apart on them, with their own t0, P and B, when there are
+  /// `min_direct_points` of them; with fewer they stay with the others.
+  std::int64_t direct_below = 0;
+  std::size_t direct_dim = 0;
+  std::size_t min_direct_points = 4;
   RateBounds bounds;
 };
 
@@ -108,7 +115,10 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// few blocks do, then (for points whose rows lie a multiple of a span apart,
 /// every span of `candidate_alias_bytes` tried) whether a slowdown of theirs
 /// does, then (for points with outputs at a row's padded edges) whether a
-/// slowdown of those outputs does, then fits on all samples. FitError for too few points,
+/// slowdown of those outputs does, then fits on all samples. With a direct path
+/// (options.direct_below), its points are fitted apart first (their steps: the
+/// fast path's on dimension 0, none on the others) and their held-out errors
+/// (each left out in turn) pooled with the others'. FitError for too few points,
 /// inconsistent samples, or samples that cannot separate the parameters
 /// (every point with the same work and bytes).
 FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options = {});
