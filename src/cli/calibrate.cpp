@@ -431,6 +431,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     point.sample.time_s = measure::interquartile_mean(timed->per_run_s);  // the profiler counts whole µs
     point.spread = stats.spread();
     point.unix_time_s = unix_now();
+    for (const auto& reorder : timed->reorders) {
+      const double time_s = reorder.per_run_s.empty() ? 0.0 : measure::interquartile_mean(reorder.per_run_s);
+      if (time_s > 0.0) {
+        point.reorders.push_back({.bytes = reorder.bytes, .time_s = time_s});
+      }
+    }
     return point;
   };
   // Measures a point once more and logs it.
@@ -569,6 +575,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
   record.cache_lifetime_ms = std::max(0.0, ceilings->cache_lifetime_ms);
   record.cache_flush_bytes = ceilings->cache_flush_bytes;
   record.fits = fits;
+  try {
+    record.reorder_fit = fit::fit_reorders(points);
+  } catch (const FitError& error) {
+    std::cerr << "roofcast: layout reorders not fitted (" << error.what()
+              << "); predictions price them as copies\n";
+  }
   record.points = points.size();
   record.measurements = measurements;
   record.budget = options.budget;
@@ -676,6 +688,13 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
            << " % more work per output at a row's padded edges (computed one at a time) where a call holds one "
            << f.fit.model.edge_block << "-channel filter block";
     }
+  }
+  if (record.reorder_fit) {
+    const auto& reorder = *record.reorder_fit;
+    text << "\nlayout reorders: " << fixed_format(reorder.model.overhead_s * 1e6, 1) << " us + bytes at "
+         << fixed_format(reorder.model.bytes_per_s / 1e9, 1) << " GB/s (" << reorder.points
+         << " reorders around the points; RMSPE " << fixed_format(reorder.rmspe_percent, 1) << " %, held out "
+         << fixed_format(reorder.heldout_rmspe_percent, 1) << " %)";
   }
   text << '\n';
   text << "\nwrote " << output.string() << " (" << points.size() << " points, "

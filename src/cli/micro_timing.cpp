@@ -36,6 +36,29 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
   return per_run;
 }
 
+std::vector<TimedReorder> kernel_reorders(const measure::KernelProfile& profile, const graph::Graph& graph,
+                                          const std::vector<std::size_t>& layers) {
+  std::vector<TimedReorder> reorders;
+  for (const auto& k : profile.kernels) {
+    const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
+      return std::find(layers.begin(), layers.end(), layer) != layers.end();
+    });
+    if (!measure::is_layout_reorder(k) || !kernels_own) {
+      continue;
+    }
+    const bool into = k.mapping == "inserted:consumer";
+    const bool out_of = k.mapping == "inserted:producer";
+    const graph::Layer& layer = graph.layers[into ? layers.front() : layers.back()];
+    const auto& tensors = into ? layer.inputs : layer.outputs;
+    if ((!into && !out_of) || tensors.empty() || tensors[0] == graph::kNoTensor) {
+      continue;
+    }
+    reorders.push_back({.bytes = 2.0 * static_cast<double>(graph.tensor(tensors[0]).size_bytes()),
+                        .per_run_s = k.samples_s});
+  }
+  return reorders;
+}
+
 MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes, const fs::path& model) {
   write_file_atomically(model, measure::micro_model_bytes(measure::parse_micro_model(spec), 0, flush_bytes));
   MicroKernel micro{.graph = graph::load_graph(model), .kernel = {}};
@@ -67,9 +90,10 @@ measure::MeasureOptions micro_measure_options(int threads, double min_time_s, co
 TimedMicroKernel time_micro_kernel(measure::Runner& runner, const std::string& spec, std::int64_t flush_bytes,
                                    const fs::path& work, const measure::MeasureOptions& options) {
   const fs::path model = work / "point.onnx";
-  TimedMicroKernel timed{.micro = lower_micro_model(spec, flush_bytes, model), .per_run_s = {}};
-  timed.per_run_s = kernel_time_per_run(measure::profile_kernels(runner, timed.micro.graph, model, options),
-                                        timed.micro.kernel.layers);
+  TimedMicroKernel timed{.micro = lower_micro_model(spec, flush_bytes, model), .per_run_s = {}, .reorders = {}};
+  const measure::KernelProfile profile = measure::profile_kernels(runner, timed.micro.graph, model, options);
+  timed.per_run_s = kernel_time_per_run(profile, timed.micro.kernel.layers);
+  timed.reorders = kernel_reorders(profile, timed.micro.graph, timed.micro.kernel.layers);
   return timed;
 }
 

@@ -32,11 +32,25 @@ MicroKernel lower_micro_model(const std::string& spec, std::int64_t flush_bytes,
 std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
                                         const std::vector<std::size_t>& layers);
 
-/// A micro-model's own kernel, timed: the lowered micro-model and that
-/// kernel's time per profiled run.
+/// A layout reorder the runtime ran into or out of a micro-model's kernel: the
+/// bytes it read and wrote (twice the tensor it reorders) and its time per profiled run.
+struct TimedReorder {
+  double bytes = 0.0;
+  std::vector<double> per_run_s;
+};
+
+/// The layout reorders that feed or drain `layers` (a kernel's), in the
+/// runtime's order: a reorder into a kernel reorders its first layer's first
+/// input, one out of it its last layer's first output.
+std::vector<TimedReorder> kernel_reorders(const measure::KernelProfile& profile, const graph::Graph& graph,
+                                          const std::vector<std::size_t>& layers);
+
+/// A micro-model's own kernel, timed: the lowered micro-model, that kernel's
+/// time per profiled run, and the reorders around it.
 struct TimedMicroKernel {
   MicroKernel micro;
   std::vector<double> per_run_s;
+  std::vector<TimedReorder> reorders;
 };
 
 /// How a micro-model is measured (as `calibrate` measures a point): three

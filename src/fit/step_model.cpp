@@ -699,9 +699,7 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
       const double error = 100.0 * (left_out.predict_s(direct_points[i]) - direct_points[i].time_s) /
                            direct_points[i].time_s;
       squares += error * error;
-      if (std::abs(error) > 20) fprintf(stderr, "DEBUG loo %zu err %.1f t0 %g P %g B %g\n", i, error, left_out.overhead_s, left_out.flops_per_s, left_out.bytes_per_s);
     }
-    fprintf(stderr, "DEBUG others %zu heldout %.2f rmspe %.2f direct %zu squares %.1f\n", others.size(), result.heldout_rmspe_percent, result.rmspe_percent, direct_points.size(), squares);
     result.points = samples.size();
     result.heldout_rmspe_percent = std::sqrt(squares / static_cast<double>(samples.size()));
     result.rmspe_percent = rmspe_percent(m, samples);

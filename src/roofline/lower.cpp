@@ -429,9 +429,12 @@ class Lowering {
       }
     }
     const auto size_of = [this](TensorId id) { return graph_.tensor(id).size_bytes(); };
+    // Blocked kernels whose output the runtime reorders to plain inside them
+    // (a Conv with an activation its blocked kernel does not apply).
+    std::set<std::size_t> plain_output;
     const auto blocked_tensor = [&](TensorId id) {
       const auto it = producer.find(id);
-      return it != producer.end() && kernels_[it->second].blocked;
+      return it != producer.end() && kernels_[it->second].blocked && plain_output.count(it->second) == 0;
     };
     std::set<TensorId> reordered_in;
     std::set<TensorId> reordered_out;
@@ -466,6 +469,15 @@ class Lowering {
           for (const TensorId id : inputs) {
             const bool direct = id == resolve(head.inputs[0]) && channels(id) < layout.direct_input_below;
             if (!blocked_tensor(id) && !direct && reordered_in.insert(id).second) {
+              kernel.reorder_bytes += 2 * size_of(id);
+              kernel.reorders += 1;
+            }
+          }
+          if (layout.plain_activations.count(kernel.epilogue_op) != 0) {
+            // The activation runs on the plain layout after the convolution's
+            // output (as large as the kernel's) is reordered.
+            plain_output.insert(k);
+            for (const TensorId id : kernel_outputs(graph_, kernel)) {
               kernel.reorder_bytes += 2 * size_of(id);
               kernel.reorders += 1;
             }

@@ -63,9 +63,12 @@ double PassModels::reorder_seconds(const Kernel& kernel, double bytes_scale) con
   if (kernel.reorder_bytes <= 0) {
     return 0.0;
   }
-  // Each reorder is a runtime kernel of its own: the data-movement class's
-  // fixed overhead, then its bytes at that class's bandwidth.
+  // Each reorder is a runtime kernel of its own: its fixed overhead, then its
+  // bytes; as calibration fitted them, or as the data-movement class moves bytes.
   const double bytes = static_cast<double>(kernel.reorder_bytes) * bytes_scale;
+  if (reorder_bytes_per_s > 0.0) {
+    return kernel.reorders * reorder_overhead_s + bytes / reorder_bytes_per_s;
+  }
   return data_movement != nullptr
              ? kernel.reorders * data_movement->model.overhead_s + bytes / data_movement->model.bytes_per_s
              : bytes / bytes_per_s;
@@ -541,9 +544,12 @@ Prediction predict(const Graph& graph, const GraphCost& cost, const DeviceProfil
     const auto it = profile.kernel_models.find(std::string(kernel_class_name(kernel_class)));
     return it != profile.kernel_models.end() ? &it->second : nullptr;
   };
+  const auto& layout = profile.lowering.blocked_layout;
   const PassModels passes{.elementwise = model_of(KernelClass::kElementwise),
                           .data_movement = model_of(KernelClass::kDataMovement),
-                          .bytes_per_s = prediction.memory.activation_bytes_per_s};
+                          .bytes_per_s = prediction.memory.activation_bytes_per_s,
+                          .reorder_overhead_s = layout ? layout->reorder_overhead_s : 0.0,
+                          .reorder_bytes_per_s = layout ? layout->reorder_bytes_per_s : 0.0};
   const int threads = profile.runtime ? profile.runtime->threads : 1;
   const DramPath dram{.bytes_per_s = prediction.bandwidth_bytes_per_s,
                       .overlap_bytes_per_s = profile.ceilings.dram_overlap_bytes_per_s};

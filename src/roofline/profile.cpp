@@ -242,6 +242,22 @@ LoweringRules parse_lowering(JsonObject object) {
       layout.keep_ops[op] = version;
     }
     keep.finish();
+    if (block.has("plain_activations")) {
+      layout.plain_activations = operator_names(block, "plain_activations", "HardSwish");
+    }
+    if (block.has("reorder")) {
+      JsonObject reorder = block.object("reorder");
+      layout.reorder_overhead_s = non_negative(reorder, "overhead_us") * 1e-6;
+      layout.reorder_bytes_per_s = positive(reorder, "gbs") * 1e9;
+      JsonObject fit = reorder.object("fit");
+      if (fit.integer("points") < 1) {
+        fit.fail("points", "must be >= 1");
+      }
+      (void)non_negative(fit, "rmspe_percent");
+      (void)non_negative(fit, "heldout_rmspe_percent");
+      fit.finish();
+      reorder.finish();
+    }
     block.finish();
     rules.blocked_layout = layout;
   }

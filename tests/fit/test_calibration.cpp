@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <set>
 
@@ -213,6 +214,61 @@ TEST(Calibration, EachPointKeepsItsMedianMeasurement) {
   EXPECT_DOUBLE_EQ(points[2].unix_time_s, 102.0);
 }
 
+TEST(Calibration, EachReorderKeepsItsMedianToo) {
+  // Three rounds of a point with two reorders; a round whose profile missed one is left out of theirs.
+  const auto measured = [](double time_s, std::vector<ReorderSample> reorders) {
+    MeasuredPoint m;
+    m.kernel_class = "conv";
+    m.spec = "conv:c=16";
+    m.sample.time_s = time_s;
+    m.reorders = std::move(reorders);
+    return m;
+  };
+  const auto points = median_per_point({measured(1.0, {{100.0, 5.0}, {400.0, 9.0}}),
+                                        measured(2.0, {{100.0, 1.0}, {400.0, 3.0}}),
+                                        measured(3.0, {{100.0, 7.0}}),
+                                        measured(4.0, {{100.0, 2.0}, {400.0, 4.0}})});
+  ASSERT_EQ(points.size(), 1u);
+  ASSERT_EQ(points[0].reorders.size(), 2u);
+  EXPECT_DOUBLE_EQ(points[0].reorders[0].bytes, 100.0);
+  EXPECT_DOUBLE_EQ(points[0].reorders[0].time_s, 2.0);  // of 5, 1, 2
+  EXPECT_DOUBLE_EQ(points[0].reorders[1].time_s, 4.0);  // of 9, 3, 4
+  EXPECT_DOUBLE_EQ(points[0].sample.time_s, std::sqrt(2.0 * 3.0));
+}
+
+TEST(Calibration, ReordersFitAnOverheadAndABandwidth) {
+  // Reorders of 10 KB to 4 MB at 2 µs + bytes / 40 GB/s, 2 % noise, two per point.
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise(0.0, 0.02);
+  std::vector<MeasuredPoint> points;
+  for (int i = 0; i < 30; ++i) {
+    MeasuredPoint p;
+    p.kernel_class = "conv";
+    p.spec = "conv:" + std::to_string(i);
+    for (const double bytes : {1e4 * std::pow(1.2, i), 4e4 * std::pow(1.15, i)}) {
+      p.reorders.push_back({.bytes = bytes, .time_s = (2e-6 + bytes / 40e9) * (1.0 + noise(rng))});
+    }
+    points.push_back(p);
+  }
+  const FitResult fit = fit_reorders(points);
+  EXPECT_EQ(fit.points, 60u);
+  EXPECT_NEAR(fit.model.overhead_s / 2e-6, 1.0, 0.1);
+  EXPECT_NEAR(fit.model.bytes_per_s / 40e9, 1.0, 0.05);
+  EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
+  // Too few, or all of one size: no fit.
+  points.resize(2);
+  EXPECT_THROW((void)fit_reorders(points), FitError);
+  for (auto& p : points) {
+    for (auto& r : p.reorders) {
+      r.bytes = 1e5;
+    }
+  }
+  points.resize(30, points[0]);
+  EXPECT_THAT([&] { (void)fit_reorders(points); },
+              ThrowsMessage<FitError>(HasSubstr("too few layout reorders to fit: 60 of 1 sizes")));
+  EXPECT_THROW((void)fit_reorders({}), FitError);
+}
+
 TEST(Calibration, PointsWhoseRoundsDisagreeAreMeasuredAgain) {
   const auto measured = [](const std::string& spec, double time_s) {
     MeasuredPoint m;
@@ -267,6 +323,14 @@ TEST(Calibration, LogLinesRoundTrip) {
   older.erase("edge_share");
   EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.row_stride_bytes, 0.0);
   EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.edge_share, 0.0);
+  // The reorders around the kernel go out and come back; a line without them has none.
+  EXPECT_EQ(point_json_line(point).find("reorders"), std::string::npos);
+  point.reorders = {{.bytes = 8192.0, .time_s = 2e-6}, {.bytes = 16384.0, .time_s = 3e-6}};
+  const MeasuredPoint reordered = parse_point_line(point_json_line(point), "log", 3);
+  ASSERT_EQ(reordered.reorders.size(), 2u);
+  EXPECT_DOUBLE_EQ(reordered.reorders[1].bytes, 16384.0);
+  EXPECT_DOUBLE_EQ(reordered.reorders[1].time_s, 3e-6);
+  EXPECT_TRUE(parse_point_line(older.dump(), "log", 2).reorders.empty());
   // A bad line is refused with the file and line number.
   const auto expect_refused = [](const std::string& line, std::size_t number, const std::string& message) {
     try {
@@ -293,6 +357,9 @@ TEST(Calibration, LogLinesRoundTrip) {
   expect_refused(point_json_line(point), 13, "edge_share must be >= 0");
   point.sample.edge_share = 1.5;  // a share of a row's outputs
   expect_refused(point_json_line(point), 14, "edge_share must be <= 1");
+  point.sample.edge_share = 0.0;
+  point.reorders = {{.bytes = 0.0, .time_s = 2e-6}};
+  expect_refused(point_json_line(point), 15, "a reorder's bytes and time_s must be > 0");
 }
 
 std::vector<MeasuredPoint> synthetic_points() {
@@ -448,6 +515,10 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.direct_overhead_s = 5.1e-6;
   record.fits[0].fit.model.direct_flops_per_s = 152e9;
   record.fits[0].fit.model.direct_bytes_per_s = 11e9;
+  record.reorder_fit = FitResult{};  // and the layout reorders' model
+  record.reorder_fit->model.overhead_s = 1.7e-6;
+  record.reorder_fit->model.bytes_per_s = 37.4e9;
+  record.reorder_fit->points = 237;
   record.points = 84;
   record.budget = 300;
   record.first_unix_time_s = 1.7e9;
@@ -481,6 +552,10 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(conv.direct_overhead_s, 5.1e-6);
   EXPECT_DOUBLE_EQ(conv.direct_flops_per_s, 152e9);
   EXPECT_DOUBLE_EQ(conv.direct_bytes_per_s, 11e9);
+  ASSERT_TRUE(profile.lowering.blocked_layout.has_value());
+  EXPECT_DOUBLE_EQ(profile.lowering.blocked_layout->reorder_overhead_s, 1.7e-6);
+  EXPECT_DOUBLE_EQ(profile.lowering.blocked_layout->reorder_bytes_per_s, 37.4e9);
+  EXPECT_EQ(profile.lowering.blocked_layout->plain_activations, (std::set<std::string>{"HardSwish"}));
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);

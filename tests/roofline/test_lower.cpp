@@ -137,6 +137,44 @@ TEST(Lower, ReordersWhereBlockedAndPlainKernelsMeet) {
   }
 }
 
+TEST(Lower, AnActivationTheBlockedConvDoesNotApplyMakesItsOutputPlain) {
+  // x 1x32x8x8 → Conv 1x1 (32 → 32) → HardSwish → GlobalAveragePool → Conv 1x1 (32 → 32) → y,
+  // as a MobileNetV3 block: the runtime's blocked Conv does not apply a HardSwish, so it
+  // reorders its output and runs the activation plain; the pool then reads a plain tensor
+  // and runs plain, and the second Conv reorders the pool's output in.
+  ModelBuilder b;
+  b.input("x", {1, 32, 8, 8}).weight("w1", {32, 32, 1, 1}).weight("w2", {32, 32, 1, 1});
+  b.node("Conv", {"x", "w1"}, {"a"}, {}, "conv1")
+      .node("HardSwish", {"a"}, {"h"}, {}, "hardswish")
+      .node("GlobalAveragePool", {"h"}, {"p"}, {}, "pool")
+      .node("Conv", {"p", "w2"}, {"y"}, {}, "conv2")
+      .output("y");
+  LoweringRules rules = all_rules();
+  rules.in_kernel_activations = std::set<std::string>{"Relu"};
+  rules.blocked_layout = BlockedLayout{.channel_multiple = 4, .group_channel_multiple = 16,
+                                       .direct_input_below = 16, .keep_ops = {{"GlobalAveragePool", 1}}};
+  const std::int64_t tensor_bytes = 4 * 32 * 8 * 8;
+  const std::int64_t pooled_bytes = 4 * 32;
+  // Without the rule, the activation is taken to run in the blocked kernel: the pool stays blocked.
+  const auto fused = lowered(b, rules);
+  ASSERT_EQ(fused.size(), 3u);
+  EXPECT_EQ(fused[0].ops, "Conv+HardSwish");
+  EXPECT_EQ(fused[0].reorder_bytes, 2 * tensor_bytes);  // x in
+  EXPECT_TRUE(fused[1].blocked);
+  EXPECT_EQ(fused[2].reorder_bytes, 2 * pooled_bytes);  // y out, leaving the graph
+  rules.blocked_layout->plain_activations = {"HardSwish"};
+  const auto plain = lowered(b, rules);
+  ASSERT_EQ(plain.size(), 3u);
+  EXPECT_TRUE(plain[0].blocked);
+  EXPECT_EQ(plain[0].reorder_bytes, 2 * 2 * tensor_bytes);  // x in, its output out
+  EXPECT_EQ(plain[0].reorders, 2);
+  EXPECT_FALSE(plain[1].blocked);  // the pool reads a plain tensor
+  EXPECT_EQ(plain[1].reorder_bytes, 0);
+  EXPECT_TRUE(plain[2].blocked);
+  EXPECT_EQ(plain[2].reorder_bytes, 2 * 2 * pooled_bytes);  // p in, y out
+  EXPECT_EQ(plain[2].reorders, 2);
+}
+
 TEST(Lower, APadReadOnlyByAPoolBecomesItsPadding) {
   // x 1x8x8x8 → Pad (1 on each side) → AveragePool 3x3 → y.
   ModelBuilder b;

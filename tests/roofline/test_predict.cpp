@@ -538,6 +538,11 @@ TEST(Predict, EachLayoutReorderCostsTheDataMovementOverheadAndItsBytes) {
   // No activation pass here: the reorders are the whole epilogue, and their own part of it.
   EXPECT_NEAR(prediction.estimates[0].reorder_s, prediction.estimates[0].epilogue_s, 1e-15);
   EXPECT_EQ(prediction.estimates[1].reorder_s, 0.0);  // the Sigmoid reorders nothing
+  // With the reorders calibration fitted, those price them instead.
+  p.lowering.blocked_layout->reorder_overhead_s = 1e-6;
+  p.lowering.blocked_layout->reorder_bytes_per_s = 40e9;
+  const Prediction fitted = predict(graph, cost, p);
+  EXPECT_NEAR(fitted.estimates[0].reorder_s, 2 * 1e-6 + 2 * 2 * tensor_bytes / 40e9, 1e-12);
 }
 
 TEST(Predict, InnerLoopsArePerChannelForBatchNormAndPerChannelBroadcasts) {

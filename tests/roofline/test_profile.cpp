@@ -380,6 +380,38 @@ const std::vector<Broken>& broken_profiles() {
                                               {"direct_input_below", 16}};
          });
        }, "lowering.blocked_layout.keep_ops"},
+      {"plain_activation_not_a_name", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {{"Relu", 13}}},
+                                              {"plain_activations", {""}}};
+         });
+       }, "lowering.blocked_layout.plain_activations[0]: must be an operator name"},
+      {"reorder_of_no_bandwidth", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {
+               {"channel_multiple", 4}, {"group_channel_multiple", 16}, {"direct_input_below", 16},
+               {"keep_ops", {{"Relu", 13}}},
+               {"reorder", {{"overhead_us", 2.0}, {"gbs", 0.0},
+                            {"fit", {{"points", 200}, {"rmspe_percent", 20.0}, {"heldout_rmspe_percent", 21.0}}}}}};
+         });
+       }, "lowering.blocked_layout.reorder.gbs"},
+      {"reorder_without_its_fit", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {{"channel_multiple", 4}, {"group_channel_multiple", 16},
+                                              {"direct_input_below", 16}, {"keep_ops", {{"Relu", 13}}},
+                                              {"reorder", {{"overhead_us", 2.0}, {"gbs", 40.0}}}};
+         });
+       }, "lowering.blocked_layout.reorder.fit"},
+      {"reorder_fit_of_no_points", [] {
+         return mutated([](Json& j) {
+           j["lowering"]["blocked_layout"] = {
+               {"channel_multiple", 4}, {"group_channel_multiple", 16}, {"direct_input_below", 16},
+               {"keep_ops", {{"Relu", 13}}},
+               {"reorder", {{"overhead_us", 2.0}, {"gbs", 40.0},
+                            {"fit", {{"points", 0}, {"rmspe_percent", 20.0}, {"heldout_rmspe_percent", 21.0}}}}}};
+         });
+       }, "lowering.blocked_layout.reorder.fit.points: must be >= 1"},
       {"calibrated_without_runtime", [] {
          return mutated([](Json& j) { j["kind"] = "calibrated"; j["provenance"]["kind"] = "calibrated"; });
        }, "runtime: a calibrated profile must name its runtime"},

@@ -38,6 +38,14 @@ struct PlannedPoint {
 /// Deterministic for a budget; specs are unique.
 std::vector<PlannedPoint> plan_points(std::size_t budget);
 
+/// A layout reorder the runtime ran around a point's kernel, between its plain
+/// input or output and its blocked layout (not part of the kernel's time): the
+/// bytes it read and wrote, and its time.
+struct ReorderSample {
+  double bytes = 0.0;
+  double time_s = 0.0;
+};
+
 /// A measured point as the calibration log keeps it (one JSON line each).
 struct MeasuredPoint {
   std::string kernel_class;
@@ -45,6 +53,7 @@ struct MeasuredPoint {
   Sample sample;          ///< dims, work factor and bytes of the lowered kernel; time_s its median
   double spread = 0.0;    ///< (p90 − p10) / median of the kernel's samples
   double unix_time_s = 0.0;  ///< when it was measured
+  std::vector<ReorderSample> reorders;  ///< in the runtime's order; none in older logs
 };
 
 std::string point_json_line(const MeasuredPoint& point);
@@ -53,8 +62,9 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
 
 /// One measurement per point: of the measurements of each spec (a calibration
 /// in rounds logs several), the median time (the geometric mean of the middle
-/// two for an even count) and the time of its last measurement, in the order
-/// the specs first appear. Not the
+/// two for an even count; so too each reorder's, of the measurements that
+/// logged as many reorders as the first) and the time of its last measurement,
+/// in the order the specs first appear. Not the
 /// fastest: a point's fastest round is the low tail of its noise, faster than
 /// the same kernel runs in a network (at 2 threads the two rounds of a point
 /// differed by a median 7 %, and fitting the faster one predicted 10 of 14
@@ -83,6 +93,15 @@ struct ClassFit {
 
 /// Fits every class that has points; deterministic for the same points (in any order).
 std::vector<ClassFit> fit_classes(std::vector<MeasuredPoint> points, const FitOptions& options = {});
+
+/// The layout reorders' model (roofline::BlockedLayout's reorder_*), fitted on
+/// every reorder the points ran (`points`: one measurement each, as
+/// median_per_point gives): t = t0 + bytes / B, as a class of its own without
+/// steps. Blocked convolutions' points reorder their input in and their output
+/// out, from a few KB to a few MB; a network pays a reorder wherever blocked
+/// and plain kernels meet. FitError with fewer than 6 reorders or fewer than 3
+/// distinct byte counts.
+FitResult fit_reorders(const std::vector<MeasuredPoint>& points);
 
 /// One kernel timed twice: with the bytes it reads from DRAM in a network
 /// (its weights) still cached, and evicted by a flush beyond the last level.
@@ -123,6 +142,7 @@ LifetimeFit fit_cache_lifetime(const std::vector<LifetimeSample>& samples);
 }  // namespace roofcast::fit
 
 #include <map>
+#include <optional>
 
 namespace roofcast::fit {
 
@@ -144,6 +164,8 @@ struct CalibrationRecord {
   double cache_lifetime_ms = 0.0;              ///< fit_cache_lifetime's, in ms (0: none found, or not measured)
   std::int64_t cache_flush_bytes = 0;          ///< read before each point's runs (0: hot caches)
   std::vector<ClassFit> fits;
+  /// fit_reorders' (unset: the log holds too few reorders, an older log).
+  std::optional<FitResult> reorder_fit;
   std::size_t points = 0;
   std::size_t measurements = 0;                ///< of those points (rounds × points, fewer when resumed short)
   std::size_t budget = 0;

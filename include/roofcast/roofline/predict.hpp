@@ -126,6 +126,9 @@ struct PassModels {
   const FittedKernelModel* elementwise = nullptr;
   const FittedKernelModel* data_movement = nullptr;
   double bytes_per_s = 0.0;
+  /// The profile's fitted reorders (BlockedLayout::reorder_*); absent, the data-movement class's.
+  double reorder_overhead_s = 0.0;
+  double reorder_bytes_per_s = 0.0;
 
   /// The activation pass and the reorders together (KernelEstimate::epilogue_s).
   double seconds(const Kernel& kernel, double bytes_scale) const;

@@ -114,6 +114,18 @@ struct BlockedLayout {
   /// ONNX Runtime 1.22 keeps Relu-6/13 blocked but not Relu-14, which an
   /// opset-17 model's Relu is.
   std::map<std::string, std::int64_t> keep_ops;
+  /// Activations fused into a Conv that the runtime does not apply in its
+  /// blocked kernel: it reorders the convolution's output to the plain layout
+  /// and runs them after, so such a kernel's output is plain (ONNX Runtime
+  /// 1.22: HardSwish, run as HardSigmoid and Mul; MobileNetV3's 20 such
+  /// convolutions each ran a ReorderOutput of their output).
+  std::set<std::string> plain_activations;
+  /// What a reorder costs, t0 + bytes / B, fitted on calibration's reorders
+  /// (fit::fit_reorders); 0: not fitted (the data-movement class's stand in).
+  /// One thread reordered a 24 KB tensor in 2–3 µs and 600 KB in 12 µs (MobileNetV3),
+  /// where the copy class's 2.7 µs and 38 GB/s gave 18.
+  double reorder_overhead_s = 0.0;
+  double reorder_bytes_per_s = 0.0;
 };
 
 struct LoweringRules {
