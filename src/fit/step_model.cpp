@@ -652,63 +652,11 @@ bool has_finite_parameters(const StepModel& m) {
   return all;
 }
 
-FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options) {
-  if (options.direct_below > 0) {
-    const auto direct = [&](const Sample& s) {
-      return options.direct_dim < s.dims.size() && s.dims[options.direct_dim] < options.direct_below;
-    };
-    std::vector<Sample> direct_points;
-    std::vector<Sample> others;
-    for (const Sample& s : samples) {
-      (direct(s) ? direct_points : others).push_back(s);
-    }
-    FitOptions without = options;
-    without.direct_below = 0;
-    if (direct_points.size() < std::max<std::size_t>(options.min_direct_points, 4) ||
-        others.size() < options.min_points) {
-      return fit_step_model(samples, without);
-    }
-    FitResult result = fit_step_model(others, without);
-    StepModel& m = result.model;
-    // The direct kernel computes its output channels in the fast path's blocks
-    // and its input channels as they are.
-    std::vector<std::int64_t> steps(m.steps.size(), 1);
-    if (!steps.empty()) {
-      steps[0] = m.steps[0];
-    }
-    if (!fittable(direct_points, steps, 4)) {
-      return fit_step_model(samples, without);
-    }
-    const StepModel path = fit_fixed_steps(direct_points, steps, options.bounds);
-    m.direct_below = options.direct_below;
-    m.direct_dim = options.direct_dim;
-    m.direct_steps = steps;
-    m.direct_overhead_s = path.overhead_s;
-    m.direct_flops_per_s = path.flops_per_s;
-    m.direct_bytes_per_s = path.bytes_per_s;
-    if (!has_finite_parameters(m)) {
-      throw FitError("the direct path's fit did not converge (a parameter came out infinite, NaN or a rate 0); "
-                     "measure its points again");
-    }
-    // Held out: the others' cross-validated error pooled with each direct point's, fitted without it.
-    double squares = result.heldout_rmspe_percent * result.heldout_rmspe_percent * static_cast<double>(others.size());
-    for (std::size_t i = 0; i < direct_points.size(); ++i) {
-      std::vector<Sample> rest = direct_points;
-      rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
-      const StepModel left_out = fittable(rest, steps, 3) ? fit_fixed_steps(rest, steps, options.bounds) : path;
-      const double error = 100.0 * (left_out.predict_s(direct_points[i]) - direct_points[i].time_s) /
-                           direct_points[i].time_s;
-      squares += error * error;
-    }
-    result.points = samples.size();
-    result.heldout_rmspe_percent = std::sqrt(squares / static_cast<double>(samples.size()));
-    result.rmspe_percent = rmspe_percent(m, samples);
-    result.relative_residuals.clear();
-    for (const auto& s : samples) {
-      result.relative_residuals.push_back((m.predict_s(s) - s.time_s) / s.time_s);
-    }
-    return result;
-  }
+namespace {
+
+/// fit_step_model without a direct path: the form (steps, a slow path, the
+/// terms) chosen by cross-validated error, then fitted on all samples.
+FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& options) {
   check_samples(samples, options.min_points);
   gsl_set_error_handler_off();  // GSL reports through return codes; never abort the process
   const std::size_t rank = samples.front().dims.size();
@@ -953,6 +901,72 @@ FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& o
     result.relative_residuals.push_back((result.model.predict_s(s) - s.time_s) / s.time_s);
   }
   return result;
+}
+
+/// fit_step_model with a direct path (options.direct_below): its points fitted
+/// apart, the others by fit_paths; all of them together when the direct points
+/// are too few or cannot be fitted.
+FitResult fit_with_direct_path(const std::vector<Sample>& samples, const FitOptions& options) {
+  const auto direct = [&](const Sample& s) {
+    return options.direct_dim < s.dims.size() && s.dims[options.direct_dim] < options.direct_below;
+  };
+  std::vector<Sample> direct_points;
+  std::vector<Sample> others;
+  for (const Sample& s : samples) {
+    (direct(s) ? direct_points : others).push_back(s);
+  }
+  FitOptions without = options;
+  without.direct_below = 0;
+  if (direct_points.size() < std::max<std::size_t>(options.min_direct_points, 4) ||
+      others.size() < options.min_points) {
+    return fit_paths(samples, without);
+  }
+  FitResult result = fit_paths(others, without);
+  StepModel& m = result.model;
+  // The direct kernel computes its output channels in the fast path's blocks
+  // and its input channels as they are.
+  std::vector<std::int64_t> steps(m.steps.size(), 1);
+  if (!steps.empty()) {
+    steps[0] = m.steps[0];
+  }
+  if (!fittable(direct_points, steps, 4)) {
+    return fit_paths(samples, without);
+  }
+  const StepModel path = fit_fixed_steps(direct_points, steps, options.bounds);
+  m.direct_below = options.direct_below;
+  m.direct_dim = options.direct_dim;
+  m.direct_steps = steps;
+  m.direct_overhead_s = path.overhead_s;
+  m.direct_flops_per_s = path.flops_per_s;
+  m.direct_bytes_per_s = path.bytes_per_s;
+  if (!has_finite_parameters(m)) {
+    throw FitError("the direct path's fit did not converge (a parameter came out infinite, NaN or a rate 0); "
+                   "measure its points again");
+  }
+  // Held out: the others' cross-validated error pooled with each direct point's, fitted without it.
+  double squares = result.heldout_rmspe_percent * result.heldout_rmspe_percent * static_cast<double>(others.size());
+  for (std::size_t i = 0; i < direct_points.size(); ++i) {
+    std::vector<Sample> rest = direct_points;
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+    const StepModel left_out = fittable(rest, steps, 3) ? fit_fixed_steps(rest, steps, options.bounds) : path;
+    const double error = 100.0 * (left_out.predict_s(direct_points[i]) - direct_points[i].time_s) /
+                         direct_points[i].time_s;
+    squares += error * error;
+  }
+  result.points = samples.size();
+  result.heldout_rmspe_percent = std::sqrt(squares / static_cast<double>(samples.size()));
+  result.rmspe_percent = rmspe_percent(m, samples);
+  result.relative_residuals.clear();
+  for (const auto& s : samples) {
+    result.relative_residuals.push_back((m.predict_s(s) - s.time_s) / s.time_s);
+  }
+  return result;
+}
+
+}  // namespace
+
+FitResult fit_step_model(const std::vector<Sample>& samples, const FitOptions& options) {
+  return options.direct_below > 0 ? fit_with_direct_path(samples, options) : fit_paths(samples, options);
 }
 
 }  // namespace roofcast::fit
