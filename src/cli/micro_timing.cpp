@@ -12,6 +12,17 @@
 namespace roofcast::cli {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// Whether the runtime's kernel `k` executes (or, a reorder, feeds or drains) one of `layers`.
+bool runs_any_of(const measure::KernelTiming& k, const std::vector<std::size_t>& layers) {
+  return std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
+    return std::find(layers.begin(), layers.end(), layer) != layers.end();
+  });
+}
+
+}  // namespace
+
 std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
                                         const std::vector<std::size_t>& layers) {
   std::size_t runs = 0;
@@ -20,13 +31,7 @@ std::vector<double> kernel_time_per_run(const measure::KernelProfile& profile,
   }
   std::vector<double> per_run(runs, 0.0);
   for (const auto& k : profile.kernels) {
-    if (measure::is_layout_reorder(k) || k.mapping == "unmapped") {
-      continue;
-    }
-    const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
-      return std::find(layers.begin(), layers.end(), layer) != layers.end();
-    });
-    if (!kernels_own) {
+    if (measure::is_layout_reorder(k) || k.mapping == "unmapped" || !runs_any_of(k, layers)) {
       continue;
     }
     for (std::size_t r = 0; r < k.samples_s.size(); ++r) {
@@ -40,10 +45,7 @@ std::vector<TimedReorder> kernel_reorders(const measure::KernelProfile& profile,
                                           const std::vector<std::size_t>& layers) {
   std::vector<TimedReorder> reorders;
   for (const auto& k : profile.kernels) {
-    const bool kernels_own = std::any_of(k.layers.begin(), k.layers.end(), [&](std::size_t layer) {
-      return std::find(layers.begin(), layers.end(), layer) != layers.end();
-    });
-    if (!measure::is_layout_reorder(k) || !kernels_own) {
+    if (!measure::is_layout_reorder(k) || !runs_any_of(k, layers)) {
       continue;
     }
     const bool into = k.mapping == "inserted:consumer";

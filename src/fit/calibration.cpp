@@ -85,16 +85,16 @@ const T& pick(const std::vector<T>& options, double u) {
   return options[std::min(options.size() - 1, static_cast<std::size_t>(u * static_cast<double>(options.size())))];
 }
 
+/// A conv micro-model's spec; `pad` < 0: the micro-model's own (kernel / 2), left out of the spec.
 std::string conv(std::int64_t c, std::int64_t k, std::int64_t hw, std::int64_t kernel, std::int64_t stride,
-                 std::int64_t group = 1, const std::string& activation = "Relu") {
+                 std::int64_t group = 1, const std::string& activation = "Relu", std::int64_t pad = -1) {
   return "conv:c=" + s(c) + ",h=" + s(hw) + ",w=" + s(hw) + ",k=" + s(k) + ",kernel=" + s(kernel) +
-         ",stride=" + s(stride) + ",group=" + s(group) + ",act=" + activation;
+         ",stride=" + s(stride) + (pad < 0 ? "" : ",pad=" + s(pad)) + ",group=" + s(group) + ",act=" + activation;
 }
 
 /// A network's stem: RGB in (3 channels at 224 × 224), `pad` on each side.
 std::string stem(std::int64_t k, std::int64_t kernel, std::int64_t stride, std::int64_t pad) {
-  return "conv:c=3,h=224,w=224,k=" + s(k) + ",kernel=" + s(kernel) + ",stride=" + s(stride) + ",pad=" + s(pad) +
-         ",group=1,act=Relu";
+  return conv(3, k, 224, kernel, stride, 1, "Relu", pad);
 }
 
 void plan_conv(Planner& p) {
@@ -108,10 +108,10 @@ void plan_conv(Planner& p) {
   // single-channel sweeps below miss it, their input channels being odd (the
   // plain path). One thread: 0.37, 0.73, 0.75, 1.13, 1.10 and 1.49 ms at 16,
   // 24, 32, 40, 48 and 64 channels, blocks of 16. With 20, 28 and 36, multiples
-  // of 4 but not of 8 (ShuffleNet's 116 and 232 are such), that tell a slow
-  // path for channels off a multiple of 4 from one off a multiple of 8: without
-  // them one thread's fit took 8 and predicted ShuffleNet's 116-channel 1×1s
-  // 20 % slow.
+  // of 4 but not of 8 (ShuffleNet's 116 and 232 are such), which the blocked
+  // path rounds up too (20 and 28 ran as 32 at 1 thread): before the slow
+  // path's block was the runtime's (fit_classes), a fit without them took 8
+  // and predicted ShuffleNet's 116-channel 1×1s 20 % slow.
   for (const std::int64_t c : {16, 20, 24, 28, 32, 36, 40, 48}) {
     p.add(conv(c, 64, 56, 3, 1));
   }
@@ -623,12 +623,13 @@ FitResult fit_reorders(const std::vector<MeasuredPoint>& points) {
   for (const auto& s : samples) {
     sizes.insert(s.bytes);
   }
-  if (samples.size() < 6 || sizes.size() < 3) {
-    throw FitError("too few layout reorders to fit: " + std::to_string(samples.size()) + " of " +
-                   std::to_string(sizes.size()) + " sizes, at least 6 of 3 needed");
-  }
   FitOptions options;
   options.min_points = 6;
+  if (samples.size() < options.min_points || sizes.size() < 3) {
+    throw FitError("too few layout reorders to fit: " + std::to_string(samples.size()) + " of " +
+                   std::to_string(sizes.size()) + " sizes, at least " + std::to_string(options.min_points) +
+                   " of 3 needed");
+  }
   return fit_step_model(samples, options);
 }
 
@@ -745,6 +746,12 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     const double scale = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::fabs(v)))));
     return std::isfinite(scale) ? std::round(v * scale) / scale : v;
   };
+  // A fit's summary: its points and its errors on them and held out.
+  const auto fit_summary = [&round2](std::size_t points, const FitResult& fit) {
+    return Json{{"points", points},
+                {"rmspe_percent", round2(fit.rmspe_percent)},
+                {"heldout_rmspe_percent", round2(fit.heldout_rmspe_percent)}};
+  };
   Json models = Json::array();
   Json fit_errors = Json::object();
   std::vector<double> overheads_us;
@@ -808,9 +815,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
                               {"gflops", round4(m.direct_flops_per_s / 1e9)},
                               {"gbs", round4(m.direct_bytes_per_s / 1e9)}};
     }
-    entry["fit"] = {{"points", f.points},
-                    {"rmspe_percent", round2(f.fit.rmspe_percent)},
-                    {"heldout_rmspe_percent", round2(f.fit.heldout_rmspe_percent)}};
+    entry["fit"] = fit_summary(f.points, f.fit);
     models.push_back(entry);
     fit_errors[f.kernel_class] = {{"points", f.points},
                                   {"fitted", true},
@@ -932,10 +937,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
     profile["lowering"]["blocked_layout"]["reorder"] = {
         {"overhead_us", round4(m.overhead_s * 1e6)},
         {"gbs", round4(m.bytes_per_s / 1e9)},
-        {"fit",
-         {{"points", r.reorder_fit->points},
-          {"rmspe_percent", round2(r.reorder_fit->rmspe_percent)},
-          {"heldout_rmspe_percent", round2(r.reorder_fit->heldout_rmspe_percent)}}}};
+        {"fit", fit_summary(r.reorder_fit->points, *r.reorder_fit)}};
   }
   return profile.dump(2) + "\n";
 }

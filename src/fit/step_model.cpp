@@ -907,13 +907,10 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
 /// apart, the others by fit_paths; all of them together when the direct points
 /// are too few or cannot be fitted.
 FitResult fit_with_direct_path(const std::vector<Sample>& samples, const FitOptions& options) {
-  const auto direct = [&](const Sample& s) {
-    return options.direct_dim < s.dims.size() && s.dims[options.direct_dim] < options.direct_below;
-  };
   std::vector<Sample> direct_points;
   std::vector<Sample> others;
   for (const Sample& s : samples) {
-    (direct(s) ? direct_points : others).push_back(s);
+    (roofline::falls_below(s, options.direct_below, options.direct_dim) ? direct_points : others).push_back(s);
   }
   FitOptions without = options;
   without.direct_below = 0;

@@ -76,6 +76,36 @@ double non_negative(JsonObject& object, std::string_view key) {
   return value;
 }
 
+/// `object[key]`: an index into a class's `rank` steps.
+std::size_t class_dimension(JsonObject& object, std::string_view key, std::size_t rank) {
+  const std::int64_t dim = object.integer(key);
+  if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {
+    object.fail(key, "must index one of the class's " + std::to_string(rank) + " steps (0 to " +
+                         std::to_string(rank - 1) + ")");
+  }
+  return static_cast<std::size_t>(dim);
+}
+
+/// A fit's summary, `fit` {points ≥ 1, rmspe_percent ≥ 0, heldout_rmspe_percent ≥ 0}, under `parent`.
+struct FitSummary {
+  std::size_t points = 0;
+  double rmspe_percent = 0.0;
+  double heldout_rmspe_percent = 0.0;
+};
+
+FitSummary fit_summary(JsonObject& parent) {
+  JsonObject fit = parent.object("fit");
+  const std::int64_t points = fit.integer("points");
+  if (points < 1) {
+    fit.fail("points", "must be >= 1");
+  }
+  FitSummary summary{.points = static_cast<std::size_t>(points),
+                     .rmspe_percent = non_negative(fit, "rmspe_percent"),
+                     .heldout_rmspe_percent = non_negative(fit, "heldout_rmspe_percent")};
+  fit.finish();
+  return summary;
+}
+
 Precision precision_value(JsonObject& object, std::string_view key) {
   const std::string text = object.string(key);
   const auto precision = parse_precision(text);
@@ -249,13 +279,7 @@ LoweringRules parse_lowering(JsonObject object) {
       JsonObject reorder = block.object("reorder");
       layout.reorder_overhead_s = non_negative(reorder, "overhead_us") * 1e-6;
       layout.reorder_bytes_per_s = positive(reorder, "gbs") * 1e9;
-      JsonObject fit = reorder.object("fit");
-      if (fit.integer("points") < 1) {
-        fit.fail("points", "must be >= 1");
-      }
-      (void)non_negative(fit, "rmspe_percent");
-      (void)non_negative(fit, "heldout_rmspe_percent");
-      fit.finish();
+      (void)fit_summary(reorder);  // checked; predictions do not use it
       reorder.finish();
     }
     block.finish();
@@ -403,12 +427,7 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     JsonObject slow = entry.object("slow_path");
     fitted.model.align = block_size(slow, "unless_multiple_of", 2, "align");
     if (slow.has("dimension")) {
-      const std::int64_t dim = slow.integer("dimension");
-      if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {
-        slow.fail("dimension", "must index one of the class's " + std::to_string(rank) + " steps (0 to " +
-                                   std::to_string(rank - 1) + ")");
-      }
-      fitted.model.align_dim = static_cast<std::size_t>(dim);
+      fitted.model.align_dim = class_dimension(slow, "dimension", rank);
     }
     // Written since the slow path took steps of its own; before, it shared the fast path's.
     fitted.model.slow_steps = slow.has("steps") ? class_steps(slow, fitted.kernel_class, rank) : fitted.model.steps;
@@ -422,12 +441,7 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
   }
   if (entry.has("direct_path")) {
     JsonObject direct = entry.object("direct_path");
-    const std::int64_t dim = direct.integer("dimension");
-    if (dim < 0 || static_cast<std::size_t>(dim) >= rank) {
-      direct.fail("dimension", "must index one of the class's " + std::to_string(rank) + " steps (0 to " +
-                                   std::to_string(rank - 1) + ")");
-    }
-    fitted.model.direct_dim = static_cast<std::size_t>(dim);
+    fitted.model.direct_dim = class_dimension(direct, "dimension", rank);
     fitted.model.direct_below = block_size(direct, "below", 2, "direct");
     fitted.model.direct_steps = class_steps(direct, fitted.kernel_class, rank);
     fitted.model.direct_overhead_s = non_negative(direct, "overhead_us") * 1e-6;
@@ -435,15 +449,10 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     fitted.model.direct_bytes_per_s = positive(direct, "gbs") * 1e9;
     direct.finish();
   }
-  JsonObject fit = entry.object("fit");
-  const std::int64_t points = fit.integer("points");
-  if (points < 1) {
-    fit.fail("points", "must be >= 1");
-  }
-  fitted.points = static_cast<std::size_t>(points);
-  fitted.rmspe_percent = non_negative(fit, "rmspe_percent");
-  fitted.heldout_rmspe_percent = non_negative(fit, "heldout_rmspe_percent");
-  fit.finish();
+  const FitSummary fit = fit_summary(entry);
+  fitted.points = fit.points;
+  fitted.rmspe_percent = fit.rmspe_percent;
+  fitted.heldout_rmspe_percent = fit.heldout_rmspe_percent;
   entry.finish();
   return fitted;
 }

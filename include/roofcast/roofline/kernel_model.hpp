@@ -102,6 +102,12 @@ inline bool misses_alignment(const Sample& sample, std::int64_t align, std::size
   return align > 0 && dim < sample.dims.size() && sample.dims[dim] % align != 0;
 }
 
+/// Whether `sample`'s dimension `dim` is below `below` (a library's path for
+/// small inputs); never when `below` is 0 or the sample lacks that dimension.
+inline bool falls_below(const Sample& sample, std::int64_t below, std::size_t dim) {
+  return below > 0 && dim < sample.dims.size() && sample.dims[dim] < below;
+}
+
 struct StepModel {
   std::vector<std::int64_t> steps;  ///< one per dimension; 1 = no quantization
   double overhead_s = 0.0;          ///< t0
@@ -178,9 +184,7 @@ struct StepModel {
   double direct_flops_per_s = 0.0;
   double direct_bytes_per_s = 0.0;
 
-  bool takes_direct_path(const Sample& sample) const {
-    return direct_below > 0 && direct_dim < sample.dims.size() && sample.dims[direct_dim] < direct_below;
-  }
+  bool takes_direct_path(const Sample& sample) const { return falls_below(sample, direct_below, direct_dim); }
   bool takes_slow_path(const Sample& sample) const {
     return !takes_direct_path(sample) && misses_alignment(sample, align, align_dim);
   }
