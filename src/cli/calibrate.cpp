@@ -671,6 +671,11 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
            << " GB/s for the bytes beyond the private caches ("
            << fixed_format(f.fit.model.private_cache_bytes / 1048576.0, 1) << " MiB)";
     }
+    if (f.fitted && f.fit.model.far_wait_bytes_per_s > 0.0) {
+      text << "\n" << f.kernel_class << ": a wait of 1 s per " << fixed_format(f.fit.model.far_wait_bytes_per_s / 1e9, 1)
+           << " GB beyond the private caches (" << fixed_format(f.fit.model.private_cache_bytes / 1048576.0, 1)
+           << " MiB), on top of the roofline term";
+    }
     for (const auto& [gather_s, path] :
          {std::pair{f.fit.model.gather_s, ""}, std::pair{f.fit.model.slow_gather_s, " on the slow path"}}) {
       if (f.fitted && gather_s > 0.0) {

@@ -793,8 +793,10 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
       entry["padded_edges"] = {{"filter_block", m.edge_block}, {"slowdown", round4(m.edge_slowdown)}};
     }
     if (m.private_cache_bytes > 0.0) {
-      entry["beyond_private_caches"] = {{"bytes", static_cast<std::int64_t>(std::llround(m.private_cache_bytes))},
-                                        {"gbs", round4(m.far_bytes_per_s / 1e9)}};
+      const bool wait = m.far_wait_bytes_per_s > 0.0;
+      entry["beyond_private_caches"] = {
+          {"bytes", static_cast<std::int64_t>(std::llround(m.private_cache_bytes))},
+          {wait ? "wait_gbs" : "gbs", round4((wait ? m.far_wait_bytes_per_s : m.far_bytes_per_s) / 1e9)}};
     }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},

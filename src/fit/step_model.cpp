@@ -86,7 +86,8 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   }
   if (p.terms->private_cache_bytes > 0.0) {
     m.private_cache_bytes = p.terms->private_cache_bytes;
-    m.far_bytes_per_s = bounded(gsl_vector_get(x, p.far_index()), far_floor(bounds), bounds.max_bytes_per_s);
+    (p.terms->far_wait ? m.far_wait_bytes_per_s : m.far_bytes_per_s) =
+        bounded(gsl_vector_get(x, p.far_index()), far_floor(bounds), bounds.max_bytes_per_s);
   }
   if (p.terms->edge_term) {
     m.edge_slowdown = std::exp(gsl_vector_get(x, p.edge_index()));
@@ -132,8 +133,8 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   gsl_vector_set(x, 2, unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s));
   for (std::size_t i = 0; i < ops.size(); ++i) {
     gsl_vector_set(x, 3 + i,
-                   bytes_only ? unbounded(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s)
-                              : unbounded(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s));
+                   bytes_only ? unbounded(start.bytes_per_s_for(ops[i]), bounds.min_bytes_per_s, bounds.max_bytes_per_s)
+                              : unbounded(start.flops_per_s_for(ops[i]), bounds.min_flops_per_s, bounds.max_flops_per_s));
   }
   if (terms.loop_term) {
     gsl_vector_set(x, problem.loop_index(), std::log(start.loop_s));
@@ -145,7 +146,9 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
     gsl_vector_set(x, problem.alias_index(), std::log(start.alias_slowdown));
   }
   if (terms.private_cache_bytes > 0.0) {
-    gsl_vector_set(x, problem.far_index(), unbounded(start.far_bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s));
+    gsl_vector_set(x, problem.far_index(),
+                   unbounded(terms.far_wait ? start.far_wait_bytes_per_s : start.far_bytes_per_s, far_floor(bounds),
+                             bounds.max_bytes_per_s));
   }
   if (terms.edge_term) {
     gsl_vector_set(x, problem.edge_index(), std::log(start.edge_slowdown));
@@ -557,6 +560,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     const std::size_t beyond = count_where(samples, outgrows(requested.private_cache_bytes));
     if (beyond >= 2 && samples.size() - beyond >= 2) {
       terms.private_cache_bytes = requested.private_cache_bytes;
+      terms.far_wait = requested.far_wait;
     }
   }
   // An edge slowdown only with a block and two points of one block per call
@@ -604,6 +608,25 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
   const double t_min = *std::min_element(times.begin(), times.end()) / median_of(calls);
   const double p0 = std::max(1.0, 2.0 * median_of(compute_rates));
   const double b0 = std::max(1.0, 2.0 * median_of(byte_rates));
+  // An operator with a rate of its own starts from the rate its points imply:
+  // started at the class's, an operator bound by the other term stays there
+  // (the max() gives its rate no gradient).
+  std::map<std::string, double> op_p0;
+  std::map<std::string, double> op_b0;
+  for (const auto& op : terms.ops) {
+    std::vector<double> own_compute;
+    std::vector<double> own_bytes;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (samples[i].op == op) {
+        own_compute.push_back(compute_rates[i]);
+        own_bytes.push_back(byte_rates[i]);
+      }
+    }
+    if (!own_compute.empty()) {
+      op_p0[op] = std::max(1.0, 2.0 * median_of(own_compute));
+      op_b0[op] = std::max(1.0, 2.0 * median_of(own_bytes));
+    }
+  }
   StepModel best;
   double best_cost = std::numeric_limits<double>::infinity();
   struct Start {
@@ -617,6 +640,12 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.bytes_per_s = bp * b0;
     start.flops_per_s = std::clamp(start.flops_per_s, bounds.min_flops_per_s, bounds.max_flops_per_s);
     start.bytes_per_s = std::clamp(start.bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    for (const auto& [op, rate] : op_p0) {
+      start.op_flops_per_s[op] = std::clamp(pp * rate, bounds.min_flops_per_s, bounds.max_flops_per_s);
+    }
+    for (const auto& [op, rate] : op_b0) {
+      start.op_bytes_per_s[op] = std::clamp(bp * rate, bounds.min_bytes_per_s, bounds.max_bytes_per_s);
+    }
     // A loop (gathered element) starts at a tenth of the time per loop
     // (element) the points imply.
     start.loop_s = terms.loop_term ? std::max(1e-12, 0.1 * median_of(time_per_loop)) : 0.0;
@@ -626,6 +655,8 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     // An output at a padded edge starts at twice a blocked one's work.
     start.edge_slowdown = terms.edge_term ? 1.0 : 0.0;
     start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
+    // A wait for them starts at a byte's worth of B's time.
+    start.far_wait_bytes_per_s = std::clamp(start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
@@ -640,7 +671,8 @@ bool has_finite_parameters(const StepModel& m) {
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
              ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
-             (m.private_cache_bytes <= 0.0 || rate(m.far_bytes_per_s)) &&
+             (m.private_cache_bytes <= 0.0 || rate(m.far_wait_bytes_per_s > 0.0 ? m.far_wait_bytes_per_s
+                                                                                   : m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s))) &&
              (m.direct_below == 0 ||
               (ok(m.direct_overhead_s) && rate(m.direct_flops_per_s) && rate(m.direct_bytes_per_s)));
@@ -849,17 +881,29 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // bytes in flight (a copy's reads and writes), so the bytes it holds
   // before it spills are fitted among multiples of the caches' size.
   {
-    std::optional<Judged> best;
-    for (const double multiple : options.candidate_private_cache_multiples) {
-      const double cache = options.private_cache_bytes * multiple;
-      const auto beyond_cache = outgrows(cache);
-      const std::size_t beyond = count_where(samples, beyond_cache);
-      if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
-        continue;
+    const auto best_beyond = [&](bool wait) {
+      std::optional<Judged> best;
+      for (const double multiple : options.candidate_private_cache_multiples) {
+        const double cache = options.private_cache_bytes * multiple;
+        const auto beyond_cache = outgrows(cache);
+        const std::size_t beyond = count_where(samples, beyond_cache);
+        if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
+          continue;
+        }
+        Terms far = terms;
+        far.private_cache_bytes = cache;
+        far.far_wait = wait;
+        keep_best(best, judged_on_its_points(far, beyond_cache, false), far);
       }
-      Terms far = terms;
-      far.private_cache_bytes = cache;
-      keep_best(best, judged_on_its_points(far, beyond_cache, false), far);
+      return best;
+    };
+    std::optional<Judged> best = best_beyond(false);
+    // Or a wait for them on top of the roofline term. For a kernel its bytes
+    // bound that is the same function (1/B_far = 1/B + 1/B_wait), so it is
+    // kept only where it predicts clearly better than the best bandwidth.
+    std::optional<Judged> wait = best_beyond(true);
+    if (wait && (!best || wait->candidate.sums.error().log_rms < best->candidate.sums.error().log_rms * 0.9)) {
+      best = std::move(wait);
     }
     choose(best);
   }

@@ -67,7 +67,8 @@ double StepModel::overhead_s_for(const Sample& sample) const {
 }
 
 double StepModel::far_bytes(const Sample& sample) const {
-  if (far_bytes_per_s <= 0.0 || private_cache_bytes <= 0.0 || !on_fast_path(sample)) {
+  if ((far_bytes_per_s <= 0.0 && far_wait_bytes_per_s <= 0.0) || private_cache_bytes <= 0.0 ||
+      !on_fast_path(sample)) {
     return 0.0;
   }
   return std::max(0.0, sample.bytes - private_cache_bytes);
@@ -84,9 +85,16 @@ double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
   // beyond move no faster than the operator's own rate (a nearest Resize,
   // bound by its per-element work, is not slowed by where its bytes lie).
   const double rate = bytes_per_s_for(sample.op);
-  const double beyond = std::max(0.0, far_bytes(sample) - dram_bytes);
+  const double beyond = far_bytes_per_s > 0.0 ? std::max(0.0, far_bytes(sample) - dram_bytes) : 0.0;
   const double near = std::max(0.0, sample.bytes - dram_bytes - beyond);
   return near / rate + (beyond > 0.0 ? beyond / std::min(rate, far_bytes_per_s) : 0.0);
+}
+
+double StepModel::far_wait_s(const Sample& sample, double dram_bytes) const {
+  if (far_wait_bytes_per_s <= 0.0) {
+    return 0.0;
+  }
+  return std::max(0.0, far_bytes(sample) - dram_bytes) / far_wait_bytes_per_s;
 }
 
 double StepModel::path_flops_per_s(const Sample& sample) const {
@@ -96,7 +104,8 @@ double StepModel::path_flops_per_s(const Sample& sample) const {
 }
 
 double StepModel::predict_s(const Sample& sample) const {
-  return overhead_s_for(sample) + std::max(work(sample) / path_flops_per_s(sample), memory_time_s(sample));
+  return overhead_s_for(sample) + std::max(work(sample) / path_flops_per_s(sample), memory_time_s(sample)) +
+         far_wait_s(sample);
 }
 
 }  // namespace roofcast::roofline

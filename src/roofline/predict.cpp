@@ -28,12 +28,12 @@ namespace {
 /// From the three terms (compute, memory, overhead) already set: the time, what
 /// bounds it, and where it sits under the roof of `roof_bytes_per_s`.
 void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s, double roof_bytes_per_s) {
-  const double roofline_s = std::max(e.compute_time_s, e.memory_time_s) + e.dram_wait_s;
+  const double roofline_s = std::max(e.compute_time_s, e.memory_time_s) + e.dram_wait_s + e.cache_wait_s;
   e.time_s = e.overhead_s + roofline_s + e.epilogue_s;
   if (e.overhead_s >= roofline_s) {
     e.bound = Bound::kOverhead;
   } else {
-    e.bound = e.compute_time_s >= e.memory_time_s + e.dram_wait_s ? Bound::kCompute : Bound::kMemory;
+    e.bound = e.compute_time_s >= e.memory_time_s + e.dram_wait_s + e.cache_wait_s ? Bound::kCompute : Bound::kMemory;
   }
   e.arithmetic_intensity = e.bytes > 0 ? flops / static_cast<double>(e.bytes) : 0.0;
   e.attainable_flops_per_s =
@@ -402,6 +402,7 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.memory_time_s = m.memory_time_s(s, from_dram + to_dram);
   e.dram_wait_s = std::max(0.0, from_dram - dram.overlap_bytes_per_s * e.compute_time_s) / dram.bytes_per_s +
                   std::max(0.0, to_dram / dram.bytes_per_s - e.compute_time_s);
+  e.cache_wait_s = m.far_wait_s(s, from_dram + to_dram);
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   e.reorder_s = passes.reorder_seconds(kernel, bytes_scale);

@@ -420,7 +420,15 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     if (fitted.model.private_cache_bytes < 1.0) {
       far.fail("bytes", "must be >= 1");
     }
-    fitted.model.far_bytes_per_s = positive(far, "gbs") * 1e9;
+    // Either a bandwidth for the bytes beyond them or a wait for them.
+    if (far.has("gbs") == far.has("wait_gbs")) {
+      far.fail("gbs", "give one of gbs (a bandwidth) and wait_gbs (a wait on top of the roofline term)");
+    }
+    if (far.has("wait_gbs")) {
+      fitted.model.far_wait_bytes_per_s = positive(far, "wait_gbs") * 1e9;
+    } else {
+      fitted.model.far_bytes_per_s = positive(far, "gbs") * 1e9;
+    }
     far.finish();
   }
   if (entry.has("slow_path")) {

@@ -178,7 +178,7 @@ TEST(Cli, PredictJsonKernelsAddUpAndCoverEveryLayer) {
     // The parts a kernel's time is made of are all in the document, and add up.
     const auto part = [&kernel](const char* key) { return kernel.at(key).get<double>(); };
     const double parts_s = part("overhead_s") + std::max(part("compute_time_s"), part("memory_time_s")) +
-                           part("dram_wait_s") + part("epilogue_s");
+                           part("dram_wait_s") + part("cache_wait_s") + part("epilogue_s");
     EXPECT_NEAR(parts_s, kernel.at("time_s").get<double>(), 1e-12) << kernel.at("name");
     for (const auto& layer : kernel.at("layers")) {
       EXPECT_TRUE(layers.insert(layer.get<std::string>()).second) << layer << " in two kernels";

@@ -563,6 +563,15 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_THAT(json, HasSubstr("\"wall_time_s\": 95"));
   EXPECT_THAT(json, HasSubstr("\"measuring_s\": 80"));
   EXPECT_THAT(json, HasSubstr("\"whole_network_measurements_used\": 0"));
+  // The bytes beyond the private caches priced as a wait instead: written as wait_gbs.
+  record.fits[0].fit.model.far_bytes_per_s = 0.0;
+  record.fits[0].fit.model.far_wait_bytes_per_s = 104.25e9;
+  const std::string waiting = calibrated_profile_json(record);
+  EXPECT_THAT(waiting, HasSubstr("\"wait_gbs\": 104.25"));
+  const auto& reloaded = roofline::parse_profile(waiting, "test-cal.json").kernel_models.at("conv").model;
+  EXPECT_DOUBLE_EQ(reloaded.private_cache_bytes, 2097152.0);
+  EXPECT_DOUBLE_EQ(reloaded.far_wait_bytes_per_s, 104.25e9);
+  EXPECT_EQ(reloaded.far_bytes_per_s, 0.0);
 }
 
 }  // namespace

@@ -495,6 +495,67 @@ TEST(StepModel, RecoversTheBandwidthBeyondThePrivateCaches) {
   EXPECT_EQ(fit_step_model(points(truth, 5)).model.far_bytes_per_s, 0.0);
 }
 
+TEST(StepModel, BytesBeyondThePrivateCachesCanWaitOnTopOfTheRooflineTerm) {
+  StepModel m;
+  m.overhead_s = 1e-6;
+  m.flops_per_s = 10e9;
+  m.bytes_per_s = 100e9;
+  m.private_cache_bytes = 1e6;
+  m.far_wait_bytes_per_s = 50e9;
+  Sample s{.dims = {}, .work_factor = 1e5, .bytes = 3e6, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.far_bytes(s), 2e6);
+  // The memory term keeps all bytes at B; the far ones wait on top of the max().
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 3e6 / 100e9);
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s), 2e6 / 50e9);
+  EXPECT_DOUBLE_EQ(m.predict_s(s), 1e-6 + std::max(1e5 / 10e9, 3e6 / 100e9) + 2e6 / 50e9);
+  // Bytes a network's kernel fetches from DRAM are priced apart, out of those that wait.
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s, 0.5e6), 1.5e6 / 50e9);
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s, 3e6), 0.0);
+  // Within the private caches, and without the term, nothing waits.
+  s.bytes = 0.8e6;
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s), 0.0);
+  s.bytes = 3e6;
+  m.far_wait_bytes_per_s = 0.0;
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s), 0.0);
+  EXPECT_DOUBLE_EQ(m.far_bytes(s), 0.0);
+}
+
+TEST(StepModel, RecoversAWaitForTheBytesBeyondThePrivateCaches) {
+  // Elementwise kernels of two operators, 8 KB to 16 MB: a Relu bound by its
+  // bytes at 90 GB/s, a Sigmoid by its work at 4 GFLOP/s (4 FLOPs an element),
+  // each waiting 1 s per 100 GB beyond a private cache of 1 MiB, 2 µs of
+  // overhead, 2 % noise. Within the max() no bandwidth beyond can slow the
+  // Sigmoid, whose work hides its bytes.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 1e18;
+  truth.op_flops_per_s["Sigmoid"] = 4e9;
+  truth.bytes_per_s = 90e9;
+  truth.private_cache_bytes = 1048576.0;
+  truth.far_wait_bytes_per_s = 100e9;
+  std::mt19937 rng(7);
+  std::normal_distribution<double> jitter(0.0, 0.02);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 24; ++i) {
+    const double elements = 1e3 * std::pow(2000.0, i / 23.0);
+    for (const char* op : {"Relu", "Sigmoid"}) {
+      const double flops = std::string(op) == "Relu" ? 1.0 : 4.0;
+      Sample s{.dims = {}, .work_factor = flops * elements, .bytes = 8.0 * elements, .time_s = 0.0, .op = op};
+      s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+      samples.push_back(s);
+    }
+  }
+  FitOptions options;
+  options.private_cache_bytes = 1048576.0;
+  const FitResult fit = fit_step_model(samples, options);
+  EXPECT_DOUBLE_EQ(fit.model.private_cache_bytes, 1048576.0);
+  EXPECT_EQ(fit.model.far_bytes_per_s, 0.0);  // a wait, not a bandwidth
+  EXPECT_NEAR(fit.model.far_wait_bytes_per_s / 100e9, 1.0, 0.15);
+  EXPECT_NEAR(fit.model.bytes_per_s / 90e9, 1.0, 0.1);
+  EXPECT_NEAR(fit.model.flops_per_s_for("Sigmoid") / 4e9, 1.0, 0.1);
+  EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
+}
+
 /// Grouped convolutions as ONNX Runtime runs them: per-group widths that are a
 /// multiple of 16 on a blocked fast path, the others on a plain path that
 /// loops over the groups, paying 3 µs per group (and `slow_gather_s` per

@@ -242,6 +242,23 @@ TEST(Predict, WhatTheCachesStillHoldMovesAtTheFittedBandwidth) {
   EXPECT_GT(cold.time_s, warm.time_s + cold.dram_wait_s * 0.99);
 }
 
+TEST(Predict, BytesBeyondThePrivateCachesWaitOnTopWhereTheClassSaysSo) {
+  const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 5e-6, 1e9, 1e9);
+  p.hardware.cache_bytes = {{2, 1024.0 * 1024}, {3, 32.0 * 1024 * 1024}};  // all still cached
+  const auto plain = predict(graph, cost, p).estimates.at(0);
+  EXPECT_EQ(plain.cache_wait_s, 0.0);
+  // A private cache of 1000 bytes: the kernel's 4 × 556 bytes less 1000 wait at 2 GB/s.
+  p.kernel_models["conv"].model.private_cache_bytes = 1000.0;
+  p.kernel_models["conv"].model.far_wait_bytes_per_s = 2e9;
+  const auto waiting = predict(graph, cost, p).estimates.at(0);
+  EXPECT_NEAR(waiting.cache_wait_s, (4.0 * 556 - 1000) / 2e9, 1e-15);
+  EXPECT_NEAR(waiting.memory_time_s, plain.memory_time_s, 1e-15);  // the bandwidth term is unchanged
+  EXPECT_NEAR(waiting.time_s, plain.time_s + waiting.cache_wait_s, 1e-15);
+}
+
 TEST(Predict, AKernelFetchesFromDramWhileItComputes) {
   const graph::Graph graph = graph::load_graph_from_bytes(small_network().bytes(), "small.onnx");
   const graph::GraphCost cost = graph::graph_cost(graph);

@@ -208,7 +208,15 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
               }),
               HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
   EXPECT_THAT(error_of([](Json& j) { j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}}; }),
-              HasSubstr("kernel_models[0].beyond_private_caches.gbs"));
+              HasSubstr("kernel_models[0].beyond_private_caches.gbs: give one of gbs"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}, {"gbs", 30.0}, {"wait_gbs", 90.0}};
+              }),
+              HasSubstr("kernel_models[0].beyond_private_caches.gbs: give one of gbs"));
+  EXPECT_THAT(error_of([](Json& j) {
+                j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}, {"wait_gbs", 0.0}};
+              }),
+              HasSubstr("kernel_models[0].beyond_private_caches.wait_gbs"));
   EXPECT_THAT(error_of([](Json& j) {
                 j["kernel_models"][0]["padded_edges"] = {{"filter_block", 0}, {"slowdown", 1.0}};
               }),

@@ -87,6 +87,8 @@ struct Terms {
   std::int64_t alias_bytes = 0;
   /// A bandwidth for the bytes beyond this many (StepModel::private_cache_bytes; 0: none), on the fast path.
   double private_cache_bytes = 0.0;
+  /// Those bytes priced as a wait on top of the roofline term (StepModel::far_wait_bytes_per_s), not a bandwidth.
+  bool far_wait = false;
   /// A slowdown of the outputs at a row's padded edges (StepModel::edge_slowdown), on the fast path
   /// of a form whose block is on dimension 0 (edge_block, set from the form).
   bool edge_term = false;

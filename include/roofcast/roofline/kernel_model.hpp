@@ -51,6 +51,15 @@ namespace roofcast::roofline {
 //
 // (a one-thread depthwise convolution of 144 channels at 112×112, 14.5 MB,
 // ran 22–28 % slower than the class's rate for 0.1–8.8 MB predicted).
+// Or, where a kernel's work does not hide its misses, those bytes wait on top
+// of the roofline term:
+//
+//   t = t0 + max(W(q)/P, Q/B) + F / B_wait
+//
+// (one thread's Relu, bound by its bytes, ran 88 GB/s within 2 MiB and 60
+// beyond; an Add broadcasting per channel, bound by its work at 35 GB/s's
+// worth, and a Gelu at 5 GFLOP/s lost as much time per byte beyond it: a
+// bandwidth inside the max() could slow neither). The fit tries both forms.
 //
 // On several threads a kernel takes as long as its most loaded thread. A
 // runtime that deals out its work in items — a set of output-channel blocks
@@ -144,6 +153,13 @@ struct StepModel {
   /// beyond them stream at far_bytes_per_s, on the fast path; 0: no such term.
   double private_cache_bytes = 0.0;
   double far_bytes_per_s = 0.0;
+  /// Or (instead of far_bytes_per_s) those bytes add a wait of their own on
+  /// top of the roofline term, F / far_wait_bytes_per_s: an elementwise
+  /// kernel's per-element work is not hidden behind its misses. One thread's
+  /// Relu ran 88 GB/s within the private caches, 60 beyond them; an Add that
+  /// broadcasts per channel (its work 35 GB/s's worth) lost as much time
+  /// per byte beyond them as the Relu did. 0: no such wait.
+  double far_wait_bytes_per_s = 0.0;
   /// Throughput per operator, for the operators of a class whose work per FLOP
   /// differs (an Erf costs far more per counted FLOP than an Add); an operator
   /// not listed takes flops_per_s.
@@ -228,6 +244,9 @@ struct StepModel {
   }
   /// The bytes of `sample` beyond the private caches (F), on the fast path; 0 without the term.
   double far_bytes(const Sample& sample) const;
+  /// The wait for the bytes beyond the private caches, less `dram_bytes`
+  /// (priced apart), where the model prices them as a wait (far_wait_bytes_per_s); else 0.
+  double far_wait_s(const Sample& sample, double dram_bytes = 0.0) const;
   /// The memory term on the sample's path, of its bytes less `dram_bytes`
   /// (those a network's kernel fetches from DRAM, priced apart): the bytes
   /// within the private caches at B (or the operator's), those beyond at B_far.
