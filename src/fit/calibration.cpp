@@ -424,9 +424,14 @@ std::set<roofline::FusionRule> runtime_fusions() {
           FusionRule::kActivationPatterns, FusionRule::kSplitSiblings, FusionRule::kMatMulOperands};
 }
 
+/// ONNX Runtime 1.22 runs HardSwish as HardSigmoid, then Mul (its MobileNetV3
+/// profile lists the two): 5 passes over the tensor (LoweringRules::activation_passes).
+std::map<std::string, int> runtime_activation_passes() { return {{"HardSwish", 5}}; }
+
 roofline::LoweringRules runtime_lowering_rules() {
   roofline::LoweringRules rules;
   rules.fuse = runtime_fusions();
+  rules.activation_passes = runtime_activation_passes();
   return rules;
 }
 
@@ -898,6 +903,7 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
        {{"fuse", fusion_names(runtime_fusions())},
         {"drop_views", true},
         {"in_kernel_activations", {"Relu"}},
+        {"activation_passes", runtime_activation_passes()},
         // MLAS's NCHWc layout as ONNX Runtime 1.22 applies it (observed on single-Conv models:
         // channels 60 and 116 run blocked, 58 and 8-per-group do not; 8 input channels are read
         // directly): reorders where blocked and plain kernels meet. The ops its NCHWc transformer

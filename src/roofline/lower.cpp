@@ -166,7 +166,7 @@ class Lowering {
           Kernel& fused = kernels_.back();
           fused.epilogue_op = layer.op_type;
           fused.epilogue_flops += layer_cost.flops;
-          fused.epilogue_bytes += 2 * graph_.tensor(layer.outputs[0]).size_bytes();
+          fused.epilogue_bytes += passes_of(layer.op_type) * graph_.tensor(layer.outputs[0]).size_bytes();
         }
         continue;
       }
@@ -637,6 +637,21 @@ class Lowering {
     kernel.bytes_read += c.bytes_read;
     kernel.bytes_written += c.bytes_written;
     kernel.weight_bytes += c.weight_bytes;
+    // An activation the runtime runs as several kernels, on its own: the
+    // passes beyond one read and one write, half read and half written.
+    const int passes = passes_of(layer.op_type);
+    if (passes > 2 && kernel.kernel_class == KernelClass::kElementwise && !layer.outputs.empty() &&
+        layer.outputs[0] != graph::kNoTensor) {
+      const std::int64_t tensor = graph_.tensor(layer.outputs[0]).size_bytes();
+      kernel.bytes_read += (passes - 2 + 1) / 2 * tensor;
+      kernel.bytes_written += (passes - 2) / 2 * tensor;
+    }
+  }
+
+  /// The passes over its tensor the runtime makes for an activation (LoweringRules::activation_passes).
+  int passes_of(const std::string& op) const {
+    const auto it = rules_.activation_passes.find(op);
+    return it != rules_.activation_passes.end() ? it->second : 2;
   }
 
   const Graph& graph_;

@@ -247,6 +247,20 @@ LoweringRules parse_lowering(JsonObject object) {
   if (object.has("in_kernel_activations")) {
     rules.in_kernel_activations = operator_names(object, "in_kernel_activations", "Relu");
   }
+  if (object.has("activation_passes")) {
+    JsonObject passes = object.object("activation_passes");
+    for (const auto& op : passes.keys()) {
+      if (op.empty()) {
+        object.fail("activation_passes", "holds an empty operator name; name one such as \"HardSwish\"");
+      }
+      const std::int64_t count = passes.integer(op);
+      if (count < 2) {
+        passes.fail(op, "must be an integer >= 2 (the passes over the tensor: one read and one write make 2)");
+      }
+      rules.activation_passes[op] = static_cast<int>(count);
+    }
+    passes.finish();
+  }
   if (object.has("blocked_layout")) {
     JsonObject block = object.object("blocked_layout");
     BlockedLayout layout;

@@ -556,6 +556,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_DOUBLE_EQ(profile.lowering.blocked_layout->reorder_overhead_s, 1.7e-6);
   EXPECT_DOUBLE_EQ(profile.lowering.blocked_layout->reorder_bytes_per_s, 37.4e9);
   EXPECT_EQ(profile.lowering.blocked_layout->plain_activations, (std::set<std::string>{"HardSwish"}));
+  EXPECT_EQ(profile.lowering.activation_passes, (std::map<std::string, int>{{"HardSwish", 5}}));
+  EXPECT_EQ(profile.lowering.activation_passes, runtime_lowering_rules().activation_passes);  // as calibration lowers
   EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);

@@ -175,6 +175,32 @@ TEST(Lower, AnActivationTheBlockedConvDoesNotApplyMakesItsOutputPlain) {
   EXPECT_EQ(plain[2].reorders, 2);
 }
 
+TEST(Lower, AnActivationRunAsSeveralKernelsMovesItsTensorThatManyTimes) {
+  // x 1x32x8x8 → Conv 1x1 → HardSwish → HardSwish → y: the first HardSwish is
+  // fused into the Conv as a pass after its loop, the second runs alone. The
+  // runtime runs each as HardSigmoid, then Mul: 5 passes over the tensor.
+  ModelBuilder b;
+  b.input("x", {1, 32, 8, 8}).weight("w", {32, 32, 1, 1});
+  b.node("Conv", {"x", "w"}, {"a"}, {}, "conv")
+      .node("HardSwish", {"a"}, {"h"}, {}, "fused")
+      .node("HardSwish", {"h"}, {"y"}, {}, "alone")
+      .output("y");
+  LoweringRules rules = all_rules();
+  rules.in_kernel_activations = std::set<std::string>{"Relu"};
+  const std::int64_t tensor_bytes = 4 * 32 * 8 * 8;
+  const auto two = lowered(b, rules);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].epilogue_bytes, 2 * tensor_bytes);
+  EXPECT_EQ(two[1].bytes_read + two[1].bytes_written, 2 * tensor_bytes);
+  rules.activation_passes = {{"HardSwish", 5}};
+  const auto five = lowered(b, rules);
+  ASSERT_EQ(five.size(), 2u);
+  EXPECT_EQ(five[0].epilogue_bytes, 5 * tensor_bytes);
+  EXPECT_EQ(five[1].bytes_read, 3 * tensor_bytes);  // its input twice, the HardSigmoid's output once
+  EXPECT_EQ(five[1].bytes_written, 2 * tensor_bytes);
+  EXPECT_EQ(five[1].flops, two[1].flops);  // the work is the same
+}
+
 TEST(Lower, APadReadOnlyByAPoolBecomesItsPadding) {
   // x 1x8x8x8 → Pad (1 on each side) → AveragePool 3x3 → y.
   ModelBuilder b;

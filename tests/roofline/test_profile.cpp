@@ -217,6 +217,10 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
                 j["kernel_models"][0]["beyond_private_caches"] = {{"bytes", 1048576}, {"wait_gbs", 0.0}};
               }),
               HasSubstr("kernel_models[0].beyond_private_caches.wait_gbs"));
+  EXPECT_THAT(error_of([](Json& j) { j["lowering"]["activation_passes"] = {{"HardSwish", 1}}; }),
+              HasSubstr("lowering.activation_passes.HardSwish: must be an integer >= 2"));
+  EXPECT_THAT(error_of([](Json& j) { j["lowering"]["activation_passes"] = {{"HardSwish", "five"}}; }),
+              HasSubstr("lowering.activation_passes.HardSwish"));
   EXPECT_THAT(error_of([](Json& j) {
                 j["kernel_models"][0]["padded_edges"] = {{"filter_block", 0}, {"slowdown", 1.0}};
               }),

@@ -136,6 +136,13 @@ struct LoweringRules {
   /// the kernel's output (ONNX Runtime's CPU kernels apply Relu in the loop and
   /// Clip, HardSigmoid, Sigmoid, Tanh after it). Unset: every fused activation is free.
   std::optional<std::set<std::string>> in_kernel_activations;
+  /// Activations the runtime runs as several kernels → the passes over the
+  /// activation's tensor they make in all (reads and writes; one kernel's read
+  /// and write make 2). ONNX Runtime 1.22 runs HardSwish as HardSigmoid, then
+  /// Mul: 5 (the input read twice, the HardSigmoid's output written and read,
+  /// the output written). A standalone kernel of one moves that many tensors,
+  /// and so does its pass after a kernel it is fused into. Absent: 2.
+  std::map<std::string, int> activation_passes;
   /// Unset: every kernel reads and writes the plain layout (no reorders).
   std::optional<BlockedLayout> blocked_layout;
 
