@@ -860,20 +860,33 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
       terms = best->terms;
     }
   };
-  // And, for points whose rows lie a multiple of a span apart (and others that
-  // do not), a slowdown of theirs, at the span that predicts all points best.
-  {
+  // Of the candidate values of a term that applies to some points only, the
+  // one whose form predicts all points best, among those judged better on
+  // the points it applies to (a value needs enough points with and without it).
+  const auto best_of = [&](const auto& values, const auto& with, const auto& applies_at) {
     std::optional<Judged> best;
-    for (const std::int64_t span : options.candidate_alias_bytes) {
-      const auto aliased_rows = rows_alias_at(span);
-      const std::size_t aliased = count_where(samples, aliased_rows);
-      if (span <= 0 || aliased < options.min_op_points || samples.size() - aliased < options.min_points) {
+    for (const auto value : values) {
+      const auto applies = applies_at(value);
+      const std::size_t count = count_where(samples, applies);
+      if (value <= 0 || count < options.min_op_points || samples.size() - count < options.min_points) {
         continue;
       }
-      Terms alias = terms;
-      alias.alias_bytes = span;
-      keep_best(best, judged_on_its_points(alias, aliased_rows, false), alias);
+      const Terms more = with(value);
+      keep_best(best, judged_on_its_points(more, applies, false), more);
     }
+    return best;
+  };
+  // And, for points whose rows lie a multiple of a span apart (and others that
+  // do not), a slowdown of theirs.
+  {
+    std::optional<Judged> best = best_of(
+        options.candidate_alias_bytes,
+        [&](std::int64_t span) {
+          Terms alias = terms;
+          alias.alias_bytes = span;
+          return alias;
+        },
+        rows_alias_at);
     choose(best);
   }
   // And, for points of which some outgrow the private caches (and others do
@@ -881,27 +894,26 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // bytes in flight (a copy's reads and writes), so the bytes it holds
   // before it spills are fitted among multiples of the caches' size.
   {
-    const auto best_beyond = [&](bool wait) {
-      std::optional<Judged> best;
-      for (const double multiple : options.candidate_private_cache_multiples) {
-        const double cache = options.private_cache_bytes * multiple;
-        const auto beyond_cache = outgrows(cache);
-        const std::size_t beyond = count_where(samples, beyond_cache);
-        if (cache <= 0.0 || beyond < options.min_op_points || samples.size() - beyond < options.min_points) {
-          continue;
-        }
-        Terms far = terms;
-        far.private_cache_bytes = cache;
-        far.far_wait = wait;
-        keep_best(best, judged_on_its_points(far, beyond_cache, false), far);
-      }
-      return best;
+    std::vector<double> caches;
+    for (const double multiple : options.candidate_private_cache_multiples) {
+      caches.push_back(options.private_cache_bytes * multiple);
+    }
+    const auto beyond = [&](bool wait) {
+      return best_of(
+          caches,
+          [&](double cache) {
+            Terms far = terms;
+            far.private_cache_bytes = cache;
+            far.far_wait = wait;
+            return far;
+          },
+          outgrows);
     };
-    std::optional<Judged> best = best_beyond(false);
+    std::optional<Judged> best = beyond(false);
     // Or a wait for them on top of the roofline term. For a kernel its bytes
     // bound that is the same function (1/B_far = 1/B + 1/B_wait), so it is
     // kept only where it predicts clearly better than the best bandwidth.
-    std::optional<Judged> wait = best_beyond(true);
+    std::optional<Judged> wait = beyond(true);
     if (wait && (!best || wait->candidate.sums.error().log_rms < best->candidate.sums.error().log_rms * 0.9)) {
       best = std::move(wait);
     }

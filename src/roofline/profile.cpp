@@ -55,6 +55,25 @@ std::set<std::string> operator_names(JsonObject& object, std::string_view key, s
   return result;
 }
 
+/// `object[key]`: operator → an integer >= `minimum` (else `below`, naming the operator).
+std::map<std::string, std::int64_t> operator_integers(JsonObject& object, std::string_view key,
+                                                      std::string_view example, std::int64_t minimum,
+                                                      const std::string& below) {
+  JsonObject per_op = object.object(key);
+  std::map<std::string, std::int64_t> values;
+  for (const auto& op : per_op.keys()) {
+    if (op.empty()) {
+      object.fail(key, "holds an empty operator name; name one such as \"" + std::string(example) + "\"");
+    }
+    values[op] = per_op.integer(op);
+    if (values[op] < minimum) {
+      per_op.fail(op, below);
+    }
+  }
+  per_op.finish();
+  return values;
+}
+
 /// `object[key]`, when present: operator → rate in G per second, each > 0; returned per second.
 std::map<std::string, double> per_operator_rates(JsonObject& object, std::string_view key) {
   std::map<std::string, double> rates;
@@ -248,18 +267,11 @@ LoweringRules parse_lowering(JsonObject object) {
     rules.in_kernel_activations = operator_names(object, "in_kernel_activations", "Relu");
   }
   if (object.has("activation_passes")) {
-    JsonObject passes = object.object("activation_passes");
-    for (const auto& op : passes.keys()) {
-      if (op.empty()) {
-        object.fail("activation_passes", "holds an empty operator name; name one such as \"HardSwish\"");
-      }
-      const std::int64_t count = passes.integer(op);
-      if (count < 2) {
-        passes.fail(op, "must be an integer >= 2 (the passes over the tensor: one read and one write make 2)");
-      }
+    for (const auto& [op, count] :
+         operator_integers(object, "activation_passes", "HardSwish", 2,
+                           "must be an integer >= 2 (the passes over the tensor: one read and one write make 2)")) {
       rules.activation_passes[op] = static_cast<int>(count);
     }
-    passes.finish();
   }
   if (object.has("blocked_layout")) {
     JsonObject block = object.object("blocked_layout");
@@ -274,18 +286,8 @@ LoweringRules parse_lowering(JsonObject object) {
     layout.channel_multiple = at_least("channel_multiple", 1);
     layout.group_channel_multiple = at_least("group_channel_multiple", 1);
     layout.direct_input_below = at_least("direct_input_below", 0);
-    JsonObject keep = block.object("keep_ops");
-    for (const auto& op : keep.keys()) {
-      if (op.empty()) {
-        block.fail("keep_ops", "holds an empty operator name; name one such as \"MaxPool\"");
-      }
-      const std::int64_t version = keep.integer(op);
-      if (version < 1) {
-        keep.fail(op, "must be an operator version >= 1 (the highest the runtime keeps blocked)");
-      }
-      layout.keep_ops[op] = version;
-    }
-    keep.finish();
+    layout.keep_ops = operator_integers(block, "keep_ops", "MaxPool", 1,
+                                        "must be an operator version >= 1 (the highest the runtime keeps blocked)");
     if (block.has("plain_activations")) {
       layout.plain_activations = operator_names(block, "plain_activations", "HardSwish");
     }
