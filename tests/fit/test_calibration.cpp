@@ -570,7 +570,8 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.far_wait_bytes_per_s = 104.25e9;
   const std::string waiting = calibrated_profile_json(record);
   EXPECT_THAT(waiting, HasSubstr("\"wait_gbs\": 104.25"));
-  const auto& reloaded = roofline::parse_profile(waiting, "test-cal.json").kernel_models.at("conv").model;
+  const roofline::DeviceProfile waiting_profile = roofline::parse_profile(waiting, "test-cal.json");
+  const auto& reloaded = waiting_profile.kernel_models.at("conv").model;
   EXPECT_DOUBLE_EQ(reloaded.private_cache_bytes, 2097152.0);
   EXPECT_DOUBLE_EQ(reloaded.far_wait_bytes_per_s, 104.25e9);
   EXPECT_EQ(reloaded.far_bytes_per_s, 0.0);
