@@ -167,6 +167,13 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   return {model, cost};
 }
 
+/// A form with one more term or path is kept only where its held-out error
+/// comes under this share of the simpler form's.
+constexpr double kClearlyBetter = 0.9;
+
+/// Whether held-out error `error` is clearly below `than` (kClearlyBetter).
+bool clearly_below(double error, double than) { return error < than * kClearlyBetter; }
+
 double median_of(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -767,7 +774,7 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
                              fast.size * slow.size});
       }
     }
-    return two_paths.sums.error().log_rms < one_path.sums.error().log_rms * 0.9 ? two_paths : one_path;
+    return clearly_below(two_paths.sums.error().log_rms, one_path.sums.error().log_rms) ? two_paths : one_path;
   };
   // Then, for a class of several operators, a throughput per operator (the
   // most common one keeps the class's P) must predict clearly better too.
@@ -776,7 +783,7 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // Each extra term is kept only when it predicts held-out points clearly better.
   const auto try_terms = [&](const Terms& more) {
     Candidate candidate = search(more);
-    if (candidate.sums.error().log_rms < chosen.sums.error().log_rms * 0.9) {
+    if (clearly_below(candidate.sums.error().log_rms, chosen.sums.error().log_rms)) {
       chosen = std::move(candidate);
       terms = more;
     }
@@ -797,9 +804,9 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
     const HeldoutSums without = rescore(chosen.form, terms);
     marked = nullptr;
     const double error = candidate.sums.error().log_rms;
-    const bool better_on_all = error < without.error().log_rms * 0.9;
+    const bool better_on_all = clearly_below(error, without.error().log_rms);
     const bool better_where_it_applies =
-        candidate.sums.marked_log_rms() < without.marked_log_rms() * 0.9 && error <= without.error().log_rms;
+        clearly_below(candidate.sums.marked_log_rms(), without.marked_log_rms()) && error <= without.error().log_rms;
     if ((or_all_better && better_on_all) || better_where_it_applies) {
       return candidate;
     }
@@ -839,7 +846,7 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
         best_split = split;
       }
     }
-    if (best_candidate.sums.error().log_rms < chosen.sums.error().log_rms * 0.9) {
+    if (clearly_below(best_candidate.sums.error().log_rms, chosen.sums.error().log_rms)) {
       chosen = std::move(best_candidate);
       terms = best_split;
     }
@@ -914,7 +921,7 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
     // bound that is the same function (1/B_far = 1/B + 1/B_wait), so it is
     // kept only where it predicts clearly better than the best bandwidth.
     std::optional<Judged> wait = beyond(true);
-    if (wait && (!best || wait->candidate.sums.error().log_rms < best->candidate.sums.error().log_rms * 0.9)) {
+    if (wait && (!best || clearly_below(wait->candidate.sums.error().log_rms, best->candidate.sums.error().log_rms))) {
       best = std::move(wait);
     }
     choose(best);
