@@ -172,6 +172,7 @@ void derive_samples_again(std::vector<fit::MeasuredPoint>& points, const fs::pat
 const char* what_a_loop_is(const std::string& kernel_class) {
   if (kernel_class == "gemm") return "one GEMM of a batched MatMul";
   if (kernel_class == "data_movement") return "one contiguous run a copy or transpose moves";
+  if (kernel_class == "normalization") return "one row a Softmax normalizes";
   return "one per channel of a BatchNormalization or a per-channel broadcast";
 }
 

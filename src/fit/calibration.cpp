@@ -250,6 +250,10 @@ void plan_gemm(Planner& p) {
     p.add("matmul:m=197,k=" + s(768 + d + 1) + ",n=768,bias=1");
     p.add("matmul:m=197,k=" + s(alias_k[i]) + ",n=768,bias=1");
   }
+  // A first stage's MLP at 56 × 56 positions (ConvNeXt's and Swin's 96
+  // channels, expanded four times and back): outputs beyond the private caches.
+  p.add("matmul:m=3136,k=96,n=384,bias=1");
+  p.add("matmul:m=3136,k=384,n=96,bias=1");
   // Attention's batched products, one GEMM per head (or window and head):
   // tokens × head width by head width × tokens, and back, over a range of
   // batches, for the cost of each GEMM.
@@ -276,10 +280,13 @@ void plan_gemm(Planner& p) {
     if (p.full()) {
       break;
     }
-    const std::int64_t m = pick<std::int64_t>({1, 1, 49, 197, 196}, u[0]);
+    // The rows networks run: a classifier's one, a window's or ViT-B/32's
+    // 49–50, ViT-B/16's 197, and the 784 and 3136 positions of ConvNeXt's and
+    // Swin's first stages, whose outputs outgrow the private caches.
+    const std::int64_t m = pick<std::int64_t>({1, 1, 49, 197, 196, 784, 3136}, u[0]);
     const std::int64_t k = channels(u[1], 32, 4096, index);
     const std::int64_t n = channels(u[2], 32, 4096, index++);
-    if (static_cast<double>(m * k * n) > 6e8) {
+    if (static_cast<double>(m * k * n) > 6e8 || m * std::max(k, n) > 2'000'000) {
       continue;
     }
     p.add(std::string(u[3] < 0.5 ? "gemm" : "matmul") + ":m=" + s(m) + ",k=" + s(k) + ",n=" + s(n));
@@ -564,6 +571,7 @@ std::string point_json_line(const MeasuredPoint& point) {
                                        {"dims", point.sample.dims},
                                        {"work_factor", point.sample.work_factor},
                                        {"bytes", point.sample.bytes},
+                                       {"weight_bytes", point.sample.weight_bytes},
                                        {"time_s", point.sample.time_s},
                                        {"spread", point.spread},
                                        {"unix_time_s", point.unix_time_s}};
@@ -693,6 +701,10 @@ MeasuredPoint parse_point_line(const std::string& line, const std::string& sourc
     }
     point.sample.work_factor = j.at("work_factor").get<double>();
     point.sample.bytes = j.at("bytes").get<double>();
+    point.sample.weight_bytes = count("weight_bytes", 0.0, 0);
+    if (point.sample.weight_bytes > point.sample.bytes) {
+      throw FitError(source + ":" + std::to_string(line_number) + ": weight_bytes must be <= bytes");
+    }
     point.sample.time_s = j.at("time_s").get<double>();
     point.spread = j.at("spread").get<double>();
     point.unix_time_s = j.at("unix_time_s").get<double>();

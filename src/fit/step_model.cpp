@@ -195,6 +195,9 @@ void check_samples(const std::vector<Sample>& samples, std::size_t min_points) {
     if (!(s.time_s > 0.0) || !std::isfinite(s.time_s) || s.work_factor < 0.0 || s.bytes < 0.0) {
       throw FitError("point " + std::to_string(i) + " has a non-positive time or a negative work or byte count");
     }
+    if (s.weight_bytes < 0.0 || s.weight_bytes > s.bytes) {
+      throw FitError("point " + std::to_string(i) + " has weight bytes outside 0 to its bytes");
+    }
     for (const auto d : s.dims) {
       if (d <= 0) {
         throw FitError("point " + std::to_string(i) + " has a non-positive dimension");
@@ -256,7 +259,7 @@ std::function<bool(const Sample&)> rows_alias_at(std::int64_t span) {
 
 /// A point whose bytes outgrow `cache` bytes (StepModel::far_bytes).
 std::function<bool(const Sample&)> outgrows(double cache) {
-  return [cache](const Sample& s) { return s.bytes > cache; };
+  return [cache](const Sample& s) { return s.bytes - s.weight_bytes > cache; };
 }
 
 /// A point that runs inner loops (StepModel::loop_s).

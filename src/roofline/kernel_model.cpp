@@ -71,7 +71,11 @@ double StepModel::far_bytes(const Sample& sample) const {
       !on_fast_path(sample)) {
     return 0.0;
   }
-  return std::max(0.0, sample.bytes - private_cache_bytes);
+  return std::max(0.0, sample.bytes - sample.weight_bytes - private_cache_bytes);
+}
+
+double StepModel::far_dram_bytes(const Sample& sample, double dram_bytes) {
+  return std::max(0.0, dram_bytes - sample.weight_bytes);
 }
 
 double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
@@ -81,11 +85,13 @@ double StepModel::memory_time_s(const Sample& sample, double dram_bytes) const {
   if (takes_slow_path(sample)) {
     return std::max(0.0, sample.bytes - dram_bytes) / slow_bytes_per_s;
   }
-  // The bytes from DRAM are among those beyond the private caches. Those
+  // The bytes from DRAM are among those beyond the private caches (the
+  // weights first, which far_bytes leaves out, then the activations). Those
   // beyond move no faster than the operator's own rate (a nearest Resize,
   // bound by its per-element work, is not slowed by where its bytes lie).
   const double rate = bytes_per_s_for(sample.op);
-  const double beyond = far_bytes_per_s > 0.0 ? std::max(0.0, far_bytes(sample) - dram_bytes) : 0.0;
+  const double beyond =
+      far_bytes_per_s > 0.0 ? std::max(0.0, far_bytes(sample) - far_dram_bytes(sample, dram_bytes)) : 0.0;
   const double near = std::max(0.0, sample.bytes - dram_bytes - beyond);
   return near / rate + (beyond > 0.0 ? beyond / std::min(rate, far_bytes_per_s) : 0.0);
 }
@@ -94,7 +100,7 @@ double StepModel::far_wait_s(const Sample& sample, double dram_bytes) const {
   if (far_wait_bytes_per_s <= 0.0) {
     return 0.0;
   }
-  return std::max(0.0, far_bytes(sample) - dram_bytes) / far_wait_bytes_per_s;
+  return std::max(0.0, far_bytes(sample) - far_dram_bytes(sample, dram_bytes)) / far_wait_bytes_per_s;
 }
 
 double StepModel::path_flops_per_s(const Sample& sample) const {

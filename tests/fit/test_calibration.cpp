@@ -306,6 +306,7 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.rows = 28.0;
   point.sample.row_stride_bytes = 12288.0;
   point.sample.edge_share = 2.0 / 7.0;
+  point.sample.weight_bytes = 1024.0;
   point.spread = 0.03;
   point.unix_time_s = 1.7e9;
   const MeasuredPoint back = parse_point_line(point_json_line(point), "log", 1);
@@ -317,10 +318,13 @@ TEST(Calibration, LogLinesRoundTrip) {
   EXPECT_DOUBLE_EQ(back.sample.rows, 28.0);
   EXPECT_DOUBLE_EQ(back.sample.row_stride_bytes, 12288.0);
   EXPECT_DOUBLE_EQ(back.sample.edge_share, 2.0 / 7.0);
-  // A line of a log written before the stride and the edge share were: none.
+  EXPECT_DOUBLE_EQ(back.sample.weight_bytes, 1024.0);
+  // A line of a log written before the stride, the edge share and the weights were: none.
   auto older = nlohmann::json::parse(point_json_line(point));
   older.erase("row_stride_bytes");
   older.erase("edge_share");
+  older.erase("weight_bytes");
+  EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.weight_bytes, 0.0);
   EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.row_stride_bytes, 0.0);
   EXPECT_DOUBLE_EQ(parse_point_line(older.dump(), "log", 2).sample.edge_share, 0.0);
   // The reorders around the kernel go out and come back; a line without them has none.
@@ -358,6 +362,11 @@ TEST(Calibration, LogLinesRoundTrip) {
   point.sample.edge_share = 1.5;  // a share of a row's outputs
   expect_refused(point_json_line(point), 14, "edge_share must be <= 1");
   point.sample.edge_share = 0.0;
+  point.sample.weight_bytes = -1.0;
+  expect_refused(point_json_line(point), 16, "weight_bytes must be >= 0");
+  point.sample.weight_bytes = 8192.0;  // more than the point's 4096 bytes
+  expect_refused(point_json_line(point), 17, "weight_bytes must be <= bytes");
+  point.sample.weight_bytes = 0.0;
   point.reorders = {{.bytes = 0.0, .time_s = 2e-6}};
   expect_refused(point_json_line(point), 15, "a reorder's bytes and time_s must be > 0");
 }

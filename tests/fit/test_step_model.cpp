@@ -456,6 +456,34 @@ TEST(StepModel, BytesBeyondThePrivateCachesMoveAtTheirOwnBandwidth) {
   EXPECT_DOUBLE_EQ(m.memory_time_s(s), 3e6 / 2e9);
 }
 
+TEST(StepModel, AGemmsWeightsStayOutOfTheBytesBeyondThePrivateCaches) {
+  // 3 MB moved, 1.5 MB of them stored weights a GEMM packs and reuses: of
+  // the 1.5 MB of activations, 0.5 MB lie beyond a private cache of 1 MB.
+  StepModel m;
+  m.overhead_s = 0.0;
+  m.flops_per_s = 1e18;
+  m.bytes_per_s = 50e9;
+  m.private_cache_bytes = 1e6;
+  m.far_wait_bytes_per_s = 10e9;
+  Sample s{.dims = {}, .work_factor = 0.0, .bytes = 3e6, .time_s = 1.0};
+  s.weight_bytes = 1.5e6;
+  EXPECT_DOUBLE_EQ(m.far_bytes(s), 0.5e6);
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s), 0.5e6 / 10e9);
+  // Bytes from DRAM are the weights first: 1 MB of them leaves the wait as it was,
+  // 1.8 MB takes 0.3 MB of activations out of it.
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s, 1e6), 0.5e6 / 10e9);
+  EXPECT_DOUBLE_EQ(m.far_wait_s(s, 1.8e6), 0.2e6 / 10e9);
+  // A bandwidth for the bytes beyond: the same share of them moves at it.
+  m.far_wait_bytes_per_s = 0.0;
+  m.far_bytes_per_s = 25e9;
+  EXPECT_DOUBLE_EQ(m.memory_time_s(s), 2.5e6 / 50e9 + 0.5e6 / 25e9);
+  // The fit rejects weights outside 0 to the point's bytes.
+  std::vector<Sample> points(8, Sample{.dims = {}, .work_factor = 1.0, .bytes = 1e3, .time_s = 1e-6});
+  for (std::size_t i = 0; i < points.size(); ++i) points[i].bytes *= static_cast<double>(i + 1);
+  points[3].weight_bytes = 1e9;
+  EXPECT_THROW(fit_step_model(points), FitError);
+}
+
 TEST(StepModel, RecoversTheBandwidthBeyondThePrivateCaches) {
   // Copies of 16 KB to 16 MB: 60 GB/s within a private cache of 1 MiB, the
   // bytes beyond at 30 GB/s, 2 µs of overhead, 2 % noise.

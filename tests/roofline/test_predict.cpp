@@ -640,6 +640,52 @@ TEST(Predict, ABatchedMatMulLoopsOncePerGemm) {
   EXPECT_NEAR(predict(graph, cost, p).estimates[1].overhead_s, plain_s, 1e-12);
 }
 
+TEST(Predict, ASoftmaxLoopsOncePerRow) {
+  // 2×3×5×7 over its last axis: 30 rows of 7; over axis 1 at opset 13: 70
+  // rows of 3. Before opset 13 the input is coerced to 2-D at the axis: 2
+  // rows of 3·5·7. Other operators of the class loop not at all.
+  const auto graph_at = [](std::int64_t opset, std::int64_t axis) {
+    ModelBuilder b(opset);
+    b.input("x", {2, 3, 5, 7});
+    b.node("Softmax", {"x"}, {"y"}, {{"axis", axis}}, "softmax").output("y");
+    return graph::load_graph_from_bytes(b.bytes(), "softmax.onnx");
+  };
+  const graph::Graph last = graph_at(17, -1);
+  EXPECT_EQ(softmax_rows(last, last.layers[0]), 30);
+  const graph::Graph channels = graph_at(17, 1);
+  EXPECT_EQ(softmax_rows(channels, channels.layers[0]), 70);
+  const graph::Graph coerced = graph_at(11, 1);
+  EXPECT_EQ(softmax_rows(coerced, coerced.layers[0]), 2);
+  const graph::GraphCost cost = graph::graph_cost(last);
+  const auto kernels = lower(last, cost, device().lowering);
+  ASSERT_EQ(kernels.size(), 1u);
+  EXPECT_DOUBLE_EQ(kernel_sample(last, kernels[0], 1.0).loops, 30.0);
+  ModelBuilder b;
+  b.input("x", {2, 3, 5, 7}).weight("scale", {7}).weight("bias", {7});
+  b.node("LayerNormalization", {"x", "scale", "bias"}, {"y"}, {}, "norm").output("y");
+  const graph::Graph norm = graph::load_graph_from_bytes(b.bytes(), "norm.onnx");
+  EXPECT_EQ(softmax_rows(norm, norm.layers[0]), 0);
+}
+
+TEST(Predict, AGemmsSampleCountsItsWeightsApart) {
+  // x 49×32 times a stored 32×16 weight: 2 KiB of weights among its bytes; a
+  // convolution's filters are not counted apart (it reads them per block of outputs).
+  ModelBuilder b;
+  b.input("x", {49, 32}).weight("w", {32, 16}).input("image", {1, 8, 7, 7}).weight("filter", {8, 8, 3, 3});
+  b.node("MatMul", {"x", "w"}, {"y"}, {}, "projection")
+      .node("Conv", {"image", "filter"}, {"z"}, {{"pads", Ints{1, 1, 1, 1}}}, "conv")
+      .output("y").output("z");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "weights.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  const auto kernels = lower(graph, cost, device().lowering);
+  ASSERT_EQ(kernels.size(), 2u);
+  const Sample gemm = kernel_sample(graph, kernels[0], 1.0);
+  EXPECT_DOUBLE_EQ(gemm.weight_bytes, 32 * 16 * 4);
+  EXPECT_GT(gemm.bytes, gemm.weight_bytes);
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[0], 0.5).weight_bytes, 32 * 16 * 2);
+  EXPECT_DOUBLE_EQ(kernel_sample(graph, kernels[1], 1.0).weight_bytes, 0.0);
+}
+
 TEST(PeakMemory, BranchesKeepTheirInputsAlive) {
   // x → a = Relu(x); b = Sigmoid(a); c = Tanh(a); d = Add(b, c). Every tensor 256 floats.
   // While Tanh runs, a (its input), b (waiting for Add) and c are alive: 3 × 1 KiB.

@@ -73,6 +73,12 @@ struct Sample {
   std::vector<std::int64_t> dims;  ///< the quantizable dimensions, in the class's order
   double work_factor = 0.0;        ///< FLOPs per unit of Π dims (the other factors)
   double bytes = 0.0;              ///< bytes moved
+  /// Of `bytes`, a GEMM's stored weights: it packs them into panels it
+  /// reuses over all rows, so they do not stream through the caches as its
+  /// activations do (StepModel::far_bytes leaves them out); 0 for every
+  /// other kernel (a blocked convolution reads its filters again for each
+  /// block of outputs).
+  double weight_bytes = 0.0;
   double time_s = 0.0;             ///< measured median
   /// The kernel's operator (its first layer's op type): classes that hold
   /// several operators (elementwise, normalization, pooling, data movement)
@@ -150,7 +156,8 @@ struct StepModel {
   /// call (the fast path's alignment when it is on dimension 0); 0: none known.
   std::int64_t edge_block = 0;
   /// The bytes of the threads' private caches (C_private): a sample's bytes
-  /// beyond them stream at far_bytes_per_s, on the fast path; 0: no such term.
+  /// beyond them (its weights left out) stream at far_bytes_per_s, on the
+  /// fast path; 0: no such term.
   double private_cache_bytes = 0.0;
   double far_bytes_per_s = 0.0;
   /// Or (instead of far_bytes_per_s) those bytes add a wait of their own on
@@ -242,8 +249,14 @@ struct StepModel {
     const auto it = op_flops_per_s.find(op);
     return it != op_flops_per_s.end() ? it->second : flops_per_s;
   }
-  /// The bytes of `sample` beyond the private caches (F), on the fast path; 0 without the term.
+  /// The bytes of `sample` beyond the private caches (F), on the fast path;
+  /// 0 without the term. Its weights are left out: a 197 × 3072 · 3072 × 768
+  /// MatMul (9.4 MB of weights) ran 157 GFLOP/s, a 3136 × 96 · 96 × 384 one
+  /// (6.2 MB of rows in and out) 115 on one thread.
   double far_bytes(const Sample& sample) const;
+  /// Of `dram_bytes` a network's kernel fetches from DRAM, those among its
+  /// far bytes: the weights come first, and are not among them.
+  static double far_dram_bytes(const Sample& sample, double dram_bytes);
   /// The wait for the bytes beyond the private caches, less `dram_bytes`
   /// (priced apart), where the model prices them as a wait (far_wait_bytes_per_s); else 0.
   double far_wait_s(const Sample& sample, double dram_bytes = 0.0) const;

@@ -121,6 +121,12 @@ Sample kernel_sample(const graph::Graph& graph, const Kernel& kernel, double byt
 /// 0 for one flat pass (same shapes, a scalar operand, an identity).
 std::int64_t inner_loops(const graph::Graph& graph, const graph::Layer& layer);
 
+/// The rows a Softmax or LogSoftmax normalizes (Sample::loops of its
+/// kernel): its elements over the extent of its axis (12×50×50 over the
+/// last: 600 rows of 50); before opset 13, the rows of its input coerced to
+/// 2-D at the axis. 0 for other layers.
+std::int64_t softmax_rows(const graph::Graph& graph, const graph::Layer& layer);
+
 /// How the passes a runtime adds around a kernel are predicted: a fused
 /// activation applied after the kernel's loop as an elementwise kernel of its
 /// operator (without the launch overhead), a layout reorder at the data
