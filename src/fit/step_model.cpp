@@ -259,7 +259,7 @@ std::function<bool(const Sample&)> rows_alias_at(std::int64_t span) {
 
 /// A point whose bytes outgrow `cache` bytes (StepModel::far_bytes).
 std::function<bool(const Sample&)> outgrows(double cache) {
-  return [cache](const Sample& s) { return s.bytes - s.weight_bytes > cache; };
+  return [cache](const Sample& s) { return s.streamed_bytes() > cache; };
 }
 
 /// A point that runs inner loops (StepModel::loop_s).

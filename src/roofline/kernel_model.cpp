@@ -71,7 +71,7 @@ double StepModel::far_bytes(const Sample& sample) const {
       !on_fast_path(sample)) {
     return 0.0;
   }
-  return std::max(0.0, sample.bytes - sample.weight_bytes - private_cache_bytes);
+  return std::max(0.0, sample.streamed_bytes() - private_cache_bytes);
 }
 
 double StepModel::far_dram_bytes(const Sample& sample, double dram_bytes) {

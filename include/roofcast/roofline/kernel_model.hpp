@@ -79,6 +79,8 @@ struct Sample {
   /// other kernel (a blocked convolution reads its filters again for each
   /// block of outputs).
   double weight_bytes = 0.0;
+  /// The bytes that stream through the caches: all but a GEMM's weights.
+  double streamed_bytes() const { return bytes - weight_bytes; }
   double time_s = 0.0;             ///< measured median
   /// The kernel's operator (its first layer's op type): classes that hold
   /// several operators (elementwise, normalization, pooling, data movement)
