@@ -173,6 +173,7 @@ const char* what_a_loop_is(const std::string& kernel_class) {
   if (kernel_class == "gemm") return "one GEMM of a batched MatMul";
   if (kernel_class == "data_movement") return "one contiguous run a copy or transpose moves";
   if (kernel_class == "normalization") return "one row a Softmax normalizes";
+  if (kernel_class == "grouped_conv") return "one row a grouped convolution's im2col copies";
   return "one per channel of a BatchNormalization or a per-channel broadcast";
 }
 
@@ -657,9 +658,12 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
     }
   }
   for (const auto& f : fits) {
-    if (f.fitted && f.fit.model.loop_s > 0.0) {
-      text << "\n" << f.kernel_class << ": " << fixed_format(f.fit.model.loop_s * 1e9, 1) << " ns per inner loop ("
-           << what_a_loop_is(f.kernel_class) << ")";
+    for (const auto& [loop_s, path] :
+         {std::pair{f.fit.model.loop_s, ""}, std::pair{f.fit.model.slow_loop_s, " on the slow path"}}) {
+      if (f.fitted && loop_s > 0.0) {
+        text << "\n" << f.kernel_class << ": " << fixed_format(loop_s * 1e9, 1) << " ns per inner loop" << path
+             << " (" << what_a_loop_is(f.kernel_class) << ")";
+      }
     }
     if (f.fitted && f.fit.model.direct_below > 0) {
       const auto& m = f.fit.model;
@@ -681,7 +685,7 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
          {std::pair{f.fit.model.gather_s, ""}, std::pair{f.fit.model.slow_gather_s, " on the slow path"}}) {
       if (f.fitted && gather_s > 0.0) {
         text << "\n" << f.kernel_class << ": " << fixed_format(gather_s * 1e9, 2) << " ns per element gathered"
-             << path << " (a strided grouped convolution's im2col)";
+             << path << " (an element a grouped convolution's im2col copies; a strided one counts twice)";
       }
     }
     if (f.fitted && f.fit.model.alias_bytes > 0) {

@@ -213,6 +213,12 @@ void plan_grouped(Planner& p) {
   for (const std::int64_t groups : {4, 16, 64}) {
     p.add(conv(8 * groups, 8 * groups, 28, 3, 2, groups));
   }
+  // A sweep of the channels per group at 32 groups (with the group sweep's 8):
+  // the steps of the per-group GEMM on the slow path, down to the 4 channels
+  // per group the narrowest grouped designs run.
+  for (const std::int64_t width : {4, 12, 24}) {
+    p.add(conv(width * 32, width * 32, 14, 3, 1, 32));
+  }
   // A sweep of the output's side at 16 channels per group (one filter block
   // per group for the blocked kernel): the share of a row's outputs at its
   // padded edges, which such a kernel computes one at a time.
@@ -223,7 +229,7 @@ void plan_grouped(Planner& p) {
     if (p.full()) {
       break;
     }
-    const std::int64_t width = pick<std::int64_t>({8, 16, 24, 32, 48, 64}, u[0]);  // channels per group
+    const std::int64_t width = pick<std::int64_t>({4, 8, 16, 24, 32, 48, 64}, u[0]);  // channels per group
     const std::int64_t groups = log_between(u[1], 2, 32);
     const std::int64_t hw = pick<std::int64_t>({7, 14, 28, 56}, u[2]);
     // Over a third of the 3×3s with stride 2, as the first block of a RegNet
@@ -822,6 +828,9 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
                             {"overhead_us", round4(m.slow_overhead_s * 1e6)},
                             {"gflops", round4(m.slow_flops_per_s / 1e9)},
                             {"gbs", round4(m.slow_bytes_per_s / 1e9)}};
+      if (m.slow_loop_s > 0.0) {
+        entry["slow_path"]["loop_ns"] = round4(m.slow_loop_s * 1e9);
+      }
       if (m.slow_gather_s > 0.0) {
         entry["slow_path"]["gather_ns"] = round4(m.slow_gather_s * 1e9);
       }

@@ -307,12 +307,19 @@ std::int64_t filter_block(const std::vector<std::int64_t>& steps, const Alignmen
 
 // Of two paths, the plain (slow) one gathers: a library's blocked fast path
 // reads its input in place, without an im2col (ONNX Runtime's NCHWc
-// convolution). The slow path takes no rates per operator or loops (its
-// points are a plain convolution's), and pays its overhead per call.
+// convolution), so neither its elements (gathers) nor its rows (the loops of
+// a kernel that gathers) cost there. The slow path takes no rates per
+// operator (its points are a plain convolution's), loops where the fast path
+// does or where its points gather, and pays its overhead per call.
+bool any_gathers(const std::vector<Sample>& samples) {
+  return std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.gathers > 0.0; });
+}
+
 StepModel fit_fast_path(const std::vector<Sample>& fast, const std::vector<std::int64_t>& steps,
                         const RateBounds& bounds, const Terms& terms, const Alignment& alignment) {
   Terms fast_terms = with_present_ops(terms, fast);
   fast_terms.gather_term = false;
+  fast_terms.loop_term = terms.loop_term && !any_gathers(fast);
   fast_terms.edge_block = filter_block(steps, alignment);
   return fit_fixed_steps(fast, steps, bounds, fast_terms);
 }
@@ -321,6 +328,7 @@ StepModel fit_slow_path(const std::vector<Sample>& slow, const std::vector<std::
                         const RateBounds& bounds, const Terms& terms) {
   Terms slow_terms;
   slow_terms.gather_term = terms.gather_term;
+  slow_terms.loop_term = terms.loop_term;
   return fit_fixed_steps(slow, steps, bounds, slow_terms, /*overhead_per_call=*/true);
 }
 
@@ -356,6 +364,7 @@ StepModel fit_form(const std::vector<Sample>& samples, const Form& form, const R
   model.slow_flops_per_s = slow_model.flops_per_s;
   model.slow_bytes_per_s = slow_model.bytes_per_s;
   model.slow_gather_s = slow_model.gather_s;
+  model.slow_loop_s = slow_model.loop_s;
   return model;
 }
 
@@ -680,7 +689,7 @@ bool has_finite_parameters(const StepModel& m) {
   const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
-             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) &&
+             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) && ok(m.slow_loop_s) &&
              (m.private_cache_bytes <= 0.0 || rate(m.far_wait_bytes_per_s > 0.0 ? m.far_wait_bytes_per_s
                                                                                    : m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s))) &&
@@ -819,20 +828,25 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // batch), a cost per loop (few points loop in a gemm class: attention's
   // products).
   const std::size_t looping = count_where(samples, runs_loops);
-  if (looping >= options.min_op_points) {
-    // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
-    const Terms more{terms.ops, true, false};
-    if (auto candidate = judged_on_its_points(more, runs_loops, true)) {
-      chosen = std::move(*candidate);
-      terms = more;
+  const auto try_loops = [&] {
+    if (looping >= options.min_op_points && !terms.loop_term) {
+      // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
+      const Terms more{terms.ops, true, terms.gather_term};
+      if (auto candidate = judged_on_its_points(more, runs_loops, true)) {
+        chosen = std::move(*candidate);
+        terms = more;
+      }
     }
-  }
-  // And, for points of which some gather elements one at a time (a strided
-  // grouped convolution's im2col), a cost per element.
+  };
+  try_loops();
+  // And, for points of which some gather elements (a grouped convolution's
+  // im2col), a cost per element; then a cost per loop again, if it was not
+  // kept (an im2col's rows and elements: the elements alone explain more).
   const auto gathering = static_cast<std::size_t>(
       std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.gathers > 0.0; }));
   if (gathering >= options.min_op_points) {
     try_terms({terms.ops, terms.loop_term, true});
+    try_loops();
   }
   // And, on several threads, for points whose work is split by rows, items of a few blocks.
   const bool split_by_rows = std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.rows > 0.0; });

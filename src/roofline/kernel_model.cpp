@@ -61,7 +61,7 @@ double StepModel::overhead_s_for(const Sample& sample) const {
     return direct_overhead_s;
   }
   if (takes_slow_path(sample)) {
-    return slow_overhead_s * sample.calls + slow_gather_s * sample.gathers;
+    return slow_overhead_s * sample.calls + slow_loop_s * sample.loops + slow_gather_s * sample.gathers;
   }
   return overhead_s * (overhead_per_call ? sample.calls : 1.0) + loop_s * sample.loops + gather_s * sample.gathers;
 }

@@ -458,6 +458,9 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     fitted.model.slow_overhead_s = non_negative(slow, "overhead_us") * 1e-6;
     fitted.model.slow_flops_per_s = positive(slow, "gflops") * 1e9;
     fitted.model.slow_bytes_per_s = positive(slow, "gbs") * 1e9;
+    if (slow.has("loop_ns")) {
+      fitted.model.slow_loop_s = non_negative(slow, "loop_ns") * 1e-9;
+    }
     if (slow.has("gather_ns")) {
       fitted.model.slow_gather_s = non_negative(slow, "gather_ns") * 1e-9;
     }

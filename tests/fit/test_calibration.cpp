@@ -112,6 +112,27 @@ TEST(Calibration, TheConvolutionPlanSweepsInputChannelsOnTheBlockedPath) {
   }
 }
 
+TEST(Calibration, TheGroupedPlanSweepsChannelsPerGroupDownToFour) {
+  // Off the runtime's 16-channel blocks a grouped convolution runs one small
+  // GEMM per group; the steps of that GEMM are fitted from a sweep of the
+  // channels per group at 32 groups, 3x3 at 14x14, down to 4 per group.
+  for (const std::size_t budget : {120u, 300u}) {
+    std::set<std::int64_t> swept;
+    for (const auto& p : plan_points(budget)) {
+      if (p.kernel_class != "grouped_conv") {
+        continue;
+      }
+      const auto spec = std::get<measure::ConvMicro>(measure::parse_micro_model(p.spec));
+      if (spec.group == 32 && spec.h == 14 && spec.kernel == 3 && spec.stride == 1 && spec.c == spec.k) {
+        swept.insert(spec.c / spec.group);
+      }
+    }
+    for (const std::int64_t width : {4, 8, 12, 24}) {
+      EXPECT_TRUE(swept.contains(width)) << width << " per group, budget " << budget;
+    }
+  }
+}
+
 TEST(Calibration, TheCopyPlanSplitsHeadsAndTensorsAsNetworksDo) {
   // A head split of one head moves nothing out of order: every one in the
   // plan has several (runs of 64 floats, as ViT's and Swin's). And the
@@ -510,6 +531,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.slow_flops_per_s = 40e9;
   record.fits[0].fit.model.slow_bytes_per_s = 20e9;
   record.fits[0].fit.model.slow_gather_s = 0.5e-9;
+  record.fits[0].fit.model.slow_loop_s = 5.25e-9;  // and per im2col row, on the slow path
   record.fits[0].fit.model.slow_steps = {1, 1};  // the slow path's own steps
   record.fits[0].fit.model.partition_blocks = 4;  // and how the work is split among threads
   record.fits[0].fit.model.alias_bytes = 4096;      // and which rows alias in cache, at what cost
@@ -546,6 +568,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.loop_s, 12e-9, 1e-15);
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.gather_s, 0.3e-9, 1e-15);
   EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.slow_gather_s, 0.5e-9, 1e-15);
+  EXPECT_NEAR(profile.kernel_models.at(record.fits[0].kernel_class).model.slow_loop_s, 5.25e-9, 1e-15);
   EXPECT_EQ(profile.kernel_models.at("conv").model.slow_steps, (std::vector<std::int64_t>{1, 1}));
   EXPECT_EQ(profile.kernel_models.at("conv").model.partition_blocks, 4);
   EXPECT_EQ(profile.kernel_models.at("conv").model.alias_bytes, 4096);

@@ -603,9 +603,14 @@ StepModel plain_path_truth(double slow_gather_s) {
   return truth;
 }
 
+/// What grouped_points' samples count of an im2col: nothing; the elements
+/// of the strided third only; or, as kernel_sample does, the rows (C·9·H
+/// per point, as loops) and elements (C·9·H·W, twice where strided) of all.
+enum class Im2col { kNone, kStridedElements, kRowsAndElements };
+
 /// Points of dims {K/g, C/g} over widths, group counts (calls) and output
-/// sides, 3×3; with `strided`, a third of them at stride 2 (C·9·H·W gathers).
-std::vector<Sample> grouped_points(const StepModel& truth, unsigned seed, double noise, bool strided) {
+/// sides, 3×3; a third of them at stride 2 (C·9·H·W elements gathered).
+std::vector<Sample> grouped_points(const StepModel& truth, unsigned seed, double noise, Im2col im2col) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> jitter(0.0, noise);
   std::vector<Sample> samples;
@@ -616,7 +621,14 @@ std::vector<Sample> grouped_points(const StepModel& truth, unsigned seed, double
         Sample s{.dims = {width, width}, .work_factor = 2.0 * 9 * outputs,
                  .bytes = 8.0 * static_cast<double>(width) * outputs, .time_s = 0.0, .op = "Conv",
                  .calls = static_cast<double>(groups)};
-        s.gathers = strided && (groups + hw) % 3 == 0 ? 9.0 * static_cast<double>(width) * outputs : 0.0;
+        const bool strided = (groups + hw) % 3 == 0;
+        const double elements = 9.0 * static_cast<double>(width) * outputs;
+        if (im2col == Im2col::kStridedElements) {
+          s.gathers = strided ? elements : 0.0;
+        } else if (im2col == Im2col::kRowsAndElements) {
+          s.gathers = strided ? 2.0 * elements : elements;
+          s.loops = 9.0 * static_cast<double>(width * groups * hw);
+        }
         s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
         samples.push_back(s);
       }
@@ -626,7 +638,7 @@ std::vector<Sample> grouped_points(const StepModel& truth, unsigned seed, double
 }
 
 TEST(StepModel, ASlowPathPaysItsOverheadPerCall) {
-  const FitResult fit = fit_step_model(grouped_points(plain_path_truth(0.0), 9, 0.01, false));
+  const FitResult fit = fit_step_model(grouped_points(plain_path_truth(0.0), 9, 0.01, Im2col::kNone));
   ASSERT_EQ(fit.model.align, 16);
   EXPECT_NEAR(fit.model.slow_overhead_s / 3e-6, 1.0, 0.1);
   EXPECT_NEAR(fit.model.slow_flops_per_s / 50e9, 1.0, 0.05);
@@ -637,7 +649,7 @@ TEST(StepModel, RecoversTheSlowPathsCostPerGatheredElement) {
   // Strided plain-path points gather at 0.3 ns per element: with 2 % noise
   // the cost is recovered on the slow path, and none is fitted on the fast
   // one, which reads its input in place.
-  auto samples = grouped_points(plain_path_truth(0.3e-9), 11, 0.02, true);
+  auto samples = grouped_points(plain_path_truth(0.3e-9), 11, 0.02, Im2col::kStridedElements);
   const FitResult fit = fit_step_model(samples);
   ASSERT_EQ(fit.model.align, 16);
   EXPECT_NEAR(fit.model.slow_gather_s * 1e9, 0.3, 0.05);
@@ -651,6 +663,28 @@ TEST(StepModel, RecoversTheSlowPathsCostPerGatheredElement) {
   const FitResult plain = fit_step_model(samples);
   EXPECT_EQ(plain.model.gather_s, 0.0);
   EXPECT_EQ(plain.model.slow_gather_s, 0.0);
+}
+
+TEST(StepModel, RecoversTheSlowPathsCostPerIm2colRowAndElement) {
+  // Every point counts its im2col's rows (loops) and elements (gathers), as
+  // kernel_sample does for a grouped convolution; the plain path pays 5 ns
+  // per row and 0.3 ns per element (the blocked one neither: it reads in
+  // place). With 2 % noise both are recovered on the slow path, and neither
+  // is fitted on the fast one.
+  StepModel truth = plain_path_truth(0.3e-9);
+  truth.slow_loop_s = 5e-9;
+  const FitResult fit = fit_step_model(grouped_points(truth, 19, 0.02, Im2col::kRowsAndElements));
+  ASSERT_EQ(fit.model.align, 16);
+  EXPECT_NEAR(fit.model.slow_loop_s * 1e9, 5.0, 1.0);
+  EXPECT_NEAR(fit.model.slow_gather_s * 1e9, 0.3, 0.06);
+  EXPECT_EQ(fit.model.loop_s, 0.0);
+  EXPECT_EQ(fit.model.gather_s, 0.0);
+  EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
+  // The slow path's prediction adds both to its overhead per group.
+  Sample s{.dims = {8, 8}, .work_factor = 0.0, .bytes = 0.0, .time_s = 1.0, .op = "Conv", .calls = 2.0};
+  s.loops = 100.0;
+  s.gathers = 1000.0;
+  EXPECT_DOUBLE_EQ(truth.overhead_s_for(s), 2.0 * 3e-6 + 100.0 * 5e-9 + 1000.0 * 0.3e-9);
 }
 
 TEST(StepModel, OutputsAtPaddedEdgesSlowOnlyWhereACallHoldsOneFilterBlock) {
@@ -677,7 +711,7 @@ TEST(StepModel, OutputsAtPaddedEdgesSlowOnlyWhereACallHoldsOneFilterBlock) {
 
 /// grouped_points with 3x3 pad-1 edges: 2 of every hw outputs of a row.
 std::vector<Sample> padded_grouped_points(const StepModel& truth, unsigned seed, double noise) {
-  auto samples = grouped_points(truth, seed, 0.0, false);
+  auto samples = grouped_points(truth, seed, 0.0, Im2col::kNone);
   std::mt19937 rng(seed);
   std::normal_distribution<double> jitter(0.0, noise);
   for (auto& s : samples) {
@@ -716,7 +750,7 @@ TEST(StepModel, AModelOfOnePathGathersOnIt) {
   truth.flops_per_s = 50e9;
   truth.bytes_per_s = 20e9;
   truth.gather_s = 0.3e-9;
-  const FitResult fit = fit_step_model(grouped_points(truth, 13, 0.02, true));
+  const FitResult fit = fit_step_model(grouped_points(truth, 13, 0.02, Im2col::kStridedElements));
   EXPECT_EQ(fit.model.align, 0);
   EXPECT_NEAR(fit.model.gather_s * 1e9, 0.3, 0.05);
   EXPECT_LT(fit.heldout_rmspe_percent, 4.0);

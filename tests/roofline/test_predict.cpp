@@ -459,8 +459,10 @@ TEST(Predict, AGemmOfSeveralRowsCarriesTheirStride) {
   EXPECT_NEAR(aliased.estimates[0].compute_time_s, 1.1 * 2.0 * 2 * 197 * 3072 * 64 / 100e9, 1e-12);
 }
 
-TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
-  // Stride 2 on 6×6 (pad 1): 3×3 outputs, each expanded from 16 channels × 3×3.
+TEST(Predict, AGroupedConvolutionPaysItsCostPerIm2colElementAndRow) {
+  // Stride 2 on 6×6 (pad 1): 3×3 outputs, each expanded from 16 channels ×
+  // 3×3, an element gathered one at a time counting twice; 16 × 3×3 rows of
+  // the im2col per output row.
   ModelBuilder b;
   b.input("x", {1, 16, 6, 6}).weight("w", {16, 4, 3, 3});
   b.node("Conv", {"x", "w"}, {"y"},
@@ -470,11 +472,13 @@ TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
   p.kernel_models["grouped_conv"] = fitted_model("grouped_conv", {1, 1}, 1e-6, 1e9, 1e9);
-  EXPECT_EQ(kernel_sample(graph, lower(graph, cost, p.lowering)[0], 1.0).gathers, 16.0 * 9 * 3 * 3);
+  const Sample strided = kernel_sample(graph, lower(graph, cost, p.lowering)[0], 1.0);
+  EXPECT_EQ(strided.gathers, 2.0 * 16 * 9 * 3 * 3);
+  EXPECT_EQ(strided.loops, 16.0 * 9 * 3);
   const Prediction plain = predict(graph, cost, p);
   p.kernel_models["grouped_conv"].model.gather_s = 0.5e-9;
   const Prediction gathered = predict(graph, cost, p);
-  EXPECT_NEAR(gathered.estimates[0].time_s - plain.estimates[0].time_s, 16 * 9 * 3 * 3 * 0.5e-9, 1e-15);
+  EXPECT_NEAR(gathered.estimates[0].time_s - plain.estimates[0].time_s, 2 * 16 * 9 * 3 * 3 * 0.5e-9, 1e-15);
   // On the slow path (4 channels per group, not a multiple of 8) its own cost per element.
   auto& slow = p.kernel_models["grouped_conv"].model;
   slow.align = 8;
@@ -482,15 +486,18 @@ TEST(Predict, AStridedGroupedConvolutionPaysItsCostPerGatheredElement) {
   slow.slow_flops_per_s = 1e9;
   slow.slow_bytes_per_s = 1e9;
   slow.slow_gather_s = 2e-9;
+  slow.slow_loop_s = 5e-9;
   const Prediction slow_path = predict(graph, cost, p);
-  EXPECT_NEAR(slow_path.estimates[0].overhead_s, 4 * 2e-6 + 16 * 9 * 3 * 3 * 2e-9, 1e-15);
-  // At stride 1 nothing is gathered.
+  EXPECT_NEAR(slow_path.estimates[0].overhead_s, 4 * 2e-6 + 2 * 16 * 9 * 3 * 3 * 2e-9 + 16 * 9 * 3 * 5e-9, 1e-15);
+  // At stride 1 each element once: 6×6 outputs, 16 × 3×3 rows per output row.
   ModelBuilder unit;
   unit.input("x", {1, 16, 6, 6}).weight("w", {16, 4, 3, 3});
   unit.node("Conv", {"x", "w"}, {"y"}, {{"pads", Ints{1, 1, 1, 1}}, {"group", std::int64_t{4}}}, "grouped").output("y");
   const graph::Graph unit_graph = graph::load_graph_from_bytes(unit.bytes(), "grouped.onnx");
   const graph::GraphCost unit_cost = graph::graph_cost(unit_graph);
-  EXPECT_EQ(kernel_sample(unit_graph, lower(unit_graph, unit_cost, p.lowering)[0], 1.0).gathers, 0.0);
+  const Sample unit_sample = kernel_sample(unit_graph, lower(unit_graph, unit_cost, p.lowering)[0], 1.0);
+  EXPECT_EQ(unit_sample.gathers, 16.0 * 9 * 6 * 6);
+  EXPECT_EQ(unit_sample.loops, 16.0 * 9 * 6);
 }
 
 /// A 3x3 convolution of 32 channels in `groups` groups on 1x32xHxW with `attributes`.

@@ -74,7 +74,8 @@ struct FitResult {
 };
 
 /// The terms a form may add beyond t0, P and B: on a model of one path all of them; of two, the
-/// rates and loops on the fast path and the gathers on the slow one.
+/// rates on the fast path, the gathers on the slow one, and the loops on both (an im2col's rows, of
+/// points that gather, on the slow one only).
 struct Terms {
   std::vector<std::string> ops;  ///< operators with a throughput of their own (the others take P)
   bool loop_term = false;        ///< a cost per inner loop (Sample::loops)

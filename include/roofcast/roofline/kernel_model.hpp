@@ -22,9 +22,9 @@ namespace roofcast::roofline {
 //
 //   t = t0 + loops × t_loop + max( W(q) / P , Q / B )
 //
-// and a convolution the runtime expands with im2col pays, when strided, a
-// cost per element it gathers one at a time (the runtime copies whole rows
-// only at stride 1): + gathers × t_gather.
+// and a convolution the runtime expands with im2col pays a cost per element
+// it moves (twice for one gathered one at a time, at a stride above 1) and
+// per row it copies: + gathers × t_gather + loops × t_loop.
 //
 // A GEMM streams its activation operand a strip of rows at a time. When the
 // rows lie a multiple of a set-associative cache's set span apart (an L1 of
@@ -93,11 +93,14 @@ struct Sample {
   /// Inner loops the runtime runs for a kernel that is not one flat pass:
   /// one per channel for a BatchNormalization or a binary operator
   /// broadcasting a per-channel tensor (N·C loops of H·W elements), one per
-  /// GEMM of a batched MatMul (attention's heads); 0 for one flat pass.
+  /// GEMM of a batched MatMul (attention's heads), one per row a Softmax
+  /// normalizes, one per row a grouped convolution's im2col copies (see
+  /// gathers); 0 for one flat pass.
   double loops = 0.0;
-  /// Elements a strided grouped convolution's im2col gathers one at a time
-  /// (C·kh·kw·H_out·W_out, every group's expansion of its input); 0 at stride 1,
-  /// where whole rows are copied, and for every other kernel.
+  /// Elements a grouped convolution's im2col moves on the runtime's plain
+  /// path (C·kh·kw·H_out·W_out, every group's expansion of its input), each
+  /// counted twice where strided (gathered one at a time); its rows
+  /// (C·kh·kw·H_out) are its loops. 0 for every other kernel.
   double gathers = 0.0;
   /// Rows of output the runtime deals out among its threads, each row in items
   /// of StepModel::partition_blocks steps of dimension 0 (N·H_out of a
@@ -139,7 +142,8 @@ struct StepModel {
   /// threads, for samples with rows (Sample::rows) on the fast path; 0: work
   /// split evenly.
   std::int64_t partition_blocks = 0;
-  /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on the fast path.
+  /// t_loop: the cost of each of a sample's inner loops (Sample::loops), on
+  /// the fast path (slow_loop_s on the slow one).
   double loop_s = 0.0;
   /// t_gather: the cost of each element gathered (Sample::gathers) on a
   /// model of one path; 0 when the fit found no such cost, and on the fast
@@ -194,6 +198,8 @@ struct StepModel {
   /// t_gather on the slow path: ONNX Runtime's plain grouped convolution
   /// expands each group with im2col, its blocked (NCHWc) one does not.
   double slow_gather_s = 0.0;
+  /// t_loop on the slow path: each row its im2col copies.
+  double slow_loop_s = 0.0;
 
   /// A third path for small inputs (ONNX Runtime's NCHWc convolution reads an
   /// input of fewer channels than its block straight from NCHW: no reorder, and
