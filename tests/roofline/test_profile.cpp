@@ -242,6 +242,13 @@ TEST(Profile, BrokenKernelModelsAreNamed) {
                 j["kernel_models"][0]["slow_path"]["steps"] = {1};
               }),
               HasSubstr("kernel_models[0].slow_path.steps: class conv takes 2 steps, got 1"));
+  for (const char* key : {"loop_ns", "gather_ns"}) {  // a slow path's cost per im2col row and element
+    EXPECT_THAT(error_of([&](Json& j) {
+                  j["kernel_models"][0]["slow_path"] = slow;
+                  j["kernel_models"][0]["slow_path"][key] = -1.0;
+                }),
+                HasSubstr(std::string("kernel_models[0].slow_path.") + key + ": must be >= 0"));
+  }
   const Json direct = {{"dimension", 1}, {"below", 16}, {"steps", {16, 1}}, {"overhead_us", 5.0},
                        {"gflops", 150.0}, {"gbs", 11.0}};
   const auto direct_with = [&](const char* key, const Json& value) {
