@@ -265,6 +265,9 @@ std::function<bool(const Sample&)> outgrows(double cache) {
 /// A point that runs inner loops (StepModel::loop_s).
 bool runs_loops(const Sample& s) { return s.loops > 1.0; }
 
+/// A point that gathers elements (StepModel::gather_s: an im2col's).
+bool gathers_elements(const Sample& s) { return s.gathers > 0.0; }
+
 std::size_t count_where(const std::vector<Sample>& samples, const std::function<bool(const Sample&)>& rule) {
   return static_cast<std::size_t>(std::count_if(samples.begin(), samples.end(), rule));
 }
@@ -312,7 +315,7 @@ std::int64_t filter_block(const std::vector<std::int64_t>& steps, const Alignmen
 // operator (its points are a plain convolution's), loops where the fast path
 // does or where its points gather, and pays its overhead per call.
 bool any_gathers(const std::vector<Sample>& samples) {
-  return std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.gathers > 0.0; });
+  return std::any_of(samples.begin(), samples.end(), gathers_elements);
 }
 
 StepModel fit_fast_path(const std::vector<Sample>& fast, const std::vector<std::int64_t>& steps,
@@ -560,7 +563,7 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     if (runs_loops(s)) {
       time_per_loop.push_back(s.time_s / s.loops);
     }
-    if (s.gathers > 0.0) {
+    if (gathers_elements(s)) {
       time_per_gather.push_back(s.time_s / s.gathers);
     }
   }
@@ -842,8 +845,7 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // And, for points of which some gather elements (a grouped convolution's
   // im2col), a cost per element; then a cost per loop again, if it was not
   // kept (an im2col's rows and elements: the elements alone explain more).
-  const auto gathering = static_cast<std::size_t>(
-      std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.gathers > 0.0; }));
+  const std::size_t gathering = count_where(samples, gathers_elements);
   if (gathering >= options.min_op_points) {
     try_terms({terms.ops, terms.loop_term, true});
     try_loops();
