@@ -688,6 +688,18 @@ int run_calibrate(const CalibrateOptions& options, const std::string& command_li
              << path << " (an element a grouped convolution's im2col copies; a strided one counts twice)";
       }
     }
+    if (f.fitted && f.fit.model.split_speedup > 1.0) {
+      const auto& m = f.fit.model;
+      text << "\n" << f.kernel_class << ": split among the threads where that is faster: "
+           << fixed_format(m.split_s * 1e6, 1) << " us + the one-thread time / " << fixed_format(m.split_speedup, 2);
+      if (!m.serial_ops.empty()) {
+        text << " (on one thread at any size:";
+        for (const auto& op : m.serial_ops) {
+          text << " " << op;
+        }
+        text << ")";
+      }
+    }
     if (f.fitted && f.fit.model.alias_bytes > 0) {
       text << "\n" << f.kernel_class << ": " << fixed_format(100.0 * f.fit.model.alias_slowdown, 1)
            << " % more work where the rows of A lie a multiple of " << f.fit.model.alias_bytes

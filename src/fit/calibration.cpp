@@ -821,6 +821,12 @@ std::string calibrated_profile_json(const CalibrationRecord& r) {
           {"bytes", static_cast<std::int64_t>(std::llround(m.private_cache_bytes))},
           {wait ? "wait_gbs" : "gbs", round4((wait ? m.far_wait_bytes_per_s : m.far_bytes_per_s) / 1e9)}};
     }
+    if (m.split_speedup > 1.0) {
+      entry["split"] = {{"overhead_us", round4(m.split_s * 1e6)}, {"speedup", round4(m.split_speedup)}};
+      if (!m.serial_ops.empty()) {
+        entry["split"]["serial_ops"] = m.serial_ops;
+      }
+    }
     if (m.align > 0) {
       entry["slow_path"] = {{"dimension", m.align_dim},
                             {"unless_multiple_of", m.align},

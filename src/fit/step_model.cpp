@@ -26,13 +26,15 @@ struct Problem {
   bool bytes_only;     ///< no sample computes: the per-operator rates are bandwidths
 
   /// Parameters: t0, P, B, one rate per operator, then t_loop, t_gather, the
-  /// alias slowdown, B_far and the edge slowdown when fitted.
+  /// alias slowdown, B_far, the edge slowdown, t_split and S when fitted.
   std::size_t loop_index() const { return 3 + terms->ops.size(); }
   std::size_t gather_index() const { return loop_index() + (terms->loop_term ? 1 : 0); }
   std::size_t alias_index() const { return gather_index() + (terms->gather_term ? 1 : 0); }
   std::size_t far_index() const { return alias_index() + (terms->alias_bytes > 0 ? 1 : 0); }
   std::size_t edge_index() const { return far_index() + (terms->private_cache_bytes > 0.0 ? 1 : 0); }
-  std::size_t parameter_count() const { return edge_index() + (terms->edge_term ? 1 : 0); }
+  /// t_split, then S.
+  std::size_t split_index() const { return edge_index() + (terms->edge_term ? 1 : 0); }
+  std::size_t parameter_count() const { return split_index() + (terms->split_term ? 2 : 0); }
 };
 
 /// A rate within [lo, hi] on a log scale from an unbounded parameter (a logistic map), and back.
@@ -52,6 +54,9 @@ double unbounded(double value, double lo, double hi) {
 double far_floor(const RateBounds& bounds) {
   return std::clamp(bounds.min_far_bytes_per_s, bounds.min_bytes_per_s, bounds.max_bytes_per_s * 0.5);
 }
+
+/// The least speedup a split may fit (its range's lower end on the log scale; 1 would be no split).
+constexpr double kLeastSplitSpeedup = 1.01;
 
 StepModel model_from(const gsl_vector* x, const Problem& p) {
   const auto& steps = *p.steps;
@@ -92,6 +97,11 @@ StepModel model_from(const gsl_vector* x, const Problem& p) {
   if (p.terms->edge_term) {
     m.edge_slowdown = std::exp(gsl_vector_get(x, p.edge_index()));
     m.edge_block = p.terms->edge_block;
+  }
+  if (p.terms->split_term) {
+    m.split_s = std::exp(gsl_vector_get(x, p.split_index()));
+    m.split_speedup = bounded(gsl_vector_get(x, p.split_index() + 1), kLeastSplitSpeedup, m.threads);
+    m.serial_ops = p.terms->serial_ops;
   }
   return m;
 }
@@ -152,6 +162,10 @@ std::pair<StepModel, double> solve(const std::vector<Sample>& samples, const std
   }
   if (terms.edge_term) {
     gsl_vector_set(x, problem.edge_index(), std::log(start.edge_slowdown));
+  }
+  if (terms.split_term) {
+    gsl_vector_set(x, problem.split_index(), std::log(start.split_s));
+    gsl_vector_set(x, problem.split_index() + 1, unbounded(start.split_speedup, kLeastSplitSpeedup, terms.threads));
   }
   gsl_multifit_nlinear_init(x, &fdf, work);
   int info = 0;
@@ -599,9 +613,14 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     terms.edge_term = shares.size() >= 2 && *shares.rbegin() > 0.0;
     terms.edge_block = terms.edge_term ? requested.edge_block : 0;
   }
+  // A split among the threads only on several threads, with points enough for its two parameters.
+  if (requested.split_term && requested.threads > 1 && samples.size() >= 4) {
+    terms.split_term = true;
+    terms.serial_ops = requested.serial_ops;
+  }
   const std::size_t timed_parameters = (terms.loop_term ? 1 : 0) + (terms.gather_term ? 1 : 0) +
                                        (terms.alias_bytes > 0 ? 1 : 0) + (terms.private_cache_bytes > 0.0 ? 1 : 0) +
-                                       (terms.edge_term ? 1 : 0);
+                                       (terms.edge_term ? 1 : 0) + (terms.split_term ? 2 : 0);
   if (samples.size() >= 3 + timed_parameters + requested.ops.size() + 2) {
     terms.ops = requested.ops;
   }
@@ -679,6 +698,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
     start.far_bytes_per_s = std::clamp(0.5 * start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
     // A wait for them starts at a byte's worth of B's time.
     start.far_wait_bytes_per_s = std::clamp(start.bytes_per_s, far_floor(bounds), bounds.max_bytes_per_s);
+    // A split starts at the shortest point's time to hand out, nearly threads-fold.
+    start.split_s = terms.split_term ? std::max(1e-9, t_min) : 0.0;
+    start.split_speedup = terms.split_term ? std::max(kLeastSplitSpeedup * 1.1, 0.9 * terms.threads) : 0.0;
     const auto [model, cost] = solve(samples, steps, start, bounds, terms, overhead_per_call, bytes_only);
     if (cost < best_cost) {
       best_cost = cost;
@@ -692,7 +714,7 @@ bool has_finite_parameters(const StepModel& m) {
   const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
-             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) && ok(m.slow_loop_s) &&
+             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.split_s) && ok(m.split_speedup) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) && ok(m.slow_loop_s) &&
              (m.private_cache_bytes <= 0.0 || rate(m.far_wait_bytes_per_s > 0.0 ? m.far_wait_bytes_per_s
                                                                                    : m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s))) &&
@@ -805,7 +827,9 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   };
   const std::vector<std::string> ops = own_rate_operators(samples, options.min_op_points);
   if (!ops.empty()) {
-    try_terms({ops, false, false});
+    Terms own_rates;
+    own_rates.ops = ops;
+    try_terms(own_rates);
   }
   // A term that applies to some points only (`applies`) is judged on them:
   // the form with it is kept when it predicts those points clearly better
@@ -834,7 +858,10 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   const auto try_loops = [&] {
     if (looping >= options.min_op_points && !terms.loop_term) {
       // (Elementwise classes, whose loops are many, kept it on all points before it applied to gemm.)
-      const Terms more{terms.ops, true, terms.gather_term};
+      Terms more;
+      more.ops = terms.ops;
+      more.loop_term = true;
+      more.gather_term = terms.gather_term;
       if (auto candidate = judged_on_its_points(more, runs_loops, true)) {
         chosen = std::move(*candidate);
         terms = more;
@@ -847,8 +874,38 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
   // kept (an im2col's rows and elements: the elements alone explain more).
   const std::size_t gathering = count_where(samples, gathers_elements);
   if (gathering >= options.min_op_points) {
-    try_terms({terms.ops, terms.loop_term, true});
+    Terms more;
+    more.ops = terms.ops;
+    more.loop_term = terms.loop_term;
+    more.gather_term = true;
+    try_terms(more);
     try_loops();
+  }
+  // And, on several threads, a kernel split among them where that is faster
+  // (a runtime runs a small kernel on one thread); then, operator by
+  // operator, whether the runtime runs it on one thread at any size.
+  if (options.threads > 1) {
+    Terms split = terms;
+    split.threads = options.threads;
+    split.split_term = true;
+    try_terms(split);
+    if (terms.split_term) {
+      std::map<std::string, std::size_t> counts;
+      for (const auto& s : samples) {
+        ++counts[s.op];
+      }
+      for (const auto& [op, count] : counts) {
+        if (op.empty() || count < options.min_op_points) {
+          continue;
+        }
+        Terms serial = terms;
+        serial.serial_ops.push_back(op);
+        if (auto candidate = judged_on_its_points(serial, [op = op](const Sample& s) { return s.op == op; }, true)) {
+          chosen = std::move(*candidate);
+          terms = serial;
+        }
+      }
+    }
   }
   // And, on several threads, for points whose work is split by rows, items of a few blocks.
   const bool split_by_rows = std::any_of(samples.begin(), samples.end(), [](const Sample& s) { return s.rows > 0.0; });

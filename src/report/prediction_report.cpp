@@ -131,6 +131,7 @@ std::string prediction_json(const graph::Graph& graph, const roofline::DevicePro
                        {"memory_time_s", e.memory_time_s},
                        {"dram_wait_s", e.dram_wait_s},
                        {"cache_wait_s", e.cache_wait_s},
+                       {"split_speedup", e.split_speedup},
                        {"overhead_s", e.overhead_s},
                        {"epilogue_s", e.epilogue_s},
                        {"reorder_s", e.reorder_s},

@@ -109,9 +109,19 @@ double StepModel::path_flops_per_s(const Sample& sample) const {
                                    : flops_per_s_for(sample.op);
 }
 
+bool StepModel::splits(const Sample& sample) const {
+  return threads > 1 && split_speedup > 1.0 && on_fast_path(sample) &&
+         std::find(serial_ops.begin(), serial_ops.end(), sample.op) == serial_ops.end();
+}
+
+double StepModel::split_time_s(const Sample& sample, double one_thread_s) const {
+  return splits(sample) ? std::min(one_thread_s, split_s + one_thread_s / split_speedup) : one_thread_s;
+}
+
 double StepModel::predict_s(const Sample& sample) const {
-  return overhead_s_for(sample) + std::max(work(sample) / path_flops_per_s(sample), memory_time_s(sample)) +
-         far_wait_s(sample);
+  return overhead_s_for(sample) +
+         split_time_s(sample, std::max(work(sample) / path_flops_per_s(sample), memory_time_s(sample)) +
+                                  far_wait_s(sample));
 }
 
 }  // namespace roofcast::roofline

@@ -28,7 +28,8 @@ namespace {
 /// From the three terms (compute, memory, overhead) already set: the time, what
 /// bounds it, and where it sits under the roof of `roof_bytes_per_s`.
 void complete_estimate(KernelEstimate& e, double flops, double peak_flops_per_s, double roof_bytes_per_s) {
-  const double roofline_s = std::max(e.compute_time_s, e.memory_time_s) + e.dram_wait_s + e.cache_wait_s;
+  const double roofline_s =
+      (std::max(e.compute_time_s, e.memory_time_s) + e.dram_wait_s + e.cache_wait_s) / e.split_speedup;
   e.time_s = e.overhead_s + roofline_s + e.epilogue_s;
   if (e.overhead_s >= roofline_s) {
     e.bound = Bound::kOverhead;
@@ -50,8 +51,13 @@ double PassModels::seconds(const Kernel& kernel, double bytes_scale) const {
     const double bytes = static_cast<double>(kernel.epilogue_bytes) * bytes_scale;
     if (elementwise != nullptr) {
       const StepModel& m = elementwise->model;
-      seconds += std::max(static_cast<double>(kernel.epilogue_flops) / m.flops_per_s_for(kernel.epilogue_op),
-                          bytes / m.bytes_per_s);
+      const double one_thread_s = std::max(
+          static_cast<double>(kernel.epilogue_flops) / m.flops_per_s_for(kernel.epilogue_op), bytes / m.bytes_per_s);
+      // Where the class's kernels of its operator split among the threads,
+      // the pass runs on the threads the kernel already split its work among.
+      Sample pass;
+      pass.op = kernel.epilogue_op;
+      seconds += m.splits(pass) ? one_thread_s / m.split_speedup : one_thread_s;
     } else {
       seconds += bytes / bytes_per_s;
     }
@@ -454,6 +460,8 @@ KernelEstimate estimate_fitted_kernel(const Kernel& kernel, const Sample& sample
   e.dram_wait_s = std::max(0.0, from_dram - dram.overlap_bytes_per_s * e.compute_time_s) / dram.bytes_per_s +
                   std::max(0.0, to_dram / dram.bytes_per_s - e.compute_time_s);
   e.cache_wait_s = m.far_wait_s(s, from_dram + to_dram);
+  const double one_thread_s = std::max(e.compute_time_s, e.memory_time_s) + e.dram_wait_s + e.cache_wait_s;
+  e.split_speedup = one_thread_s > 0.0 ? one_thread_s / m.split_time_s(s, one_thread_s) : 1.0;
   e.overhead_s = m.overhead_s_for(s);
   e.epilogue_s = passes.seconds(kernel, bytes_scale);
   e.reorder_s = passes.reorder_seconds(kernel, bytes_scale);

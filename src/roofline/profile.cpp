@@ -447,6 +447,20 @@ FittedKernelModel parse_kernel_model(JsonObject& entry) {
     }
     far.finish();
   }
+  if (entry.has("split")) {
+    // On several threads: a kernel split among them (StepModel::split_time_s).
+    JsonObject split = entry.object("split");
+    fitted.model.split_s = non_negative(split, "overhead_us") * 1e-6;
+    fitted.model.split_speedup = split.number("speedup");
+    if (!(fitted.model.split_speedup > 1.0)) {
+      split.fail("speedup", "must be > 1 (is " + nlohmann::json(fitted.model.split_speedup).dump() + ")");
+    }
+    if (split.has("serial_ops")) {
+      const std::set<std::string> serial = operator_names(split, "serial_ops", "BatchNormalization");
+      fitted.model.serial_ops.assign(serial.begin(), serial.end());
+    }
+    split.finish();
+  }
   if (entry.has("slow_path")) {
     JsonObject slow = entry.object("slow_path");
     fitted.model.align = block_size(slow, "unless_multiple_of", 2, "align");

@@ -540,6 +540,9 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.fits[0].fit.model.far_bytes_per_s = 31.25e9;
   record.fits[0].fit.model.edge_block = 16;  // and how much slower a padded edge is with one filter block per call
   record.fits[0].fit.model.edge_slowdown = 1.0752;
+  record.fits[0].fit.model.split_s = 4.9e-6;  // and the split of a large kernel among the threads
+  record.fits[0].fit.model.split_speedup = 1.9625;
+  record.fits[0].fit.model.serial_ops = {"BatchNormalization", "Resize"};
   record.fits[0].fit.model.direct_below = 16;  // and the direct path of inputs below the block
   record.fits[0].fit.model.direct_dim = 1;
   record.fits[0].fit.model.direct_steps = {16, 1};
@@ -578,6 +581,9 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_EQ(profile.kernel_models.at("conv").model.edge_block, 16);
   EXPECT_DOUBLE_EQ(profile.kernel_models.at("conv").model.edge_slowdown, 1.0752);
   const auto& conv = profile.kernel_models.at("conv").model;
+  EXPECT_DOUBLE_EQ(conv.split_s, 4.9e-6);
+  EXPECT_DOUBLE_EQ(conv.split_speedup, 1.9625);
+  EXPECT_EQ(conv.serial_ops, (std::vector<std::string>{"BatchNormalization", "Resize"}));
   EXPECT_EQ(conv.direct_below, 16);
   EXPECT_EQ(conv.direct_dim, 1u);
   EXPECT_EQ(conv.direct_steps, (std::vector<std::int64_t>{16, 1}));

@@ -584,6 +584,68 @@ TEST(StepModel, RecoversAWaitForTheBytesBeyondThePrivateCaches) {
   EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
 }
 
+TEST(StepModel, ALargeKernelSplitsAmongTheThreadsWhereThatIsFaster) {
+  StepModel m;
+  m.overhead_s = 2e-6;
+  m.flops_per_s = 1e9;  // one FLOP per ns on one thread
+  m.bytes_per_s = 1e18;
+  m.threads = 2;
+  m.split_s = 5e-6;
+  m.split_speedup = 2.0;
+  m.serial_ops = {"BatchNormalization"};
+  Sample small{.dims = {}, .work_factor = 4e3, .bytes = 0.0, .time_s = 0.0, .op = "Relu"};
+  Sample large = small;
+  large.work_factor = 40e3;
+  EXPECT_DOUBLE_EQ(m.predict_s(small), 2e-6 + 4e-6);          // 5 + 2 µs split: slower, so one thread
+  EXPECT_DOUBLE_EQ(m.predict_s(large), 2e-6 + 5e-6 + 20e-6);  // 5 + 20 µs split against 40 on one
+  large.op = "BatchNormalization";
+  EXPECT_DOUBLE_EQ(m.predict_s(large), 2e-6 + 40e-6);  // never split
+  large.op = "Relu";
+  m.threads = 1;
+  EXPECT_DOUBLE_EQ(m.predict_s(large), 2e-6 + 40e-6);  // one thread: nothing to split among
+}
+
+TEST(StepModel, RecoversTheSplitAmongThreadsAndTheOperatorsThatNeverSplit) {
+  // Elementwise kernels on two threads, 1 K to 4 M elements: a Relu bound by
+  // its bytes, a Sigmoid by its work, a BatchNormalization that runs on one
+  // thread at any size; the others split where 6 µs + half their one-thread
+  // time (1.9×) is less than it. 2 µs of overhead, 2 % noise.
+  StepModel truth;
+  truth.overhead_s = 2e-6;
+  truth.flops_per_s = 1e18;
+  truth.op_flops_per_s = {{"Sigmoid", 4e9}, {"BatchNormalization", 2e9}};
+  truth.bytes_per_s = 60e9;
+  truth.threads = 2;
+  truth.split_s = 6e-6;
+  truth.split_speedup = 1.9;
+  truth.serial_ops = {"BatchNormalization"};
+  std::mt19937 rng(11);
+  std::normal_distribution<double> jitter(0.0, 0.02);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 16; ++i) {
+    const double elements = 1e3 * std::pow(4000.0, i / 15.0);
+    for (const char* op : {"Relu", "Sigmoid", "BatchNormalization"}) {
+      const double flops = std::string(op) == "Relu" ? 1.0 : 4.0;
+      Sample s{.dims = {}, .work_factor = flops * elements, .bytes = 8.0 * elements, .time_s = 0.0, .op = op};
+      s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+      samples.push_back(s);
+    }
+  }
+  FitOptions options;
+  options.threads = 2;
+  const FitResult fit = fit_step_model(samples, options);
+  EXPECT_EQ(fit.model.threads, 2);
+  EXPECT_NEAR(fit.model.split_speedup, 1.9, 0.1);
+  EXPECT_NEAR(fit.model.split_s / 6e-6, 1.0, 0.25);
+  EXPECT_EQ(fit.model.serial_ops, (std::vector<std::string>{"BatchNormalization"}));
+  EXPECT_NEAR(fit.model.flops_per_s_for("Sigmoid") / 4e9, 1.0, 0.1);
+  EXPECT_NEAR(fit.model.bytes_per_s / 60e9, 1.0, 0.1);
+  EXPECT_LT(fit.heldout_rmspe_percent, 4.0);
+  // Fitted as one thread's points, no split is tried.
+  options.threads = 1;
+  EXPECT_EQ(fit_step_model(samples, options).model.split_speedup, 0.0);
+}
+
 /// Grouped convolutions as ONNX Runtime runs them: per-group widths that are a
 /// multiple of 16 on a blocked fast path, the others on a plain path that
 /// loops over the groups, paying 3 µs per group (and `slow_gather_s` per

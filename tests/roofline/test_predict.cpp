@@ -330,6 +330,37 @@ TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) 
                                  fitted.dram_wait_s + fitted.epilogue_s, 1e-15);
 }
 
+TEST(Predict, OnTwoThreadsAKernelAndItsActivationPassSplitWhereTheirClassesDo) {
+  // The Clip graph above on two threads: the conv splits (1 ns to hand out,
+  // 2× faster), and so does its Clip pass, on the threads the conv already
+  // split its work among (no second hand-out); a Clip the elementwise class
+  // runs on one thread at any size does not.
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
+  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "clip.onnx");
+  const graph::GraphCost cost = graph::graph_cost(graph);
+  DeviceProfile p = device();
+  p.lowering.fuse.insert(FusionRule::kConvActivation);
+  p.lowering.in_kernel_activations = std::set<std::string>{"Relu"};
+  p.kernel_models["elementwise"] = fitted_model("elementwise", {}, 1e-6, 1e9, 2e9);
+  p.kernel_models["conv"] = fitted_model("conv", {1, 1}, 1e-6, 1e9, 1e9);
+  const auto one = predict(graph, cost, p).estimates.at(0);
+  EXPECT_EQ(one.split_speedup, 1.0);
+  for (auto* m : {&p.kernel_models["elementwise"].model, &p.kernel_models["conv"].model}) {
+    m->threads = 2;
+    m->split_s = 1e-9;
+    m->split_speedup = 2.0;
+  }
+  const auto split = predict(graph, cost, p).estimates.at(0);
+  const double roofline_s = std::max(one.compute_time_s, one.memory_time_s) + one.dram_wait_s;
+  EXPECT_NEAR(split.split_speedup, roofline_s / (1e-9 + roofline_s / 2.0), 1e-9);
+  EXPECT_NEAR(split.epilogue_s, one.epilogue_s / 2.0, 1e-15);
+  EXPECT_NEAR(split.time_s, one.overhead_s + 1e-9 + roofline_s / 2.0 + one.epilogue_s / 2.0, 1e-15);
+  p.kernel_models["elementwise"].model.serial_ops = {"Clip"};
+  EXPECT_NEAR(predict(graph, cost, p).estimates.at(0).epilogue_s, one.epilogue_s, 1e-15);
+}
+
 TEST(Predict, AnOperatorWithItsOwnThroughputUsesIt) {
   // x → Erf → Relu: one elementwise model, Erf at 1 GFLOP/s of its own, the rest at 10.
   ModelBuilder b;

@@ -286,6 +286,36 @@ TEST(Profile, ADirectPathLoadsWithItsOwnParameters) {
   EXPECT_DOUBLE_EQ(m.predict_s(stem), 5e-6 + 32.0 * 3 * 1e6 / 150e9);
 }
 
+TEST(Profile, ASplitAmongTheThreadsLoadsWithItsSerialOperators) {
+  Json j = calibrated_profile();
+  j["runtime"]["threads"] = 2;
+  EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.split_speedup, 0.0);  // none unless written
+  j["kernel_models"][0]["split"] = {{"overhead_us", 5.0}, {"speedup", 1.9}, {"serial_ops", {"BatchNormalization"}}};
+  const auto m = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
+  EXPECT_EQ(m.threads, 2);
+  EXPECT_DOUBLE_EQ(m.split_s, 5e-6);
+  EXPECT_DOUBLE_EQ(m.split_speedup, 1.9);
+  EXPECT_EQ(m.serial_ops, (std::vector<std::string>{"BatchNormalization"}));
+  // 64·32·1e6 FLOPs at 50 GFLOP/s: 40.96 ms on one thread, split: 5 µs + that / 1.9.
+  const roofline::Sample large{.dims = {64, 32}, .work_factor = 1e6, .bytes = 0.0, .time_s = 1.0};
+  EXPECT_DOUBLE_EQ(m.predict_s(large), 10e-6 + 5e-6 + 64.0 * 32 * 1e6 / 50e9 / 1.9);
+  const auto error_of = [&](const char* key, const Json& value) {
+    Json broken = j;
+    broken["kernel_models"][0]["split"][key] = value;
+    try {
+      (void)parse_profile(broken.dump(), "cal.json");
+    } catch (const ProfileError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("speedup", 1.0), HasSubstr("cal.json: kernel_models[0].split.speedup: must be > 1 (is 1.0)"));
+  EXPECT_THAT(error_of("overhead_us", -1.0), HasSubstr("kernel_models[0].split.overhead_us: must be >= 0"));
+  EXPECT_THAT(error_of("serial_ops", {"Relu", "Relu"}),
+              HasSubstr("kernel_models[0].split.serial_ops[1]: 'Relu' is listed twice"));
+  EXPECT_THAT(error_of("threshold", 3), HasSubstr("kernel_models[0].split.threshold: unknown key"));
+}
+
 TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
   Json j = calibrated_profile();
   j["runtime"]["threads"] = 2;

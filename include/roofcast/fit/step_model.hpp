@@ -94,6 +94,10 @@ struct Terms {
   /// of a form whose block is on dimension 0 (edge_block, set from the form).
   bool edge_term = false;
   std::int64_t edge_block = 0;
+  /// On several threads (`threads`), a kernel split among them where that is faster
+  /// (StepModel::split_s, split_speedup), on the fast path, but for `serial_ops`.
+  bool split_term = false;
+  std::vector<std::string> serial_ops;
 };
 
 /// Fits t0 (per Sample::calls when `overhead_per_call`), P, B and `terms` (a

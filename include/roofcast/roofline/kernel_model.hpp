@@ -67,6 +67,20 @@ namespace roofcast::roofline {
 // equal runs of items — loads one thread more than the others when the last
 // set of blocks is short: W(q) is then scaled by threads × (the most loaded
 // thread's blocks·rows) / (all blocks·rows). Threads = 1 leaves W(q) as it is.
+//
+// A runtime that splits a kernel among its threads only when the kernel is
+// large enough (ONNX Runtime's parallel loops weigh a kernel's cost against
+// the cost of waking a thread) runs a small kernel on one thread. On several
+// threads the roofline term r is then the one-thread time or the split one,
+// whichever is less:
+//
+//   r  becomes  min( r , t_split + r / S )
+//
+// t_split the cost of handing work to the other threads, S ≤ threads the
+// speedup of the split. Two threads' Relu of 1 × 40 × 112 × 112 ran 2.1× as
+// fast as one's, a Sigmoid of 1 × 440 × 7 × 7 0.8× (committed calibration
+// logs of session 26). Operators the runtime never splits (a standalone
+// BatchNormalization: 1.05× at 5.7 MB) keep r.
 
 /// One measured kernel of a class.
 struct Sample {
@@ -181,6 +195,12 @@ struct StepModel {
   /// movement: a nearest Resize moves far slower than a Concat); an operator
   /// not listed takes bytes_per_s.
   std::map<std::string, double> op_bytes_per_s;
+  /// On several threads, the split of a large kernel among them (see above):
+  /// t_split (s) and S; split_speedup ≤ 1: no split term.
+  double split_s = 0.0;
+  double split_speedup = 0.0;
+  /// Operators the runtime runs on one thread at any size (no split).
+  std::vector<std::string> serial_ops;
 
   /// Kernel libraries often have a fast path only for channel counts that are
   /// a multiple of a block (ONNX Runtime's NCHWc kernels: 4, 8 or 16) and fall
@@ -272,6 +292,12 @@ struct StepModel {
   /// (those a network's kernel fetches from DRAM, priced apart): the bytes
   /// within the private caches at B (or the operator's), those beyond at B_far.
   double memory_time_s(const Sample& sample, double dram_bytes = 0.0) const;
+  /// Whether the split term applies to `sample`: on several threads, on the
+  /// fast path, for an operator not among serial_ops.
+  bool splits(const Sample& sample) const;
+  /// A roofline term of `one_thread_s` on one thread, as the sample runs it:
+  /// min(one_thread_s, t_split + one_thread_s / S) where it splits, else as it is.
+  double split_time_s(const Sample& sample, double one_thread_s) const;
   double predict_s(const Sample& sample) const;
 };
 

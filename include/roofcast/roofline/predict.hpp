@@ -19,7 +19,8 @@ std::string_view bound_name(Bound bound);
 
 /// The roofline estimate of one kernel.
 struct KernelEstimate {
-  double time_s = 0.0;  ///< t0 + max(compute_time_s, memory_time_s) + dram_wait_s + cache_wait_s + epilogue_s
+  /// t0 + (max(compute_time_s, memory_time_s) + dram_wait_s + cache_wait_s) / split_speedup + epilogue_s
+  double time_s = 0.0;
   double compute_time_s = 0.0;      ///< flops / peak
   /// weight bytes / weight bandwidth + other bytes / activation bandwidth; for
   /// a fitted kernel, the bytes still cached at the class's bandwidth (the rest: dram_wait_s)
@@ -32,6 +33,10 @@ struct KernelEstimate {
   /// A fitted kernel's wait for its other bytes beyond the private caches,
   /// where its class prices them as a wait (StepModel::far_wait_s); else 0.
   double cache_wait_s = 0.0;
+  /// How much faster than on one thread the roofline term (the three terms
+  /// above) runs where the runtime splits the kernel among its threads
+  /// (StepModel::split_time_s); 1 where it runs on one.
+  double split_speedup = 1.0;
   double overhead_s = 0.0;          ///< the profile's per-kernel overhead
   /// Passes the runtime adds around the kernel: a fused activation applied
   /// after its loop, layout reorders (PassModels); 0 when there are none.
