@@ -714,7 +714,8 @@ bool has_finite_parameters(const StepModel& m) {
   const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
   const auto rate = [](double v) { return std::isfinite(v) && v > 0.0; };
   bool all = ok(m.overhead_s) && rate(m.flops_per_s) && rate(m.bytes_per_s) && ok(m.loop_s) && ok(m.gather_s) &&
-             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.split_s) && ok(m.split_speedup) && ok(m.slow_overhead_s) && ok(m.slow_gather_s) && ok(m.slow_loop_s) &&
+             ok(m.alias_slowdown) && ok(m.edge_slowdown) && ok(m.split_s) && ok(m.split_speedup) &&
+             ok(m.slow_overhead_s) && ok(m.slow_gather_s) && ok(m.slow_loop_s) &&
              (m.private_cache_bytes <= 0.0 || rate(m.far_wait_bytes_per_s > 0.0 ? m.far_wait_bytes_per_s
                                                                                    : m.far_bytes_per_s)) &&
              (m.align == 0 || (rate(m.slow_flops_per_s) && rate(m.slow_bytes_per_s))) &&

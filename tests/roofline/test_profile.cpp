@@ -289,7 +289,8 @@ TEST(Profile, ADirectPathLoadsWithItsOwnParameters) {
 TEST(Profile, ASplitAmongTheThreadsLoadsWithItsSerialOperators) {
   Json j = calibrated_profile();
   j["runtime"]["threads"] = 2;
-  EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.split_speedup, 0.0);  // none unless written
+  // None unless written.
+  EXPECT_EQ(parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model.split_speedup, 0.0);
   j["kernel_models"][0]["split"] = {{"overhead_us", 5.0}, {"speedup", 1.9}, {"serial_ops", {"BatchNormalization"}}};
   const auto m = parse_profile(j.dump(), "cal.json").kernel_models.at("conv").model;
   EXPECT_EQ(m.threads, 2);

@@ -118,6 +118,9 @@ StepModel fit_fixed_steps(const std::vector<Sample>& samples, const std::vector<
 /// operator does, then (for points some of which loop per channel) whether a
 /// cost per loop does, then (for points some of which gather elements one at a
 /// time) whether a cost per element does (on the slow path of two), then (on
+/// several threads) whether a split among them where that is faster does, and
+/// then, operator by operator, whether one the runtime never splits does
+/// (judged on its points), then (on
 /// several threads, for points whose work is split by rows) whether items of a
 /// few blocks do, then (for points whose rows lie a multiple of a span apart,
 /// every span of `candidate_alias_bytes` tried) whether a slowdown of theirs
