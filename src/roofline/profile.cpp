@@ -653,6 +653,10 @@ DeviceProfile parse_profile(std::string_view json_text, const std::string& sourc
     JsonObject entry(models[i], source, where);
     FittedKernelModel fitted = parse_kernel_model(entry);
     fitted.model.threads = profile.runtime ? profile.runtime->threads : 1;  // the threads its work is split among
+    if (fitted.model.split_speedup > static_cast<double>(fitted.model.threads)) {
+      entry.fail("split", "a speedup of " + nlohmann::json(fitted.model.split_speedup).dump() + " on " +
+                              std::to_string(fitted.model.threads) + " thread(s) (runtime.threads)");
+    }
     if (!profile.kernel_models.emplace(fitted.kernel_class, fitted).second) {
       entry.fail("class", "'" + fitted.kernel_class + "' has a second model");
     }

@@ -315,6 +315,7 @@ TEST(Profile, ASplitAmongTheThreadsLoadsWithItsSerialOperators) {
   EXPECT_THAT(error_of("serial_ops", {"Relu", "Relu"}),
               HasSubstr("kernel_models[0].split.serial_ops[1]: 'Relu' is listed twice"));
   EXPECT_THAT(error_of("threshold", 3), HasSubstr("kernel_models[0].split.threshold: unknown key"));
+  EXPECT_THAT(error_of("speedup", 2.5), HasSubstr("kernel_models[0].split: a speedup of 2.5 on 2 thread(s)"));
 }
 
 TEST(Profile, ASlowPathTakesItsOwnStepsOrTheFastPaths) {
