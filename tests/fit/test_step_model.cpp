@@ -548,6 +548,26 @@ TEST(StepModel, BytesBeyondThePrivateCachesCanWaitOnTopOfTheRooflineTerm) {
   EXPECT_DOUBLE_EQ(m.far_bytes(s), 0.0);
 }
 
+/// Elementwise points of each of `ops` (a Relu 1 FLOP an element, the others
+/// 4; 8 bytes an element) at `sizes` sizes from 1 K elements to `span` times
+/// that, evenly on a log scale, timed by `truth` with 2 % noise.
+std::vector<Sample> elementwise_points(const StepModel& truth, const std::vector<std::string>& ops, int sizes,
+                                       double span, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> jitter(0.0, 0.02);
+  std::vector<Sample> samples;
+  for (int i = 0; i < sizes; ++i) {
+    const double elements = 1e3 * std::pow(span, i / static_cast<double>(sizes - 1));
+    for (const auto& op : ops) {
+      const double flops = op == "Relu" ? 1.0 : 4.0;
+      Sample s{.dims = {}, .work_factor = flops * elements, .bytes = 8.0 * elements, .time_s = 0.0, .op = op};
+      s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
+      samples.push_back(s);
+    }
+  }
+  return samples;
+}
+
 TEST(StepModel, RecoversAWaitForTheBytesBeyondThePrivateCaches) {
   // Elementwise kernels of two operators, 8 KB to 16 MB: a Relu bound by its
   // bytes at 90 GB/s, a Sigmoid by its work at 4 GFLOP/s (4 FLOPs an element),
@@ -561,18 +581,7 @@ TEST(StepModel, RecoversAWaitForTheBytesBeyondThePrivateCaches) {
   truth.bytes_per_s = 90e9;
   truth.private_cache_bytes = 1048576.0;
   truth.far_wait_bytes_per_s = 100e9;
-  std::mt19937 rng(7);
-  std::normal_distribution<double> jitter(0.0, 0.02);
-  std::vector<Sample> samples;
-  for (int i = 0; i < 24; ++i) {
-    const double elements = 1e3 * std::pow(2000.0, i / 23.0);
-    for (const char* op : {"Relu", "Sigmoid"}) {
-      const double flops = std::string(op) == "Relu" ? 1.0 : 4.0;
-      Sample s{.dims = {}, .work_factor = flops * elements, .bytes = 8.0 * elements, .time_s = 0.0, .op = op};
-      s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
-      samples.push_back(s);
-    }
-  }
+  const std::vector<Sample> samples = elementwise_points(truth, {"Relu", "Sigmoid"}, 24, 2000.0, 7);
   FitOptions options;
   options.private_cache_bytes = 1048576.0;
   const FitResult fit = fit_step_model(samples, options);
@@ -619,18 +628,8 @@ TEST(StepModel, RecoversTheSplitAmongThreadsAndTheOperatorsThatNeverSplit) {
   truth.split_s = 6e-6;
   truth.split_speedup = 1.9;
   truth.serial_ops = {"BatchNormalization"};
-  std::mt19937 rng(11);
-  std::normal_distribution<double> jitter(0.0, 0.02);
-  std::vector<Sample> samples;
-  for (int i = 0; i < 16; ++i) {
-    const double elements = 1e3 * std::pow(4000.0, i / 15.0);
-    for (const char* op : {"Relu", "Sigmoid", "BatchNormalization"}) {
-      const double flops = std::string(op) == "Relu" ? 1.0 : 4.0;
-      Sample s{.dims = {}, .work_factor = flops * elements, .bytes = 8.0 * elements, .time_s = 0.0, .op = op};
-      s.time_s = truth.predict_s(s) * (1.0 + jitter(rng));
-      samples.push_back(s);
-    }
-  }
+  const std::vector<Sample> samples =
+      elementwise_points(truth, {"Relu", "Sigmoid", "BatchNormalization"}, 16, 4000.0, 11);
   FitOptions options;
   options.threads = 2;
   const FitResult fit = fit_step_model(samples, options);

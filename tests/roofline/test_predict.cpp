@@ -301,14 +301,19 @@ TEST(Predict, AWriteToABufferGoneFromTheCachesWaitsOnlyBeyondTheArithmetic) {
   EXPECT_EQ(slow.dram_bytes, 4 * (108 + 192 + 256));
 }
 
+/// x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip.
+graph::Graph conv_then_clip() {
+  ModelBuilder b;
+  b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
+  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
+  return graph::load_graph_from_bytes(b.bytes(), "clip.onnx");
+}
+
 TEST(Predict, AnActivationOutsideTheKernelLoopStreamsAtTheElementwiseBandwidth) {
   // x 1x4x8x8 → Conv 1x1 (4 → 4) → Clip: with only Relu inside the kernel, the Clip
   // reads and writes the 256-float output once more: on the activation path for the
   // roofline, as the elementwise model's Clip (1 GFLOP/s, 2 GB/s) for a fitted kernel.
-  ModelBuilder b;
-  b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
-  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
-  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "clip.onnx");
+  const graph::Graph graph = conv_then_clip();
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
   p.lowering.fuse.insert(FusionRule::kConvActivation);
@@ -335,10 +340,7 @@ TEST(Predict, OnTwoThreadsAKernelAndItsActivationPassSplitWhereTheirClassesDo) {
   // 2× faster), and so does its Clip pass, on the threads the conv already
   // split its work among (no second hand-out); a Clip the elementwise class
   // runs on one thread at any size does not.
-  ModelBuilder b;
-  b.input("x", {1, 4, 8, 8}).weight("w", {4, 4, 1, 1});
-  b.node("Conv", {"x", "w"}, {"c"}, {}, "conv").node("Clip", {"c"}, {"y"}, {}, "clip").output("y");
-  const graph::Graph graph = graph::load_graph_from_bytes(b.bytes(), "clip.onnx");
+  const graph::Graph graph = conv_then_clip();
   const graph::GraphCost cost = graph::graph_cost(graph);
   DeviceProfile p = device();
   p.lowering.fuse.insert(FusionRule::kConvActivation);
