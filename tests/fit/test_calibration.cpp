@@ -517,7 +517,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   record.runtime_name = "onnxruntime";
   record.runtime_version = "1.22.0";
   record.execution_provider = "cpu";
-  record.threads = 1;
+  record.threads = 2;  // a split among them (below) needs several
   record.peak_gflops = 100.0;
   record.memory_gbs = {{"l1", 150.0}, {"dram", 20.0}};
   record.per_run_us = 12.5;
@@ -596,7 +596,7 @@ TEST(Calibration, ProfileLoadsBackAndIsDeterministic) {
   EXPECT_EQ(profile.lowering.blocked_layout->plain_activations, (std::set<std::string>{"HardSwish"}));
   EXPECT_EQ(profile.lowering.activation_passes, (std::map<std::string, int>{{"HardSwish", 5}}));
   EXPECT_EQ(profile.lowering.activation_passes, runtime_lowering_rules().activation_passes);  // as calibration lowers
-  EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 1);  // the profile's runtime threads
+  EXPECT_EQ(profile.kernel_models.at("conv").model.threads, 2);  // the profile's runtime threads
   EXPECT_DOUBLE_EQ(profile.overheads.per_run_s, 12.5e-6);
   EXPECT_DOUBLE_EQ(profile.ceilings.dram_overlap_bytes_per_s, 1.1128e9);
   EXPECT_DOUBLE_EQ(profile.ceilings.cache_lifetime_s, 4.1384e-3);
