@@ -527,16 +527,22 @@ HeldoutSums heldout_sums(const std::vector<Sample>& samples, const std::vector<s
   return sums;
 }
 
-/// The operators that may take a throughput of their own: with at least
-/// `min_points` samples each, when the samples hold two operators or more; the
-/// most common operator (the first by name on a tie) keeps the class's.
-std::vector<std::string> own_rate_operators(const std::vector<Sample>& samples, std::size_t min_points) {
+/// Each named operator's number of samples (a sample without an operator is not counted).
+std::map<std::string, std::size_t> operator_counts(const std::vector<Sample>& samples) {
   std::map<std::string, std::size_t> counts;
   for (const auto& s : samples) {
     if (!s.op.empty()) {
       ++counts[s.op];
     }
   }
+  return counts;
+}
+
+/// The operators that may take a throughput of their own: with at least
+/// `min_points` samples each, when the samples hold two operators or more; the
+/// most common operator (the first by name on a tie) keeps the class's.
+std::vector<std::string> own_rate_operators(const std::vector<Sample>& samples, std::size_t min_points) {
+  const std::map<std::string, std::size_t> counts = operator_counts(samples);
   if (counts.size() < 2) {
     return {};
   }
@@ -891,12 +897,8 @@ FitResult fit_paths(const std::vector<Sample>& samples, const FitOptions& option
     split.split_term = true;
     try_terms(split);
     if (terms.split_term) {
-      std::map<std::string, std::size_t> counts;
-      for (const auto& s : samples) {
-        ++counts[s.op];
-      }
-      for (const auto& [op, count] : counts) {
-        if (op.empty() || count < options.min_op_points) {
+      for (const auto& [op, count] : operator_counts(samples)) {
+        if (count < options.min_op_points) {
           continue;
         }
         Terms serial = terms;
